@@ -26,7 +26,6 @@ struct GgufFile::Mapping {
 
 namespace {
 
-constexpr uint32_t kMagic = 0x46554747;   // "GGUF" read as little-endian uint32
 constexpr int kMaxArrayDepth = 8;         // nested arrays deeper than this are refused
 constexpr uint32_t kMaxDims = 4;          // as in ggml
 
