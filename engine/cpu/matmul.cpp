@@ -1,0 +1,81 @@
+#include "engine/cpu/matmul.h"
+
+#include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/row_decode.h"
+
+#include <algorithm>
+
+namespace engine::cpu {
+namespace {
+
+constexpr int64_t kRowTile = 16;
+constexpr int64_t kTokenTile = 32;
+
+int64_t tasks_for(int64_t rows) { return (rows + kRowTile - 1) / kRowTile; }
+
+void matmul_q8(ThreadPool& pool, MatmulScratch& scratch, Q8Dot dot, const WeightMatrix& w,
+               const float* x, int64_t n_tokens, float* out) {
+    const int64_t nb = w.cols / kQ8BlockSize;
+    scratch.activations.resize(static_cast<size_t>(n_tokens * nb));
+    Q8Block* xq = scratch.activations.data();
+    pool.parallel_for(n_tokens, [&](int64_t t, int) { quantize_activations_q8(x + t * w.cols, w.cols, xq + t * nb); });
+
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int) {
+        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+            const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+            for (int64_t r = r0; r < r1; ++r) {
+                const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+                for (int64_t t = t0; t < t1; ++t) out[t * w.rows + r] = dot(row, xq + t * nb, nb);
+            }
+        }
+    });
+}
+
+void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, const WeightMatrix& w,
+                  const float* x, int64_t n_tokens, float* out) {
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    const bool direct = w.type == GgmlType::F32;
+    if (!direct) {
+        scratch.row_tiles.resize(static_cast<size_t>(pool.size()));
+        for (auto& tile : scratch.row_tiles) tile.resize(static_cast<size_t>(kRowTile * w.cols));
+    }
+    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int thread) {
+        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+        const float* rows;
+        if (direct) {
+            rows = reinterpret_cast<const float*>(w.data) + r0 * w.cols;
+        } else {
+            float* tile = scratch.row_tiles[static_cast<size_t>(thread)].data();
+            for (int64_t r = r0; r < r1; ++r)
+                decode_row(w.type, w.data + static_cast<size_t>(r) * row_bytes, tile + (r - r0) * w.cols, w.cols);
+            rows = tile;
+        }
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+            const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+            for (int64_t r = r0; r < r1; ++r)
+                for (int64_t t = t0; t < t1; ++t)
+                    out[t * w.rows + r] = dot(rows + (r - r0) * w.cols, x + t * w.cols, w.cols);
+        }
+    });
+}
+
+}  // namespace
+
+void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, const float* x,
+            int64_t n_tokens, float* out, const DotKernels& kernels) {
+    if (n_tokens <= 0 || w.rows <= 0) return;
+    if (Q8Dot dot = kernels.q8_kernel(w.type)) {
+        matmul_q8(pool, scratch, dot, w, x, n_tokens, out);
+    } else {
+        matmul_float(pool, scratch, kernels.f32, w, x, n_tokens, out);
+    }
+}
+
+void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, const float* x,
+            int64_t n_tokens, float* out) {
+    matmul(pool, scratch, w, x, n_tokens, out, dot_kernels());
+}
+
+}  // namespace engine::cpu
