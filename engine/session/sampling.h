@@ -19,8 +19,8 @@ struct SamplingParams {
     int64_t repetition_window = 64;
     uint64_t seed = 0;
     int64_t max_new_tokens = 256;
-    std::vector<std::string> stop_strings;  // generation ends before any of these
-    std::vector<int32_t> stop_tokens;       // in addition to the model's end-of-turn tokens
+    std::vector<std::string> stop_strings = {};  // generation ends before any of these
+    std::vector<int32_t> stop_tokens = {};       // in addition to the model's end-of-turn tokens
 };
 
 struct TokenProbability {
