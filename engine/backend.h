@@ -70,7 +70,8 @@ public:
     virtual std::vector<int32_t> top_k(const float* x, int64_t n, int64_t k) = 0;
 };
 
-// The CPU backend with `threads` workers (0: one per hardware thread).
-std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+// The CPU backend with `threads` workers (0: one per hardware thread). With q8_activations,
+// block-format matmuls round activations to 8 bits for integer dots: faster, less exact.
+std::unique_ptr<Backend> make_cpu_backend(int threads = 0, bool q8_activations = false);
 
 }  // namespace engine

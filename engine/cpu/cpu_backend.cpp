@@ -16,7 +16,7 @@ namespace {
 
 class CpuBackend final : public Backend {
 public:
-    explicit CpuBackend(int threads) : pool_(threads) {}
+    CpuBackend(int threads, bool q8_activations) : pool_(threads) { matmul_options_.q8_activations = q8_activations; }
 
     int threads() const override { return pool_.size(); }
 
@@ -43,7 +43,7 @@ public:
     }
 
     void matmul(const WeightMatrix& w, const float* x, int64_t n_rows, float* out) override {
-        cpu::matmul(pool_, matmul_scratch_, w, x, n_rows, out);
+        cpu::matmul(pool_, matmul_scratch_, w, x, n_rows, out, matmul_options_);
     }
 
     void add_bias(float* x, const WeightVector& bias, int64_t n_rows) override {
@@ -119,11 +119,14 @@ private:
 
     cpu::ThreadPool pool_;
     cpu::MatmulScratch matmul_scratch_;
+    cpu::MatmulOptions matmul_options_;
     std::vector<std::vector<float>> attention_scores_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+std::unique_ptr<Backend> make_cpu_backend(int threads, bool q8_activations) {
+    return std::make_unique<CpuBackend>(threads, q8_activations);
+}
 
 }  // namespace engine

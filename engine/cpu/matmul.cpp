@@ -1,6 +1,6 @@
 #include "engine/cpu/matmul.h"
 
-#include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/row_decode.h"
 
 #include <algorithm>
@@ -10,6 +10,8 @@ namespace {
 
 constexpr int64_t kRowTile = 16;
 constexpr int64_t kTokenTile = 32;
+// Up to this many tokens, widening blocks inside the dot beats decoding a row tile first.
+constexpr int64_t kFusedMaxTokens = 2;
 
 int64_t tasks_for(int64_t rows) { return (rows + kRowTile - 1) / kRowTile; }
 
@@ -33,8 +35,19 @@ void matmul_q8(ThreadPool& pool, MatmulScratch& scratch, Q8Dot dot, const Weight
     });
 }
 
-void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, const WeightMatrix& w,
-                  const float* x, int64_t n_tokens, float* out) {
+void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const float* x, int64_t n_tokens,
+                  float* out) {
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int) {
+        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+        for (int64_t r = r0; r < r1; ++r)
+            for (int64_t t = 0; t < n_tokens; ++t)
+                out[t * w.rows + r] = dot(w.data + static_cast<size_t>(r) * row_bytes, x + t * w.cols, w.cols);
+    });
+}
+
+void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDecode fast_decode,
+                  const WeightMatrix& w, const float* x, int64_t n_tokens, float* out) {
     const size_t row_bytes = ggml_row_size(w.type, w.cols);
     const bool direct = w.type == GgmlType::F32;
     if (!direct) {
@@ -48,8 +61,11 @@ void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, const 
             rows = reinterpret_cast<const float*>(w.data) + r0 * w.cols;
         } else {
             float* tile = scratch.row_tiles[static_cast<size_t>(thread)].data();
-            for (int64_t r = r0; r < r1; ++r)
-                decode_row(w.type, w.data + static_cast<size_t>(r) * row_bytes, tile + (r - r0) * w.cols, w.cols);
+            for (int64_t r = r0; r < r1; ++r) {
+                const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
+                float* dst = tile + (r - r0) * w.cols;
+                fast_decode ? fast_decode(src, dst, w.cols) : decode_row(w.type, src, dst, w.cols);
+            }
             rows = tile;
         }
         for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
@@ -64,18 +80,15 @@ void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, const 
 }  // namespace
 
 void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, const float* x,
-            int64_t n_tokens, float* out, const DotKernels& kernels) {
+            int64_t n_tokens, float* out, const MatmulOptions& options) {
     if (n_tokens <= 0 || w.rows <= 0) return;
-    if (Q8Dot dot = kernels.q8_kernel(w.type)) {
-        matmul_q8(pool, scratch, dot, w, x, n_tokens, out);
-    } else {
-        matmul_float(pool, scratch, kernels.f32, w, x, n_tokens, out);
+    const DotKernels& kernels = options.kernels ? *options.kernels : dot_kernels();
+    if (options.q8_activations) {
+        if (Q8Dot dot = kernels.q8_kernel(w.type)) return matmul_q8(pool, scratch, dot, w, x, n_tokens, out);
     }
-}
-
-void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, const float* x,
-            int64_t n_tokens, float* out) {
-    matmul(pool, scratch, w, x, n_tokens, out, dot_kernels());
+    const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
+    if (block && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
+    matmul_float(pool, scratch, kernels.f32, block ? block->decode : nullptr, w, x, n_tokens, out);
 }
 
 }  // namespace engine::cpu

@@ -9,7 +9,7 @@
 namespace engine {
 
 Session::Session(const Model& model, SessionOptions options)
-    : model_(model), options_(std::move(options)), backend_(make_cpu_backend(options_.threads)),
+    : model_(model), options_(std::move(options)), backend_(make_cpu_backend(options_.threads, options_.q8_activations)),
       cache_(model.config().n_layers, model.config().n_kv_heads, model.config().head_dim, model.fingerprint()) {
     if (!options_.policy) options_.policy = std::make_shared<FullPolicy>();
     if (options_.chunk <= 0) throw Error("session: prefill chunk must be positive");

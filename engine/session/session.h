@@ -31,6 +31,7 @@ struct SessionOptions {
     int threads = 0;                        // 0: one per hardware thread
     int64_t chunk = 256;                    // prefill tokens per step through a layer
     std::shared_ptr<KeepPolicy> policy = nullptr;   // nullptr: FullPolicy (keep every token)
+    bool q8_activations = false;            // faster integer matmuls, less exact (see MatmulOptions)
 };
 
 // The text of one generated token, given as it comes: a stateful stream decoder returns

@@ -67,16 +67,21 @@ private slots:
         f16.matrix_type = GgmlType::F16;
         f16.embedding_type = GgmlType::BF16;
         QTest::newRow("llama F16 matrices, BF16 embeddings") << f16 << 1e-4;
-        // Block formats dot against activations rounded to 8 bits, hence the looser bound.
         TinySpec q41 = llama;
         q41.matrix_type = GgmlType::Q4_1;
         q41.embedding_type = GgmlType::Q8_0;
         q41.tied_output = true;
-        QTest::newRow("llama Q4_1 matrices, Q8_0 tied embeddings") << q41 << 0.1;
+        QTest::newRow("llama Q4_1 matrices, Q8_0 tied embeddings") << q41 << 1e-4;
         TinySpec q8 = llama;
         q8.arch = "qwen2";
         q8.matrix_type = GgmlType::Q8_0;
-        QTest::newRow("qwen2 Q8_0") << q8 << 0.1;
+        QTest::newRow("qwen2 Q8_0") << q8 << 1e-4;
+        TinySpec q40 = llama;
+        q40.arch = "qwen3";
+        q40.head_dim = 32;
+        q40.matrix_type = GgmlType::Q4_0;
+        q40.embedding_type = GgmlType::Q5_1;
+        QTest::newRow("qwen3 Q4_0 matrices, Q5_1 embeddings") << q40 << 1e-4;
     }
 
     void logits_match_double_reference() {

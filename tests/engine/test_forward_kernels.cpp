@@ -3,6 +3,7 @@
 // ones, attention over cached plus causal tokens, and the thread pool.
 
 #include "engine/backend.h"
+#include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/dot_kernels.h"
 #include "engine/cpu/matmul.h"
 #include "engine/cpu/thread_pool.h"
@@ -68,23 +69,36 @@ class TestForwardKernels : public QObject {
 private slots:
     void matmul_matches_double_reference_data() {
         QTest::addColumn<GgmlType>("type");
+        QTest::addColumn<bool>("q8_activations");
+        QTest::addColumn<bool>("portable");
         for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0,
                            GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K,
-                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K})
-            QTest::newRow(std::string(engine::ggml_type_name(t)).c_str()) << t;
+                           GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+            const std::string name(engine::ggml_type_name(t));
+            QTest::newRow((name + " float activations").c_str()) << t << false << false;
+            QTest::newRow((name + " float activations, portable").c_str()) << t << false << true;
+            if (uses_q8_activations(t)) {
+                QTest::newRow((name + " 8-bit activations").c_str()) << t << true << false;
+                QTest::newRow((name + " 8-bit activations, portable").c_str()) << t << true << true;
+            }
+        }
     }
 
     void matmul_matches_double_reference() {
         QFETCH(GgmlType, type);
+        QFETCH(bool, q8_activations);
+        QFETCH(bool, portable);
+        const engine::cpu::MatmulOptions options{
+            q8_activations, portable ? &engine::cpu::portable_dot_kernels() : nullptr, !portable};
         std::mt19937_64 rng(fresh_seed(QTest::currentDataTag()));
         const int64_t rows = 37, cols = 512;
         const auto w = make_matrix(rng, type, rows, cols);
         engine::cpu::ThreadPool pool(2);
         engine::cpu::MatmulScratch scratch;
-        for (int64_t n_tokens : {1, 5, 70}) {
+        for (int64_t n_tokens : {1, 2, 5, 70}) {
             const auto x = random_floats(rng, static_cast<size_t>(n_tokens * cols));
             std::vector<float> out(static_cast<size_t>(n_tokens * rows));
-            engine::cpu::matmul(pool, scratch, w.view(), x.data(), n_tokens, out.data());
+            engine::cpu::matmul(pool, scratch, w.view(), x.data(), n_tokens, out.data(), options);
             for (int64_t t = 0; t < n_tokens; ++t)
                 for (int64_t r = 0; r < rows; ++r) {
                     double exact = 0.0, magnitude = 0.0, rounding = 0.0;
@@ -100,7 +114,7 @@ private slots:
                         // Rounding activations to 8 bits moves each by at most half a step.
                         rounding += wsum * amax / 127.0 / 2.0;
                     }
-                    const double bound = 1e-5 * magnitude + (uses_q8_activations(type) ? rounding * 1.01 : 0.0);
+                    const double bound = 1e-5 * magnitude + (q8_activations ? rounding * 1.01 : 0.0);
                     const double err = std::fabs(out[t * rows + r] - exact);
                     if (err > bound)
                         QFAIL(qPrintable(QString("token %1 row %2: got %3, expected %4 (bound %5)")
@@ -120,12 +134,34 @@ private slots:
             const auto w = make_matrix(rng, type, 9, 256 + 32);
             const auto x = random_floats(rng, static_cast<size_t>(3 * w.cols));
             std::vector<float> a(27), b(27);
-            engine::cpu::matmul(pool, scratch, w.view(), x.data(), 3, a.data(), *simd);
-            engine::cpu::matmul(pool, scratch, w.view(), x.data(), 3, b.data(), portable);
+            engine::cpu::matmul(pool, scratch, w.view(), x.data(), 3, a.data(), {true, simd, true});
+            engine::cpu::matmul(pool, scratch, w.view(), x.data(), 3, b.data(), {true, &portable, false});
             for (size_t i = 0; i < a.size(); ++i)
                 QVERIFY2(std::fabs(a[i] - b[i]) <= 1e-4f * (1.0f + std::fabs(b[i])),
                          qPrintable(QString("%1: %2 vs %3").arg(engine::ggml_type_name(type).data()).arg(a[i]).arg(b[i])));
         }
+    }
+
+    void simd_block_kernels_match_plain_decoding() {
+        std::mt19937_64 rng(fresh_seed("block kernels"));
+        int checked = 0;
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0}) {
+            const auto* block = engine::cpu::block_float_kernels(type);
+            if (!block) continue;
+            const auto w = make_matrix(rng, type, 1, 320);
+            const auto x = random_floats(rng, 320);
+            std::vector<float> decoded(320);
+            block->decode(w.bytes.data(), decoded.data(), 320);
+            for (int i = 0; i < 320; ++i) QCOMPARE(decoded[i], w.decoded[i]);
+            double exact = 0.0, magnitude = 0.0;
+            for (int i = 0; i < 320; ++i) {
+                exact += double(w.decoded[i]) * x[i];
+                magnitude += std::fabs(double(w.decoded[i]) * x[i]);
+            }
+            QVERIFY(std::fabs(block->dot(w.bytes.data(), x.data(), 320) - exact) <= 1e-5 * magnitude);
+            ++checked;
+        }
+        if (checked == 0) QSKIP("this CPU has no AVX2+FMA");
     }
 
     void attention_matches_double_reference() {
