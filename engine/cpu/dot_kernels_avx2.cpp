@@ -56,6 +56,26 @@ GLIMPSE_AVX2 float dot_f32(const float* w, const float* x, int64_t n) {
     return sum;
 }
 
+GLIMPSE_AVX2 void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out) {
+    __m256 acc[8];
+    for (auto& a : acc) a = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + ldx + i);
+        for (int r = 0; r < 4; ++r) {
+            const __m256 wr = _mm256_loadu_ps(w + r * ldw + i);
+            acc[r] = _mm256_fmadd_ps(wr, x0, acc[r]);
+            acc[4 + r] = _mm256_fmadd_ps(wr, x1, acc[4 + r]);
+        }
+    }
+    for (int t = 0; t < 2; ++t)
+        for (int r = 0; r < 4; ++r) {
+            float sum = hsum(acc[t * 4 + r]);
+            for (int64_t j = i; j < n; ++j) sum += w[r * ldw + j] * x[t * ldx + j];
+            out[t * 4 + r] = sum;
+        }
+}
+
 GLIMPSE_AVX2 float dot_q4_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b, w += 18) {
@@ -94,7 +114,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, "avx2"};
+        static const DotKernels kernels{dot_f32, dot_f32_4x2, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, "avx2"};
         return &kernels;
     }();
     return chosen;

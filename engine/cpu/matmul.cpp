@@ -46,7 +46,7 @@ void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const f
     });
 }
 
-void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDecode fast_decode,
+void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, FloatDot4x2 tile_dot, BlockDecode fast_decode,
                   const WeightMatrix& w, const float* x, int64_t n_tokens, float* out) {
     const size_t row_bytes = ggml_row_size(w.type, w.cols);
     const bool direct = w.type == GgmlType::F32;
@@ -70,7 +70,22 @@ void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockD
         }
         for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
             const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
-            for (int64_t r = r0; r < r1; ++r)
+            float block[8];
+            int64_t r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                const float* wr = rows + (r - r0) * w.cols;
+                int64_t t = t0;
+                for (; t + 2 <= t1; t += 2) {
+                    tile_dot(wr, w.cols, x + t * w.cols, w.cols, w.cols, block);
+                    for (int i = 0; i < 4; ++i) {
+                        out[t * w.rows + r + i] = block[i];
+                        out[(t + 1) * w.rows + r + i] = block[4 + i];
+                    }
+                }
+                for (; t < t1; ++t)
+                    for (int i = 0; i < 4; ++i) out[t * w.rows + r + i] = dot(wr + i * w.cols, x + t * w.cols, w.cols);
+            }
+            for (; r < r1; ++r)
                 for (int64_t t = t0; t < t1; ++t)
                     out[t * w.rows + r] = dot(rows + (r - r0) * w.cols, x + t * w.cols, w.cols);
         }
@@ -88,7 +103,7 @@ void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, con
     }
     const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
     if (block && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
-    matmul_float(pool, scratch, kernels.f32, block ? block->decode : nullptr, w, x, n_tokens, out);
+    matmul_float(pool, scratch, kernels.f32, kernels.f32_4x2, block ? block->decode : nullptr, w, x, n_tokens, out);
 }
 
 }  // namespace engine::cpu
