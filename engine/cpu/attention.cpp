@@ -11,49 +11,67 @@ namespace {
 
 constexpr int64_t kQueryTile = 16;
 
-struct HeadQuery {
+struct HeadQueries {
     const AttentionArgs& a;
-    FloatDot dot;
-    float* scores;
+    const DotKernels& kernels;
+    float* scores;          // two rows of scratch, `row` floats apart
+    int64_t row;
 
-    // Attention of query i for head h: writes the output row and, if asked, key weights.
-    void run(int64_t h, int64_t i) const {
+    // Scores of queries q0 and q1 (may be the same) against `count` keys `stride` floats apart.
+    void score(const float* q0, const float* q1, const float* k, int64_t stride, int64_t count, float* s0,
+               float* s1) const {
         const int64_t hd = a.head_dim;
-        const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
-        const int64_t kv_stride = a.n_kv_heads * hd;
-        const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
-        const int64_t n_cur = a.q_offset + i + 1;
-        const int64_t n = past.n + n_cur;
-        const float* q = a.q + (i * a.n_heads + h) * hd;
+        float block[8];
+        int64_t j = 0;
+        for (; j + 4 <= count; j += 4) {
+            kernels.f32_4x2(k + j * stride, stride, q0, q1 - q0, hd, block);
+            for (int r = 0; r < 4; ++r) {
+                s0[j + r] = block[r] * a.scale;
+                s1[j + r] = block[4 + r] * a.scale;
+            }
+        }
+        for (; j < count; ++j) {
+            s0[j] = kernels.f32(q0, k + j * stride, hd) * a.scale;
+            s1[j] = kernels.f32(q1, k + j * stride, hd) * a.scale;
+        }
+    }
 
-        float max_score = -INFINITY;
-        for (int64_t j = 0; j < past.n; ++j) {
-            scores[j] = dot(q, past.k + j * past.stride, hd) * a.scale;
-            max_score = std::max(max_score, scores[j]);
-        }
-        for (int64_t j = 0; j < n_cur; ++j) {
-            float s = dot(q, a.k + j * kv_stride + kvh * hd, hd) * a.scale;
-            scores[past.n + j] = s;
-            max_score = std::max(max_score, s);
-        }
+    // Softmax of one query's n scores, then its output row and key weights.
+    void finish(int64_t h, int64_t i, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
+        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd;
+        const float max_score = *std::max_element(s, s + n);
         float sum = 0.0f;
-        for (int64_t j = 0; j < n; ++j) {
-            scores[j] = std::exp(scores[j] - max_score);
-            sum += scores[j];
-        }
+        for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
         const float inv = 1.0f / sum;
 
         float* out = a.out + (i * a.n_heads + h) * hd;
         std::fill(out, out + hd, 0.0f);
-        for (int64_t j = 0; j < n; ++j) {
-            const float p = scores[j] * inv;
-            const float* v = j < past.n ? past.v + j * past.stride : a.v + (j - past.n) * kv_stride + kvh * hd;
-            for (int64_t d = 0; d < hd; ++d) out[d] += p * v[d];
-        }
+        for (int64_t j = 0; j < past.n; ++j) kernels.axpy(s[j] * inv, past.v + j * past.stride, out, hd);
+        for (int64_t j = past.n; j < n; ++j)
+            kernels.axpy(s[j] * inv, a.v + (j - past.n) * kv_stride + kvh * hd, out, hd);
         if (a.key_attention) {
             float* acc = a.key_attention + h * a.key_attention_stride;
-            for (int64_t j = 0; j < n_cur; ++j) acc[j] += scores[past.n + j] * inv;
+            for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j] * inv;
         }
+    }
+
+    // Queries i and, if `pair`, i + 1 of head h: the pair shares every key load.
+    void run(int64_t h, int64_t i, bool pair) const {
+        const int64_t hd = a.head_dim;
+        const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
+        const int64_t kv_stride = a.n_kv_heads * hd;
+        const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
+        const int64_t n_cur = a.q_offset + i + 1 + (pair ? 1 : 0);   // keys the later query sees
+        const float* q0 = a.q + (i * a.n_heads + h) * hd;
+        const float* q1 = pair ? q0 + a.n_heads * hd : q0;
+        float* s0 = scores;
+        float* s1 = scores + row;
+
+        score(q0, q1, past.k, past.stride, past.n, s0, s1);
+        score(q0, q1, a.k + kvh * hd, kv_stride, n_cur, s0 + past.n, s1 + past.n);
+        // Causal: query i does not see the current key i + 1 that the pair computed for i + 1.
+        finish(h, i, past, kvh, s0, past.n + n_cur - (pair ? 1 : 0));
+        if (pair) finish(h, i + 1, past, kvh, s1, past.n + n_cur);
     }
 };
 
@@ -72,20 +90,20 @@ void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector
 
     int64_t max_past = 0;
     for (const KvSpan& s : a.past) max_past = std::max(max_past, s.n);
-    const size_t need = static_cast<size_t>(max_past + a.n_cur);
+    const int64_t row = max_past + a.n_cur;
     scores.resize(static_cast<size_t>(pool.size()));
     for (auto& s : scores)
-        if (s.size() < need) s.resize(need);
+        if (s.size() < static_cast<size_t>(2 * row)) s.resize(static_cast<size_t>(2 * row));
 
-    const FloatDot dot = dot_kernels().f32;
+    const DotKernels& kernels = dot_kernels();
     // With key weights summed per head, one task per head keeps those sums race-free.
     const int64_t tiles = a.key_attention ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
     const int64_t tile_size = a.key_attention ? a.n_q : kQueryTile;
     pool.parallel_for(a.n_heads * tiles, [&](int64_t task, int thread) {
-        const HeadQuery hq{a, dot, scores[static_cast<size_t>(thread)].data()};
+        const HeadQueries hq{a, kernels, scores[static_cast<size_t>(thread)].data(), row};
         const int64_t h = task / tiles;
         const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
-        for (int64_t i = i0; i < i1; ++i) hq.run(h, i);
+        for (int64_t i = i0; i < i1; i += 2) hq.run(h, i, i + 1 < i1);
     });
 }
 

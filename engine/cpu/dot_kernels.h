@@ -26,11 +26,14 @@ using FloatDot = float (*)(const float* w, const float* x, int64_t n);
 // Four weight rows (ldw floats apart) times two activation rows (ldx apart), n long:
 // out[t * 4 + r] = dot(w_r, x_t). Reusing each load across 8 dots is what makes prefill fast.
 using FloatDot4x2 = void (*)(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out);
+// y += a * x over n floats.
+using FloatAxpy = void (*)(float a, const float* x, float* y, int64_t n);
 using Q8Dot = float (*)(const uint8_t* w_row, const Q8Block* x, int64_t n_blocks);
 
 struct DotKernels {
     FloatDot f32 = nullptr;
     FloatDot4x2 f32_4x2 = nullptr;
+    FloatAxpy axpy = nullptr;
     Q8Dot q4_0 = nullptr, q4_1 = nullptr, q5_0 = nullptr, q5_1 = nullptr, q8_0 = nullptr;
     const char* name = "";
 

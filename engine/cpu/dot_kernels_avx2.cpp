@@ -76,6 +76,13 @@ GLIMPSE_AVX2 void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64
         }
 }
 
+GLIMPSE_AVX2 void axpy_f32(float a, const float* x, float* y, int64_t n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
 GLIMPSE_AVX2 float dot_q4_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
     __m256 acc = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; ++b, w += 18) {
@@ -114,7 +121,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, dot_f32_4x2, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, "avx2"};
+        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, "avx2"};
         return &kernels;
     }();
     return chosen;

@@ -25,6 +25,10 @@ void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64
         for (int r = 0; r < 4; ++r) out[t * 4 + r] = dot_f32(w + r * ldw, x + t * ldx, n);
 }
 
+void axpy_f32(float a, const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 // Block layouts (ggml): Q4_0 {half d; u8 qs[16]}, Q4_1 {half d, m; u8 qs[16]},
 // Q5_0 {half d; u32 qh; u8 qs[16]}, Q5_1 {half d, m; u32 qh; u8 qs[16]}, Q8_0 {half d; i8 qs[32]}.
 // Element j < 16 is the low nibble of qs[j], element j + 16 its high nibble; Q5 adds bit j of qh.
@@ -134,7 +138,7 @@ Q8Dot DotKernels::q8_kernel(GgmlType type) const {
 }
 
 const DotKernels& portable_dot_kernels() {
-    static const DotKernels kernels{dot_f32, dot_f32_4x2, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, "portable"};
+    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, "portable"};
     return kernels;
 }
 
