@@ -1,0 +1,142 @@
+#include "engine/chat/chat_template_render.h"
+
+#include "engine/chat/date_text.h"
+#include "engine/chat/python_strip.h"
+#include "engine/error.h"
+
+#include <optional>
+
+namespace engine::chat_detail {
+namespace {
+
+std::string family_label(const ChatTemplateStyle& style) {
+    return "chat template (" + std::string(chat_template_family_name(style.family)) + ")";
+}
+
+void check_roles(const ChatTemplateStyle& style, std::span<const ChatMessage> messages) {
+    if (messages.empty()) throw Error(family_label(style) + ": the conversation has no messages to render");
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const std::string& role = messages[i].role;
+        if (role != "system" && role != "user" && role != "assistant")
+            throw Error(family_label(style) + ": message " + std::to_string(i) + " has role \"" + role +
+                        "\"; only system, user and assistant are supported");
+    }
+}
+
+// For families without free role order: the optional leading system message, and the
+// user/assistant turns after it, checked as the templates check them.
+struct SplitConversation {
+    std::optional<std::string> system;
+    std::span<const ChatMessage> turns;
+};
+
+SplitConversation split_system(const ChatTemplateStyle& style, std::span<const ChatMessage> messages) {
+    SplitConversation split{std::nullopt, messages};
+    if (messages.front().role == "system") {
+        split.system = messages.front().content;
+        split.turns = messages.subspan(1);
+    }
+    for (size_t i = 0; i < split.turns.size(); ++i) {
+        const ChatMessage& m = split.turns[i];
+        if (m.role == "system")
+            throw Error(family_label(style) + ": a system message is only accepted as the first message");
+        if (style.roles_must_alternate && (m.role == "user") != (i % 2 == 0))
+            throw Error(family_label(style) + ": after the optional system message, roles must alternate "
+                        "user/assistant/user/... (message " + std::to_string(i + (split.system ? 1 : 0)) +
+                        " is \"" + m.role + "\")");
+    }
+    return split;
+}
+
+std::string content_of(const ChatTemplateStyle& style, const std::string& content) {
+    return style.trim_content ? python_strip(content) : content;
+}
+
+std::string render_chatml(const ChatTemplateStyle& style, std::span<const ChatMessage> messages, bool add_generation_prompt,
+                          std::chrono::year_month_day today) {
+    std::string out;
+    if (!style.default_system.empty() && messages.front().role != "system")
+        out += "<|im_start|>system\n" + render_dated_text(style.default_system, today) + "<|im_end|>\n";
+    for (const ChatMessage& m : messages) out += "<|im_start|>" + m.role + "\n" + content_of(style, m.content) + "<|im_end|>\n";
+    if (add_generation_prompt) out += "<|im_start|>assistant\n";
+    return out;
+}
+
+std::string render_llama3(const ChatTemplateStyle& style, std::span<const ChatMessage> messages, bool add_generation_prompt,
+                          std::chrono::year_month_day today) {
+    std::string out = style.writes_bos ? style.bos_text : "";
+    if (style.dated_system_turn) {
+        std::string system;
+        if (messages.front().role == "system") {
+            system = style.trim_system ? python_strip(messages.front().content) : messages.front().content;
+            messages = messages.subspan(1);
+        }
+        out += "<|start_header_id|>system<|end_header_id|>\n\n" + style.knowledge_cutoff_line +
+               render_dated_text(style.today_line, today) + system + "<|eot_id|>";
+    }
+    for (const ChatMessage& m : messages)
+        out += "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n" + python_strip(m.content) + "<|eot_id|>";
+    if (add_generation_prompt) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
+    return out;
+}
+
+std::string render_mistral(const ChatTemplateStyle& style, std::span<const ChatMessage> messages,
+                           std::chrono::year_month_day today) {
+    const SplitConversation split = split_system(style, messages);
+    std::string out = style.writes_bos ? style.bos_text : "";
+    if (style.family == ChatTemplateFamily::MistralV7) {
+        if (split.system) out += "[SYSTEM_PROMPT]" + *split.system + "[/SYSTEM_PROMPT]";
+        else if (!style.default_system.empty())
+            out += "[SYSTEM_PROMPT]" + render_dated_text(style.default_system, today) + "[/SYSTEM_PROMPT]";
+    }
+    for (size_t i = 0; i < split.turns.size(); ++i) {
+        const ChatMessage& m = split.turns[i];
+        if (m.role == "user") {
+            const bool first = i == 0, last = i + 1 == split.turns.size();
+            const bool with_system = split.system && ((style.system_placement == SystemPlacement::FirstUserTurn && first) ||
+                                                      (style.system_placement == SystemPlacement::Unsupported && first) ||
+                                                      (style.system_placement == SystemPlacement::LastUserTurn && last));
+            out += style.inst_open + (with_system ? *split.system + "\n\n" : "") + m.content + style.inst_close;
+        } else {
+            out += style.assistant_prefix + (style.trim_assistant ? python_strip(m.content) : m.content) +
+                   style.eos_text + style.assistant_suffix;
+        }
+    }
+    return out;
+}
+
+std::string render_gemma(const ChatTemplateStyle& style, std::span<const ChatMessage> messages, bool add_generation_prompt) {
+    const SplitConversation split = split_system(style, messages);
+    std::string out = style.writes_bos ? style.bos_text : "";
+    for (size_t i = 0; i < split.turns.size(); ++i) {
+        const ChatMessage& m = split.turns[i];
+        std::string content;
+        if (i == 0 && split.system) {
+            content = style.system_prefix_outside_trim ? *split.system + "\n\n" + python_strip(m.content)
+                                                       : python_strip(*split.system + "\n\n" + m.content);
+        } else {
+            content = python_strip(m.content);
+        }
+        out += "<start_of_turn>" + std::string(m.role == "assistant" ? "model" : "user") + "\n" + content + "<end_of_turn>\n";
+    }
+    if (add_generation_prompt) out += "<start_of_turn>model\n";
+    return out;
+}
+
+}  // namespace
+
+std::string render_chat(const ChatTemplateStyle& style, std::span<const ChatMessage> messages, bool add_generation_prompt,
+                        std::chrono::year_month_day today) {
+    check_roles(style, messages);
+    switch (style.family) {
+    case ChatTemplateFamily::ChatML: return render_chatml(style, messages, add_generation_prompt, today);
+    case ChatTemplateFamily::Llama3: return render_llama3(style, messages, add_generation_prompt, today);
+    case ChatTemplateFamily::MistralV1:
+    case ChatTemplateFamily::MistralV3:
+    case ChatTemplateFamily::MistralV7: return render_mistral(style, messages, today);
+    case ChatTemplateFamily::Gemma: return render_gemma(style, messages, add_generation_prompt);
+    }
+    throw Error(family_label(style) + ": unknown family");
+}
+
+}  // namespace engine::chat_detail
