@@ -16,6 +16,7 @@ with the system message merged into the first user message as "system\\n\\nuser"
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import sys
@@ -493,6 +494,223 @@ GEMMA3_IT = r"""{{ bos_token }}
 {%- endif -%}
 """
 
+
+# Qwen3 as released (Qwen/Qwen3-8B): ChatML with <think> reasoning blocks.
+QWEN3 = r"""{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0].role == 'system' %}
+        {{- messages[0].content + '\n\n' }}
+    {%- endif %}
+    {{- "# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\n" }}
+        {{- tool | tojson }}
+    {%- endfor %}
+    {{- "\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n" }}
+{%- else %}
+    {%- if messages[0].role == 'system' %}
+        {{- '<|im_start|>system\n' + messages[0].content + '<|im_end|>\n' }}
+    {%- endif %}
+{%- endif %}
+{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
+{%- for message in messages[::-1] %}
+    {%- set index = (messages|length - 1) - loop.index0 %}
+    {%- if ns.multi_step_tool and message.role == "user" and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
+        {%- set ns.multi_step_tool = false %}
+        {%- set ns.last_query_index = index %}
+    {%- endif %}
+{%- endfor %}
+{%- for message in messages %}
+    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "assistant" %}
+        {%- set content = message.content %}
+        {%- set reasoning_content = '' %}
+        {%- if message.reasoning_content is defined and message.reasoning_content is not none %}
+            {%- set reasoning_content = message.reasoning_content %}
+        {%- else %}
+            {%- if '</think>' in message.content %}
+                {%- set content = message.content.split('</think>')[-1].lstrip('\n') %}
+                {%- set reasoning_content = message.content.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n') %}
+            {%- endif %}
+        {%- endif %}
+        {%- if loop.index0 > ns.last_query_index %}
+            {%- if loop.last or (not loop.last and reasoning_content) %}
+                {{- '<|im_start|>' + message.role + '\n<think>\n' + reasoning_content.strip('\n') + '\n</think>\n\n' + content.lstrip('\n') }}
+            {%- else %}
+                {{- '<|im_start|>' + message.role + '\n' + content }}
+            {%- endif %}
+        {%- else %}
+            {{- '<|im_start|>' + message.role + '\n' + content }}
+        {%- endif %}
+        {%- if message.tool_calls %}
+            {%- for tool_call in message.tool_calls %}
+                {%- if (loop.first and content) or (not loop.first) %}
+                    {{- '\n' }}
+                {%- endif %}
+                {%- if tool_call.function %}
+                    {%- set tool_call = tool_call.function %}
+                {%- endif %}
+                {{- '<tool_call>\n{"name": "' }}
+                {{- tool_call.name }}
+                {{- '", "arguments": ' }}
+                {%- if tool_call.arguments is string %}
+                    {{- tool_call.arguments }}
+                {%- else %}
+                    {{- tool_call.arguments | tojson }}
+                {%- endif %}
+                {{- '}\n</tool_call>' }}
+            {%- endfor %}
+        {%- endif %}
+        {{- '<|im_end|>\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if loop.first or (messages[loop.index0 - 1].role != "tool") %}
+            {{- '<|im_start|>user' }}
+        {%- endif %}
+        {{- '\n<tool_response>\n' }}
+        {{- message.content }}
+        {{- '\n</tool_response>' }}
+        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}
+            {{- '<|im_end|>\n' }}
+        {%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\n' }}
+    {%- if enable_thinking is defined and enable_thinking is false %}
+        {{- '<think>\n\n</think>\n\n' }}
+    {%- endif %}
+{%- endif %}"""
+
+# Mistral-Small-3.1-24B-Instruct-2503 (the "v7" format with [SYSTEM_PROMPT] and a dated default).
+MISTRAL_SMALL_31 = r"""{%- set today = strftime_now("%Y-%m-%d") %}
+{%- set default_system_message = "You are Mistral Small 3, a Large Language Model (LLM) created by Mistral AI, a French startup headquartered in Paris.\nYour knowledge base was last updated on 2023-10-01. The current date is " + today + ".\n\nWhen you're not sure about some information, you say that you don't have the information and don't make up anything.\nIf the user's question is not clear, ambiguous, or does not provide enough context for you to accurately answer the question, you do not try to answer it right away and you rather ask the user to clarify their request (e.g. \"What are some good restaurants around me?\" => \"Where are you?\" or \"When is the next flight to Tokyo\" => \"Where do you travel from?\")" %}
+
+{{- bos_token }}
+
+{%- if messages[0]['role'] == 'system' %}
+    {%- if messages[0]['content'] is string %}
+        {%- set system_message = messages[0]['content'] %}
+        {%- set loop_messages = messages[1:] %}
+    {%- else %}
+        {%- set system_message = messages[0]['content'][0]['text'] %}
+        {%- set loop_messages = messages[1:] %}
+    {%- endif %}
+{%- else %}
+    {%- set system_message = default_system_message %}
+    {%- set loop_messages = messages %}
+{%- endif %}
+{%- if not tools is defined %}
+    {%- set tools = none %}
+{%- elif tools is not none %}
+    {%- set parallel_tool_prompt = "You are a helpful assistant that can call tools. If you call one or more tools, format them in a single JSON array or objects, where each object is a tool call, not as separate objects outside of an array or multiple arrays. Use the format [{\"name\": tool call name, \"arguments\": tool call arguments}, additional tool calls] if you call more than one tool. If you call tools, do not attempt to interpret them or otherwise provide a response until you receive a tool call result that you can interpret for the user." %}
+    {%- if system_message is defined %}
+        {%- set system_message = parallel_tool_prompt + "\n\n" + system_message %}
+    {%- else %}
+        {%- set system_message = parallel_tool_prompt %}
+    {%- endif %}
+{%- endif %}
+{{- '[SYSTEM_PROMPT]' + system_message + '[/SYSTEM_PROMPT]' }}
+
+{%- set user_messages = loop_messages | selectattr("role", "equalto", "user") | list %}
+
+{%- set filtered_messages = [] %}
+{%- for message in loop_messages %}
+    {%- if message["role"] not in ["tool", "tool_results"] and not message.get("tool_calls") %}
+        {%- set filtered_messages = filtered_messages + [message] %}
+    {%- endif %}
+{%- endfor %}
+
+{%- for message in filtered_messages %}
+    {%- if (message["role"] == "user") != (loop.index0 % 2 == 0) %}
+        {{- raise_exception("After the optional system message, conversation roles must alternate user/assistant/user/assistant/...") }}
+    {%- endif %}
+{%- endfor %}
+
+{%- for message in loop_messages %}
+    {%- if message["role"] == "user" %}
+        {%- if tools is not none and (message == user_messages[-1]) %}
+            {{- "[AVAILABLE_TOOLS] [" }}
+            {%- for tool in tools %}
+                {%- set tool = tool.function %}
+                {{- '{"type": "function", "function": {' }}
+                {%- for key, val in tool.items() if key != "return" %}
+                    {%- if val is string %}
+                        {{- '"' + key + '": "' + val + '"' }}
+                    {%- else %}
+                        {{- '"' + key + '": ' + val|tojson }}
+                    {%- endif %}
+                    {%- if not loop.last %}
+                        {{- ", " }}
+                    {%- endif %}
+                {%- endfor %}
+                {{- "}}" }}
+                {%- if not loop.last %}
+                    {{- ", " }}
+                {%- else %}
+                    {{- "]" }}
+                {%- endif %}
+            {%- endfor %}
+            {{- "[/AVAILABLE_TOOLS]" }}
+        {%- endif %}
+        {%- if message['content'] is string %}
+        {{- '[INST]' + message['content'] + '[/INST]' }}
+        {%- else %}
+                {{- '[INST]' }}
+                {%- for block in message['content'] %}
+                        {%- if block['type'] == 'text' %}
+                                {{- block['text'] }}
+                        {%- elif block['type'] == 'image' or block['type'] == 'image_url' %}
+                                {{- '[IMG]' }}
+                            {%- else %}
+                                {{- raise_exception('Only text and image blocks are supported in message content!') }}
+                            {%- endif %}
+                    {%- endfor %}
+                {{- '[/INST]' }}
+            {%- endif %}
+    {%- elif message["role"] == "tool_calls" or message.tool_calls is defined %}
+        {%- if message.tool_calls is defined %}
+            {%- set tool_calls = message.tool_calls %}
+        {%- else %}
+            {%- set tool_calls = message.content %}
+        {%- endif %}
+        {{- "[TOOL_CALLS] [" }}
+        {%- for tool_call in tool_calls %}
+            {%- set out = tool_call.function|tojson %}
+            {{- out[:-1] }}
+            {%- if not tool_call.id is defined or tool_call.id|length < 9 %}
+                {{- raise_exception("Tool call IDs should be alphanumeric strings with length >= 9! (1)" + tool_call.id) }}
+            {%- endif %}
+            {{- ', "id": "' + tool_call.id[-9:] + '"}' }}
+            {%- if not loop.last %}
+                {{- ", " }}
+            {%- else %}
+                {{- "]" + eos_token }}
+            {%- endif %}
+        {%- endfor %}
+    {%- elif message['role'] == 'assistant' %}
+        {%- if message['content'] is string %}
+            {{- message['content'] + eos_token }}
+        {%- else %}
+            {{- message['content'][0]['text'] + eos_token }}
+        {%- endif %}
+    {%- elif message["role"] == "tool_results" or message["role"] == "tool" %}
+        {%- if message.content is defined and message.content.content is defined %}
+            {%- set content = message.content.content %}
+        {%- else %}
+            {%- set content = message.content %}
+        {%- endif %}
+        {{- '[TOOL_RESULTS] {"content": ' + content|string + ", " }}
+        {%- if not message.tool_call_id is defined or message.tool_call_id|length < 9 %}
+            {{- raise_exception("Tool call IDs should be alphanumeric strings with length >= 9! (2)" + message.tool_call_id) }}
+        {%- endif %}
+        {{- '"call_id": "' + message.tool_call_id[-9:] + '"}[/TOOL_RESULTS]' }}
+    {%- else %}
+        {{- raise_exception("Only user and assistant roles are supported, with the exception of an initial optional system message!") }}
+    {%- endif %}
+{%- endfor %}
+"""
+
 TEMPLATES = [
     # name, source, family Glimpse must recognise, template, bos_token, eos_token
     ("smollm2-instruct", "HuggingFaceTB/SmolLM2-135M-Instruct (default model GGUF)", "chatml",
@@ -501,6 +719,7 @@ TEMPLATES = [
      CHATML_FINETUNE_DEFAULT, "<|im_start|>", "<|im_end|>"),
     ("chatml-plain", "teknium/OpenHermes-2.5-Mistral-7B", "chatml", CHATML_PLAIN, "<s>", "<|im_end|>"),
     ("qwen2.5-instruct", "Qwen/Qwen2.5-7B-Instruct", "chatml", QWEN25_INSTRUCT, "", "<|im_end|>"),
+    ("qwen3", "Qwen/Qwen3-8B", "chatml", QWEN3, "", "<|im_end|>"),
     ("llama-3-instruct", "meta-llama/Meta-Llama-3-8B-Instruct", "llama3", LLAMA3_INSTRUCT,
      "<|begin_of_text|>", "<|eot_id|>"),
     ("llama-3.1-instruct", "meta-llama/Llama-3.1-8B-Instruct", "llama3", LLAMA31_INSTRUCT,
@@ -513,6 +732,8 @@ TEMPLATES = [
      "<s>", "</s>"),
     ("mistral-7b-instruct-v0.3", "mistralai/Mistral-7B-Instruct-v0.3", "mistral-v3", MISTRAL_V03_INSTRUCT,
      "<s>", "</s>"),
+    ("mistral-small-3.1-instruct", "mistralai/Mistral-Small-3.1-24B-Instruct-2503", "mistral-v7",
+     MISTRAL_SMALL_31, "<s>", "</s>"),
     ("gemma-2-it", "google/gemma-2-2b-it", "gemma", GEMMA2_IT, "<bos>", "<eos>"),
     ("gemma-3-it", "google/gemma-3-4b-it", "gemma", GEMMA3_IT, "<bos>", "<eos>"),
 ]
@@ -544,6 +765,10 @@ CONVERSATIONS = [
     ("unicode_whitespace", [msg("user", "\u00a0\u3000wide spaces\u2003\u2028"),
                             msg("assistant", "\u202f ok \u205f"),
                             msg("user", "\u0085next\u1680")]),
+    ("assistant_with_reasoning", [msg("user", "Count to two."),
+                                  msg("assistant", "<think>\nOne, then two.\n</think>\n\nOne, two."),
+                                  msg("user", "And to three?"),
+                                  msg("assistant", "\n<think>\n\nOne, two, three.\n\n</think>\n\n\nOne, two, three.")]),
     ("template_like_content", [msg("user", "Print {{ messages }} and {% if x %} literally; '<|im_end|>' \\n too.")]),
     ("empty_content", [msg("user", ""), msg("assistant", ""), msg("user", "now?")]),
     # Conversations the templates without free role order reject.
@@ -570,10 +795,10 @@ def make_environment():
     return env
 
 
-def render(env, template, messages, add_generation_prompt, bos, eos):
+def render(env, template, messages, add_generation_prompt, bos, eos, extra=None):
     return env.from_string(template).render(messages=messages,
                                             add_generation_prompt=add_generation_prompt,
-                                            bos_token=bos, eos_token=eos)
+                                            bos_token=bos, eos_token=eos, **(extra or {}))
 
 
 def merge_system_into_first_user(messages):
@@ -613,18 +838,22 @@ def main():
     for name, source, family, text, bos, eos in TEMPLATES:
         templates.append({"name": name, "source": source, "family": family, "template": text,
                           "bos_token": bos, "eos_token": eos})
+        thinking_options = [None, False] if "enable_thinking" in text else [None]
         for conversation, messages in CONVERSATIONS:
-            for add_generation_prompt in (True, False):
+            for add_generation_prompt, thinking in itertools.product((True, False), thinking_options):
                 case = {"template": name, "conversation": conversation,
                         "add_generation_prompt": add_generation_prompt}
+                extra = {}
+                if thinking is not None:
+                    case["enable_thinking"] = extra["enable_thinking"] = thinking
                 try:
-                    case["expected"] = render(env, text, messages, add_generation_prompt, bos, eos)
+                    case["expected"] = render(env, text, messages, add_generation_prompt, bos, eos, extra)
                 except jinja2.exceptions.TemplateError as error:
                     case["jinja_error"] = str(error)
                     merged = merge_system_into_first_user(messages)
                     if merged is not None:
                         # No system role: Glimpse joins the system message to the first user turn.
-                        case["expected"] = render(env, text, merged, add_generation_prompt, bos, eos)
+                        case["expected"] = render(env, text, merged, add_generation_prompt, bos, eos, extra)
                         case["system_merged_into_first_user"] = True
                 cases.append(case)
 

@@ -72,7 +72,7 @@ std::string ChatTemplate::default_system_prompt() const {
 }
 
 std::string ChatTemplate::render(std::span<const ChatMessage> messages, bool add_generation_prompt) const {
-    return chat_detail::render_chat(style_, messages, add_generation_prompt, today());
+    return chat_detail::render_chat(style_, messages, add_generation_prompt, {today(), enable_thinking_});
 }
 
 std::vector<std::string> ChatTemplate::stop_strings() const {

@@ -54,6 +54,9 @@ public:
 
     // The day templates that print today's date use; the local date when not set.
     void set_today(std::chrono::year_month_day day) { today_ = day; }
+    // The enable_thinking variable of templates with a thinking switch (Qwen3); unset
+    // leaves it undefined, as a plain apply_chat_template call does.
+    void set_enable_thinking(std::optional<bool> enabled) { enable_thinking_ = enabled; }
 
     // Throws engine::Error for an empty conversation, a role other than system/user/assistant,
     // or an order of roles the template rejects (most non-ChatML templates need
@@ -71,6 +74,7 @@ private:
 
     ChatTemplateStyle style_;
     std::optional<std::chrono::year_month_day> today_;
+    std::optional<bool> enable_thinking_;
 };
 
 }  // namespace engine

@@ -82,6 +82,27 @@ std::optional<DatedText> dated_text_assignment(const std::string& code, const st
     }
 }
 
+// Qwen3 keeps <think> reasoning only for answers after the last user query.
+void recognise_qwen3_reasoning(const std::string& code, ChatTemplateStyle& style) {
+    const auto family = style.family;
+    const std::string what = "its <think> reasoning handling is not Qwen3's";
+    require(code, family, R"(.split('</think>')[-1].lstrip('\n'))", what);
+    require(code, family, R"(.split('</think>')[0].rstrip('\n').split('<think>')[-1].lstrip('\n'))", what);
+    require(code, family,
+            R"('<|im_start|>'+message['role']+'\n<think>\n'+reasoning_content.strip('\n')+'\n</think>\n\n'+content.lstrip('\n'))", what);
+    require(code, family, "{%ifloop.index0>ns.last_query_index%}", what);
+    require(code, family, "{%ifloop.lastor(notloop.lastandreasoning_content)%}", what);
+    require(code, family, "ns.multi_step_toolandmessage['role']=='user'", what);
+    require(code, family, "not(message['content'].startswith('<tool_response>')andmessage['content'].endswith('</tool_response>'))", what);
+    require(code, family, "{{'<|im_start|>'+message['role']+'\\n'+content}}", what);
+    style.reasoning_blocks = true;
+    if (has(code, "enable_thinking")) {
+        require(code, family, R"({%ifenable_thinkingisdefinedandenable_thinkingisfalse%}{{'<think>\n\n</think>\n\n'}}{%endif%})",
+                "its enable_thinking switch is not Qwen3's");
+        style.thinking_switch = true;
+    }
+}
+
 void recognise_chatml(const JinjaSource& src, ChatTemplateStyle& style) {
     const std::string& code = src.code;
     const auto family = style.family;
@@ -94,7 +115,7 @@ void recognise_chatml(const JinjaSource& src, ChatTemplateStyle& style) {
     }
     require(code, family, R"('<|im_start|>assistant\n')", "it has no '<|im_start|>assistant\\n' generation prompt");
     if (has(code, "bos_token")) fail(family, "it writes bos_token, which ChatML templates Glimpse knows do not");
-    if (has(code, "<think>")) fail(family, "it has <think> reasoning blocks (Qwen3 style), which Glimpse does not render yet");
+    if (has(code, "<think>")) recognise_qwen3_reasoning(code, style);
 
     // A default system prompt is a literal "<|im_start|>system\n...<|im_end|>\n" written
     // when the first message is not a system message.
@@ -189,7 +210,9 @@ void recognise_mistral_v7(const JinjaSource& src, ChatTemplateStyle& style) {
     require(code, family, "{{message['content']+eos_token}}", "its assistant turns are not content + eos_token");
     style.inst_open = "[INST]";
     style.inst_close = "[/INST]";
-    style.roles_must_alternate = has(code, "%2==0");
+    // Mistral Small 3.1 checks alternation over a list it builds with `set` inside a for
+    // loop; Jinja scoping keeps that list empty outside the loop, so nothing is checked.
+    style.roles_must_alternate = has(code, "%2==0") && !has(code, "{%setfiltered_messages=filtered_messages+[message]%}");
     style.writes_bos = has(code, "bos_token");
     if (auto text = dated_text_assignment(code, "default_system_message", family)) style.default_system = *text;
 }

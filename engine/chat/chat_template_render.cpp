@@ -52,13 +52,59 @@ std::string content_of(const ChatTemplateStyle& style, const std::string& conten
     return style.trim_content ? python_strip(content) : content;
 }
 
+std::string_view strip_newlines_left(std::string_view s) {
+    while (!s.empty() && s.front() == '\n') s.remove_prefix(1);
+    return s;
+}
+
+std::string_view strip_newlines_right(std::string_view s) {
+    while (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+    return s;
+}
+
+// Qwen3: "<think>reasoning</think>answer" in an assistant message, split as its template
+// splits it (answer after the last </think>, reasoning before the first, after the last <think>).
+std::string qwen3_assistant_turn(const std::string& text, bool show_reasoning_block, bool is_last) {
+    std::string_view content = text, reasoning;
+    if (size_t close = content.find("</think>"); close != std::string_view::npos) {
+        std::string_view before = strip_newlines_right(content.substr(0, close));
+        if (size_t open = before.rfind("<think>"); open != std::string_view::npos) before.remove_prefix(open + 7);
+        reasoning = strip_newlines_left(before);
+        content = strip_newlines_left(content.substr(content.rfind("</think>") + 8));
+    }
+    if (show_reasoning_block && (is_last || !reasoning.empty()))
+        return "<|im_start|>assistant\n<think>\n" + std::string(strip_newlines_right(strip_newlines_left(reasoning))) +
+               "\n</think>\n\n" + std::string(strip_newlines_left(content));
+    return "<|im_start|>assistant\n" + std::string(content);
+}
+
+bool is_tool_response(const std::string& content) {
+    return content.starts_with("<tool_response>") && content.ends_with("</tool_response>");
+}
+
 std::string render_chatml(const ChatTemplateStyle& style, std::span<const ChatMessage> messages, bool add_generation_prompt,
-                          std::chrono::year_month_day today) {
+                          const RenderContext& context) {
     std::string out;
     if (!style.default_system.empty() && messages.front().role != "system")
-        out += "<|im_start|>system\n" + render_dated_text(style.default_system, today) + "<|im_end|>\n";
-    for (const ChatMessage& m : messages) out += "<|im_start|>" + m.role + "\n" + content_of(style, m.content) + "<|im_end|>\n";
-    if (add_generation_prompt) out += "<|im_start|>assistant\n";
+        out += "<|im_start|>system\n" + render_dated_text(style.default_system, context.today) + "<|im_end|>\n";
+    size_t last_query = messages.size() - 1;
+    for (size_t i = messages.size(); i-- > 0;) {
+        if (messages[i].role == "user" && !is_tool_response(messages[i].content)) {
+            last_query = i;
+            break;
+        }
+    }
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const ChatMessage& m = messages[i];
+        if (style.reasoning_blocks && m.role == "assistant")
+            out += qwen3_assistant_turn(m.content, i > last_query, i + 1 == messages.size()) + "<|im_end|>\n";
+        else
+            out += "<|im_start|>" + m.role + "\n" + content_of(style, m.content) + "<|im_end|>\n";
+    }
+    if (add_generation_prompt) {
+        out += "<|im_start|>assistant\n";
+        if (style.thinking_switch && context.enable_thinking == false) out += "<think>\n\n</think>\n\n";
+    }
     return out;
 }
 
@@ -126,10 +172,11 @@ std::string render_gemma(const ChatTemplateStyle& style, std::span<const ChatMes
 }  // namespace
 
 std::string render_chat(const ChatTemplateStyle& style, std::span<const ChatMessage> messages, bool add_generation_prompt,
-                        std::chrono::year_month_day today) {
+                        const RenderContext& context) {
+    const auto today = context.today;
     check_roles(style, messages);
     switch (style.family) {
-    case ChatTemplateFamily::ChatML: return render_chatml(style, messages, add_generation_prompt, today);
+    case ChatTemplateFamily::ChatML: return render_chatml(style, messages, add_generation_prompt, context);
     case ChatTemplateFamily::Llama3: return render_llama3(style, messages, add_generation_prompt, today);
     case ChatTemplateFamily::MistralV1:
     case ChatTemplateFamily::MistralV3:

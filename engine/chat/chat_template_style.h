@@ -39,6 +39,11 @@ struct ChatTemplateStyle {
     bool trim_system = false;        // ... and on the system message
     DatedText default_system;        // used when the conversation has no system message
 
+    // Qwen3: <think> reasoning kept only after the last user query, and an
+    // enable_thinking=false switch that writes an empty reasoning block after the prompt.
+    bool reasoning_blocks = false;
+    bool thinking_switch = false;
+
     // Llama 3.1+: a system turn is always written, with knowledge-cutoff and date lines.
     bool dated_system_turn = false;
     std::string knowledge_cutoff_line;   // "Cutting Knowledge Date: December 2023\n"

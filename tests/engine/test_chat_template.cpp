@@ -3,6 +3,7 @@
 // names and conversations it cannot render faithfully with an error a user can act on.
 
 #include "engine/chat/chat_template.h"
+#include "engine/chat/date_text.h"
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/gguf/gguf_writer.h"
@@ -12,6 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <iomanip>
+#include <locale>
+#include <sstream>
 #include <map>
 #include <random>
 
@@ -90,6 +94,7 @@ private slots:
     void recognises_each_published_family();
     void default_system_prompt_is_read_from_the_template();
     void llama3_date_line_follows_the_today_option();
+    void dates_match_strftime_in_the_c_locale();
     void family_overrides_render_the_standard_formats();
     void stop_strings_end_the_assistant_turn();
     void unknown_template_is_an_error_listing_families();
@@ -104,11 +109,14 @@ void TestChatTemplate::renders_exactly_as_jinja_data() {
     QTest::addColumn<QString>("template_name");
     QTest::addColumn<QString>("conversation_name");
     QTest::addColumn<bool>("add_generation_prompt");
+    QTest::addColumn<int>("enable_thinking");   // -1: undefined
     for (const json& c : vectors()["cases"]) {
+        const int thinking = c.contains("enable_thinking") ? int(c["enable_thinking"].get<bool>()) : -1;
         std::string label = c["template"].get<std::string>() + "/" + c["conversation"].get<std::string>() +
-                            (c["add_generation_prompt"].get<bool>() ? "/prompt" : "/no-prompt");
+                            (c["add_generation_prompt"].get<bool>() ? "/prompt" : "/no-prompt") +
+                            (thinking == -1 ? "" : thinking ? "/thinking" : "/no-thinking");
         QTest::newRow(label.c_str()) << QString::fromStdString(c["template"]) << QString::fromStdString(c["conversation"])
-                                     << c["add_generation_prompt"].get<bool>();
+                                     << c["add_generation_prompt"].get<bool>() << thinking;
     }
 }
 
@@ -116,17 +124,25 @@ void TestChatTemplate::renders_exactly_as_jinja() {
     QFETCH(QString, template_name);
     QFETCH(QString, conversation_name);
     QFETCH(bool, add_generation_prompt);
+    QFETCH(int, enable_thinking);
     const json* vector_case = nullptr;
     for (const json& c : vectors()["cases"])
         if (c["template"] == template_name.toStdString() && c["conversation"] == conversation_name.toStdString() &&
-            c["add_generation_prompt"] == add_generation_prompt)
+            c["add_generation_prompt"] == add_generation_prompt &&
+            (c.contains("enable_thinking") ? int(c["enable_thinking"].get<bool>()) : -1) == enable_thinking)
             vector_case = &c;
     QVERIFY(vector_case);
     ChatTemplate chat = load(template_name.toStdString());
+    if (enable_thinking != -1) chat.set_enable_thinking(enable_thinking == 1);
     const auto messages = conversation(conversation_name.toStdString());
     if (vector_case->contains("expected")) {
         const std::string expected = (*vector_case)["expected"];
-        const std::string rendered = chat.render(messages, add_generation_prompt);
+        std::string rendered;
+        try {
+            rendered = chat.render(messages, add_generation_prompt);
+        } catch (const Error& e) {
+            QFAIL(e.what());
+        }
         QCOMPARE(visible(rendered), visible(expected));
     } else {
         // The template itself raises for this conversation; Glimpse must refuse it too.
@@ -160,6 +176,11 @@ void TestChatTemplate::default_system_prompt_is_read_from_the_template() {
     QCOMPARE(load("chatml-finetune-default").default_system_prompt(),
              std::string("You're Tilly, a terse librarian. Answer in one line."));
     QCOMPARE(load("chatml-plain").default_system_prompt(), std::string());
+    ChatTemplate mistral_small = load("mistral-small-3.1-instruct");
+    QVERIFY(mistral_small.default_system_prompt().starts_with("You are Mistral Small 3, a Large Language Model"));
+    QVERIFY(mistral_small.default_system_prompt().find("The current date is 2025-03-09.\n\n") != std::string::npos);
+    mistral_small.set_today(std::chrono::year(2030) / 1 / 2);
+    QVERIFY(mistral_small.default_system_prompt().find("The current date is 2030-01-02.\n\n") != std::string::npos);
 
     // A fine-tune's own default, made up afresh: it must come out as written.
     std::mt19937 rng(std::random_device{}());
@@ -188,6 +209,29 @@ void TestChatTemplate::llama3_date_line_follows_the_today_option() {
     llama31.set_today(std::chrono::year(2031) / 2 / 1);
     const std::string rendered = llama31.render(messages, true);
     QVERIFY(rendered.find("Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n") != std::string::npos);
+}
+
+void TestChatTemplate::dates_match_strftime_in_the_c_locale() {
+    // Reference: std::put_time in the classic locale, on random days from 1900 to 2199.
+    std::mt19937 rng(std::random_device{}());
+    const std::string format = "%d %b %Y|%e|%m/%y|%B %A %a|%j|%%";
+    std::ostringstream reference;
+    reference.imbue(std::locale::classic());
+    for (int i = 0; i < 2000; ++i) {
+        using namespace std::chrono;
+        const sys_days day = sys_days(year(1900) / 1 / 1) + days(rng() % (300 * 365));
+        const year_month_day ymd(day);
+        std::tm tm{};
+        tm.tm_year = int(ymd.year()) - 1900;
+        tm.tm_mon = int(unsigned(ymd.month())) - 1;
+        tm.tm_mday = int(unsigned(ymd.day()));
+        tm.tm_wday = int(weekday(day).c_encoding());
+        tm.tm_yday = int((day - sys_days(ymd.year() / 1 / 1)).count());
+        reference.str("");
+        reference << std::put_time(&tm, format.c_str());
+        QCOMPARE(chat_detail::format_date(format, ymd), reference.str());
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, chat_detail::format_date("%H:%M", std::chrono::year(2025) / 1 / 1));
 }
 
 void TestChatTemplate::family_overrides_render_the_standard_formats() {
@@ -260,7 +304,7 @@ void TestChatTemplate::variants_that_cannot_be_reproduced_are_errors() {
          }()},
         {"llama2 sys", "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}"
                        "{% elif message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}"},
-        {"qwen3 reasoning", smollm2 + "{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}"},
+        {"think block without qwen3's handling", smollm2 + "{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}"},
         {"unclosed tag", "{{ '<|im_start|>' + message['role']"},
     };
     for (const auto& [label, text] : variants) {
