@@ -318,6 +318,20 @@ LLAMA32_INSTRUCT = r"""{{- bos_token }}
 {%- endif %}
 """
 
+# Llama-2-chat: the classic [INST] format with a <<SYS>> block and BOS before every user turn.
+LLAMA2_CHAT = (
+    "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}"
+    "{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}"
+    "{% set system_message = false %}{% endif %}{% for message in loop_messages %}"
+    "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+    "{% if loop.index0 == 0 and system_message != false %}"
+    "{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+    "{% else %}{% set content = message['content'] %}{% endif %}"
+    "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}"
+)
+
 # Mistral-7B-Instruct-v0.1 (and the first v0.2 release, and Mixtral-8x7B-Instruct-v0.1).
 MISTRAL_V01_INSTRUCT = (
     "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
@@ -726,6 +740,7 @@ TEMPLATES = [
      "<|begin_of_text|>", "<|eot_id|>"),
     ("llama-3.2-instruct", "meta-llama/Llama-3.2-1B-Instruct", "llama3", LLAMA32_INSTRUCT,
      "<|begin_of_text|>", "<|eot_id|>"),
+    ("llama-2-chat", "meta-llama/Llama-2-7b-chat-hf", "llama2", LLAMA2_CHAT, "<s>", "</s>"),
     ("mistral-7b-instruct-v0.1", "mistralai/Mistral-7B-Instruct-v0.1", "mistral-v1", MISTRAL_V01_INSTRUCT,
      "<s>", "</s>"),
     ("mistral-7b-instruct-v0.2", "mistralai/Mistral-7B-Instruct-v0.2", "mistral-v1", MISTRAL_V02_INSTRUCT,

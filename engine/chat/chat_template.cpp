@@ -11,8 +11,9 @@
 namespace engine {
 namespace {
 
-constexpr std::array<std::pair<ChatTemplateFamily, std::string_view>, 6> kFamilyNames = {{
+constexpr std::array<std::pair<ChatTemplateFamily, std::string_view>, 7> kFamilyNames = {{
     {ChatTemplateFamily::ChatML, "chatml"},
+    {ChatTemplateFamily::Llama2, "llama2"},
     {ChatTemplateFamily::Llama3, "llama3"},
     {ChatTemplateFamily::MistralV1, "mistral-v1"},
     {ChatTemplateFamily::MistralV3, "mistral-v3"},
@@ -59,6 +60,7 @@ bool ChatTemplate::renders_bos() const {
     switch (style_.family) {
     case ChatTemplateFamily::ChatML: opening = "<|im_start|>"; break;
     case ChatTemplateFamily::Llama3: opening = "<|start_header_id|>"; break;
+    case ChatTemplateFamily::Llama2:
     case ChatTemplateFamily::MistralV1:
     case ChatTemplateFamily::MistralV3: opening = style_.inst_open; break;
     case ChatTemplateFamily::MistralV7: opening = "["; break;

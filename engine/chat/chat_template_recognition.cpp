@@ -168,10 +168,31 @@ void recognise_llama3(const JinjaSource& src, ChatTemplateStyle& style) {
     style.today_line.pieces.push_back({false, "\n\n"});
 }
 
+// Llama-2-chat: BOS before each [INST], the system message in a <<SYS>> block joined to the
+// first user turn, user and assistant text stripped.
+void recognise_llama2(const JinjaSource& src, ChatTemplateStyle& style) {
+    const std::string& code = src.code;
+    const auto family = style.family;
+    require(code, family, R"({%setcontent='<<SYS>>\n'+system_message+'\n<</SYS>>\n\n'+message['content']%})",
+            "its <<SYS>> block is not '<<SYS>>\\n' + system + '\\n<</SYS>>\\n\\n' + content");
+    require(code, family, "loop.index0==0andsystem_message!=false", "it puts the <<SYS>> block somewhere other than the first turn");
+    require(code, family, "{%setcontent=message['content']%}", "its turns do not use the message content as written");
+    require(code, family, "{{bos_token+'[INST] '+content.strip()+' [/INST]'}}", "its user turns are not bos + '[INST] ' + content + ' [/INST]'");
+    require(code, family, "{{' '+content.strip()+' '+eos_token}}", "its assistant turns are not ' ' + content + ' ' + eos");
+    style.inst_open = "[INST] ";
+    style.inst_close = " [/INST]";
+    style.bos_each_user_turn = style.writes_bos = true;
+    style.system_open = "<<SYS>>\n";
+    style.system_close = "\n<</SYS>>\n\n";
+    style.trim_user = style.trim_assistant = true;
+    style.assistant_prefix = style.assistant_before_eos = " ";
+    style.system_placement = SystemPlacement::FirstUserTurn;
+    style.roles_must_alternate = has(code, "%2==0");
+}
+
 void recognise_mistral(const JinjaSource& src, ChatTemplateStyle& style) {
     const std::string& code = src.code;
     auto family = style.family;
-    if (has(code, "<<SYS>>")) fail(family, "it is a Llama 2 <<SYS>> template, which Glimpse does not render yet");
     std::smatch user;
     static const std::regex user_turn(R"('( ?\[INST\] ?)'\+message\['content'\]\+'( ?\[/INST\])')");
     if (!std::regex_search(code, user, user_turn)) fail(family, "its user turns are not '[INST] ' + content + ' [/INST]'");
@@ -262,6 +283,7 @@ ChatTemplateStyle recognise_chat_template(std::string_view text, std::string_vie
     if (text.find("<|im_start|>") != std::string_view::npos) style.family = ChatTemplateFamily::ChatML;
     else if (text.find("<|start_header_id|>") != std::string_view::npos) style.family = ChatTemplateFamily::Llama3;
     else if (text.find("[SYSTEM_PROMPT]") != std::string_view::npos) style.family = ChatTemplateFamily::MistralV7;
+    else if (text.find("<<SYS>>") != std::string_view::npos) style.family = ChatTemplateFamily::Llama2;
     else if (text.find("[INST]") != std::string_view::npos) style.family = ChatTemplateFamily::MistralV1;
     else if (text.find("<start_of_turn>") != std::string_view::npos) style.family = ChatTemplateFamily::Gemma;
     else throw Error("unrecognised chat template (\"" + preview(text) + "\"): it matches none of the families "
@@ -277,6 +299,7 @@ ChatTemplateStyle recognise_chat_template(std::string_view text, std::string_vie
         fail(style.family, "it prints raw text outside its tags (\"" + preview(src.stray_text) + "\")");
     switch (style.family) {
     case ChatTemplateFamily::ChatML: recognise_chatml(src, style); break;
+    case ChatTemplateFamily::Llama2: recognise_llama2(src, style); break;
     case ChatTemplateFamily::Llama3: recognise_llama3(src, style); break;
     case ChatTemplateFamily::MistralV1:
     case ChatTemplateFamily::MistralV3: recognise_mistral(src, style); break;
@@ -294,6 +317,16 @@ ChatTemplateStyle standard_chat_style(ChatTemplateFamily family, std::string_vie
     style.eos_text = eos_text;
     switch (family) {
     case ChatTemplateFamily::ChatML:
+        break;
+    case ChatTemplateFamily::Llama2:      // Llama-2-chat
+        style.writes_bos = style.roles_must_alternate = style.bos_each_user_turn = true;
+        style.inst_open = "[INST] ";
+        style.inst_close = " [/INST]";
+        style.system_open = "<<SYS>>\n";
+        style.system_close = "\n<</SYS>>\n\n";
+        style.trim_user = style.trim_assistant = true;
+        style.assistant_prefix = style.assistant_before_eos = " ";
+        style.system_placement = SystemPlacement::FirstUserTurn;
         break;
     case ChatTemplateFamily::Llama3:
         style.writes_bos = true;

@@ -129,7 +129,7 @@ std::string render_llama3(const ChatTemplateStyle& style, std::span<const ChatMe
 std::string render_mistral(const ChatTemplateStyle& style, std::span<const ChatMessage> messages,
                            std::chrono::year_month_day today) {
     const SplitConversation split = split_system(style, messages);
-    std::string out = style.writes_bos ? style.bos_text : "";
+    std::string out = style.writes_bos && !style.bos_each_user_turn ? style.bos_text : "";
     if (style.family == ChatTemplateFamily::MistralV7) {
         if (split.system) out += "[SYSTEM_PROMPT]" + *split.system + "[/SYSTEM_PROMPT]";
         else if (!style.default_system.empty())
@@ -142,10 +142,12 @@ std::string render_mistral(const ChatTemplateStyle& style, std::span<const ChatM
             const bool with_system = split.system && ((style.system_placement == SystemPlacement::FirstUserTurn && first) ||
                                                       (style.system_placement == SystemPlacement::Unsupported && first) ||
                                                       (style.system_placement == SystemPlacement::LastUserTurn && last));
-            out += style.inst_open + (with_system ? *split.system + "\n\n" : "") + m.content + style.inst_close;
+            std::string text = with_system ? style.system_open + *split.system + style.system_close + m.content : m.content;
+            if (style.bos_each_user_turn) out += style.bos_text;
+            out += style.inst_open + (style.trim_user ? python_strip(text) : text) + style.inst_close;
         } else {
             out += style.assistant_prefix + (style.trim_assistant ? python_strip(m.content) : m.content) +
-                   style.eos_text + style.assistant_suffix;
+                   style.assistant_before_eos + style.eos_text + style.assistant_suffix;
         }
     }
     return out;
@@ -178,6 +180,7 @@ std::string render_chat(const ChatTemplateStyle& style, std::span<const ChatMess
     switch (style.family) {
     case ChatTemplateFamily::ChatML: return render_chatml(style, messages, add_generation_prompt, context);
     case ChatTemplateFamily::Llama3: return render_llama3(style, messages, add_generation_prompt, today);
+    case ChatTemplateFamily::Llama2:
     case ChatTemplateFamily::MistralV1:
     case ChatTemplateFamily::MistralV3:
     case ChatTemplateFamily::MistralV7: return render_mistral(style, messages, today);

@@ -7,7 +7,7 @@
 
 namespace engine {
 
-enum class ChatTemplateFamily { ChatML, Llama3, MistralV1, MistralV3, MistralV7, Gemma };
+enum class ChatTemplateFamily { ChatML, Llama2, Llama3, MistralV1, MistralV3, MistralV7, Gemma };
 
 // Text with dates in it, such as Mistral Small's default system prompt ("... The current
 // date is " + today + "."): literal pieces, and pieces that print today's date.
@@ -49,12 +49,17 @@ struct ChatTemplateStyle {
     std::string knowledge_cutoff_line;   // "Cutting Knowledge Date: December 2023\n"
     DatedText today_line;                // "Today Date: " + date + "\n\n"
 
-    // Mistral [INST] formats.
+    // [INST] formats (Llama 2, Mistral).
     std::string inst_open;           // "[INST] ", " [INST] ", "[INST]"
     std::string inst_close;          // " [/INST]", "[/INST]"
+    bool bos_each_user_turn = false; // Llama 2 writes BOS before every [INST]
+    std::string system_open;         // around the system message joined to a user turn:
+    std::string system_close = "\n\n";   // Llama 2 uses "<<SYS>>\n" and "\n<</SYS>>\n\n"
+    bool trim_user = false;          // Llama 2 strips the joined user text
     std::string assistant_prefix;    // " " before the answer in some versions
+    std::string assistant_before_eos;
     std::string assistant_suffix;    // after eos_text
-    bool trim_assistant = false;     // Mistral v0.3 strips the answer
+    bool trim_assistant = false;     // Mistral v0.3 and Llama 2 strip the answer
 
     // Gemma 3 writes "system\n\n" before the trimmed first user message; Glimpse's merge
     // for templates without a system role trims the joined text, as the template would.

@@ -163,6 +163,7 @@ void TestChatTemplate::recognises_each_published_family() {
     QVERIFY(load("llama-3.1-instruct").renders_bos());
     QVERIFY(load("mistral-7b-instruct-v0.3").renders_bos());
     QVERIFY(load("gemma-2-it").renders_bos());
+    QVERIFY(load("llama-2-chat").renders_bos());
     QVERIFY(load("smollm2-instruct").renders_bos());   // its BOS token is <|im_start|>
     QVERIFY(!load("qwen2.5-instruct").renders_bos());
     QVERIFY(!load("chatml-plain").renders_bos());
@@ -237,7 +238,7 @@ void TestChatTemplate::dates_match_strftime_in_the_c_locale() {
 void TestChatTemplate::family_overrides_render_the_standard_formats() {
     // Each standard format is the one of a published template: same output for every case.
     const std::map<std::string, std::string> same_as = {
-        {"chatml", "chatml-plain"}, {"llama3", "llama-3-instruct"}, {"mistral-v1", "mistral-7b-instruct-v0.1"},
+        {"chatml", "chatml-plain"}, {"llama2", "llama-2-chat"}, {"llama3", "llama-3-instruct"}, {"mistral-v1", "mistral-7b-instruct-v0.1"},
         {"mistral-v3", "mistral-7b-instruct-v0.3"}, {"gemma", "gemma-3-it"}};
     for (const auto& [family, published] : same_as) {
         const json& t = template_entry(published);
@@ -302,7 +303,7 @@ void TestChatTemplate::variants_that_cannot_be_reproduced_are_errors() {
              t.replace(t.find(" | trim"), 7, "");
              return t;
          }()},
-        {"llama2 sys", "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}"
+        {"llama2 variant with system turns", "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}"
                        "{% elif message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}"},
         {"think block without qwen3's handling", smollm2 + "{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}"},
         {"unclosed tag", "{{ '<|im_start|>' + message['role']"},
