@@ -7,7 +7,6 @@
 #include "engine/error.h"
 
 #include <optional>
-#include <regex>
 
 namespace engine::chat_detail {
 namespace {
@@ -46,14 +45,15 @@ std::optional<std::string> read_canonical_literal(const std::string& code, size_
 }
 
 // The format of `{%set NAME=strftime_now('FORMAT')%}`, if the template has it.
-std::optional<std::string> strftime_assignment(const std::string& code, const std::string& name) {
+std::optional<std::string> strftime_assignment(const std::string& code, const std::string& name, ChatTemplateFamily family) {
     std::string head = "{%set" + name + "=strftime_now(";
     size_t pos = code.find(head);
     if (pos == std::string::npos) return std::nullopt;
     pos += head.size();
     auto format = read_canonical_literal(code, pos);
     if (!format || code.compare(pos, 1, ")") != 0) return std::nullopt;
-    check_date_format(*format);
+    if (!date_format_supported(*format))
+        fail(family, "its date format strftime_now('" + *format + "') has a directive Glimpse does not know");
     return format;
 }
 
@@ -71,7 +71,7 @@ std::optional<DatedText> dated_text_assignment(const std::string& code, const st
         } else {
             size_t end = code.find_first_of("+%", pos);
             std::string variable = code.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-            auto format = strftime_assignment(code, variable);
+            auto format = strftime_assignment(code, variable, family);
             if (!format) fail(family, "its " + name + " uses '" + variable + "', which is not a date from strftime_now");
             text.pieces.push_back({true, *format});
             pos = end;
@@ -153,7 +153,7 @@ void recognise_llama3(const JinjaSource& src, ChatTemplateStyle& style) {
     require(code, family, R"('Today Date: '+date_string+'\n\n')", "its date line is not 'Today Date: ' + date_string");
     style.trim_system = has(code, "messages[0]['content']|trim");
     style.today_line.pieces.push_back({false, "Today Date: "});
-    if (auto format = strftime_assignment(code, "date_string")) {
+    if (auto format = strftime_assignment(code, "date_string", family)) {
         style.today_line.pieces.push_back({true, *format});
     } else {
         size_t pos = code.find("{%setdate_string=");
@@ -193,19 +193,40 @@ void recognise_llama2(const JinjaSource& src, ChatTemplateStyle& style) {
 void recognise_mistral(const JinjaSource& src, ChatTemplateStyle& style) {
     const std::string& code = src.code;
     auto family = style.family;
-    std::smatch user;
-    static const std::regex user_turn(R"('( ?\[INST\] ?)'\+message\['content'\]\+'( ?\[/INST\])')");
-    if (!std::regex_search(code, user, user_turn)) fail(family, "its user turns are not '[INST] ' + content + ' [/INST]'");
-    style.inst_open = user[1];
-    style.inst_close = user[2];
+    // The spellings published templates use; matched literally (no regex: a template is
+    // untrusted input and std::regex recurses per character).
+    size_t best = std::string::npos;
+    for (std::string_view open : {"[INST] ", " [INST] ", "[INST]"}) {
+        for (std::string_view close : {" [/INST]", "[/INST]"}) {
+            size_t at = code.find(quote_literal(open) + "+message['content']+" + quote_literal(close));
+            if (at < best) {
+                best = at;
+                style.inst_open = open;
+                style.inst_close = close;
+            }
+        }
+    }
+    if (best == std::string::npos) fail(family, "its user turns are not '[INST] ' + content + ' [/INST]'");
     style.family = family = style.inst_close.starts_with(" ") ? ChatTemplateFamily::MistralV1 : ChatTemplateFamily::MistralV3;
 
-    std::smatch assistant;
-    static const std::regex assistant_turn(R"((?:'([^'\\]*)'\+)?message\['content'\](\|trim)?\+eos_token(?:\+'([^'\\]*)')?)");
-    if (!std::regex_search(code, assistant, assistant_turn)) fail(family, "its assistant turns do not end with eos_token");
-    style.assistant_prefix = assistant[1];
-    style.trim_assistant = assistant[2].matched;
-    style.assistant_suffix = assistant[3];
+    // prefix + content [|trim] + eos_token [+ suffix]; the longest form present wins.
+    bool found = false;
+    for (std::string_view prefix : {" ", ""}) {
+        for (bool trim : {true, false}) {
+            for (std::string_view suffix : {" ", ""}) {
+                std::string form;
+                if (!prefix.empty()) form.append(quote_literal(prefix)).append("+");
+                form.append("message['content']").append(trim ? "|trim" : "").append("+eos_token");
+                if (!suffix.empty()) form.append("+").append(quote_literal(suffix));
+                if (found || !has(code, form)) continue;
+                found = true;
+                style.assistant_prefix = prefix;
+                style.trim_assistant = trim;
+                style.assistant_suffix = suffix;
+            }
+        }
+    }
+    if (!found) fail(family, "its assistant turns are not content + eos_token");
 
     if (has(code, "system_message")) {
         require(code, family, quote_literal(style.inst_open + "") + "+system_message+'\\n\\n'+message['content']+" +

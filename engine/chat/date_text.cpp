@@ -20,18 +20,20 @@ std::string two_digits(unsigned v) {
 
 }  // namespace
 
-void check_date_format(std::string_view format) {
+bool date_format_supported(std::string_view format) {
     for (size_t i = 0; i < format.size(); ++i) {
         if (format[i] != '%') continue;
         if (i + 1 == format.size() || std::string_view("deymYbBaAj%").find(format[i + 1]) == std::string_view::npos)
-            throw Error("chat template: strftime_now(\"" + std::string(format) + "\") uses a date directive "
-                        "Glimpse does not know (" + std::string(format.substr(i, 2)) + ")");
+            return false;
         ++i;
     }
+    return true;
 }
 
 std::string format_date(std::string_view format, std::chrono::year_month_day day) {
-    check_date_format(format);
+    if (!date_format_supported(format))
+        throw Error("date format \"" + std::string(format) + "\" has a directive Glimpse does not know "
+                    "(it knows %d %e %m %y %Y %b %B %a %A %j %%)");
     using namespace std::chrono;
     const unsigned d = unsigned(day.day());
     const unsigned m = unsigned(day.month());

@@ -13,8 +13,8 @@ namespace engine::chat_detail {
 // Supports %d %e %m %y %Y %b %B %a %A %j %%; throws engine::Error for anything else.
 std::string format_date(std::string_view format, std::chrono::year_month_day day);
 
-// Throws engine::Error naming the directive if format_date cannot handle `format`.
-void check_date_format(std::string_view format);
+// Whether format_date handles every directive in `format`.
+bool date_format_supported(std::string_view format);
 
 std::string render_dated_text(const DatedText& text, std::chrono::year_month_day day);
 

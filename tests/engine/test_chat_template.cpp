@@ -102,6 +102,7 @@ private slots:
     void bad_family_name_is_an_error();
     void variants_that_cannot_be_reproduced_are_errors();
     void unsupported_roles_and_empty_conversations_are_errors();
+    void damaged_templates_are_errors_not_crashes();
     void gguf_template_and_bos_eos_texts_are_used();
 };
 
@@ -307,6 +308,11 @@ void TestChatTemplate::variants_that_cannot_be_reproduced_are_errors() {
                        "{% elif message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}"},
         {"think block without qwen3's handling", smollm2 + "{% if enable_thinking is defined and enable_thinking is false %}{{ '<think>\\n\\n</think>\\n\\n' }}{% endif %}"},
         {"unclosed tag", "{{ '<|im_start|>' + message['role']"},
+        {"unknown date directive", [&] {
+             std::string t = template_entry("llama-3.2-instruct")["template"];
+             t.replace(t.find("%d %b %Y"), 8, "%d %b %Y %H:%M");
+             return t;
+         }()},
     };
     for (const auto& [label, text] : variants) {
         const std::string message = error_of([&] { ChatTemplate::from_template_text(text, "<s>", "</s>"); });
@@ -323,6 +329,43 @@ void TestChatTemplate::unsupported_roles_and_empty_conversations_are_errors() {
         const std::string message = error_of([&] { chat.render(tool, true); });
         QVERIFY2(message.find("\"tool\"") != std::string::npos, message.c_str());
     }
+}
+
+void TestChatTemplate::damaged_templates_are_errors_not_crashes() {
+    std::mt19937 rng(std::random_device{}());
+    const std::string noise = "{}%#-+'\"\\ \n[]<|>x";
+    const auto messages = conversation("system_multi_turn");
+    int refused = 0, recognised = 0;
+    for (const json& t : vectors()["templates"]) {
+        const std::string original = t["template"];
+        for (int i = 0; i < 300; ++i) {
+            std::string text = original;
+            switch (rng() % 4) {
+            case 0: text.resize(rng() % text.size()); break;
+            case 1: text.erase(rng() % text.size(), 1 + rng() % 40); break;
+            case 2: text.insert(rng() % text.size(), 1 + rng() % 3, noise[rng() % noise.size()]); break;
+            case 3: text.insert(rng() % text.size(), text.substr(rng() % text.size(), 1 + rng() % 60)); break;
+            }
+            try {
+                ChatTemplate chat = ChatTemplate::from_template_text(text, "<s>", "</s>");
+                ++recognised;
+                try {
+                    chat.render(messages, true);
+                } catch (const Error&) {
+                }
+            } catch (const Error& e) {
+                ++refused;
+                QVERIFY(std::string(e.what()).find("--chat-template NAME") != std::string::npos);
+            } catch (...) {
+                QFAIL(("a damaged " + t["name"].get<std::string>() + " template threw something other than engine::Error").c_str());
+            }
+        }
+    }
+    QVERIFY(refused > 0);
+    QVERIFY(recognised > 0);
+    // A template that is one huge literal is refused without deep recursion.
+    const std::string huge = "{{ '[INST] " + std::string(2'000'000, 'a') + "' + message['content'] + eos_token }}";
+    QVERIFY_THROWS_EXCEPTION(Error, ChatTemplate::from_template_text(huge, "<s>", "</s>"));
 }
 
 void TestChatTemplate::gguf_template_and_bos_eos_texts_are_used() {
