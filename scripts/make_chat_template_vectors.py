@@ -19,6 +19,7 @@ import datetime
 import itertools
 import json
 import os
+import random
 import sys
 
 import jinja2
@@ -825,6 +826,41 @@ def merge_system_into_first_user(messages):
     return [merged] + messages[2:]
 
 
+def whitespace_control_cases(env, count=300):
+    """Templates whose tags print nothing, so jinja2's output is exactly the raw text that
+    survives trim_blocks, lstrip_blocks and the -/+ markers: Glimpse must compute the same."""
+    rng = random.Random(20250309)
+    texts = ["", " ", "  ", "\t", "\n", "\n\n", " \n ", "  \n\t ", "a", "b c", " x\n", "\ny  ", "\r\n"]
+    def tag():
+        kind = rng.choice(["stmt", "comment", "expr"])
+        open_mark = rng.choice(["", "-", "+"] if kind != "expr" else ["", "-"])
+        close_mark = rng.choice(["", "-", "+"] if kind == "stmt" else ["", "-"])
+        if kind == "stmt":
+            return "{%" + open_mark + " set x = 1 " + close_mark + "%}"
+        if kind == "comment":
+            return "{#" + open_mark + " a note " + close_mark + "#}"
+        return "{{" + open_mark + " '' " + close_mark + "}}"
+    cases = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(1, 5)):
+            parts.append(rng.choice(texts))
+            parts.append(tag())
+        parts.append(rng.choice(texts))
+        template = "".join(parts)
+        cases.append({"template": template, "rendered": env.from_string(template).render()})
+    return cases
+
+
+def literal_cases(env):
+    """One string literal per template, rendered: how Jinja decodes escapes and line breaks."""
+    bodies = [r"'plain'", r"'a\nb\tc'", r"'it\'s'", r'"say \"hi\""', r"'back\\slash'", r"'\x41\u00e9\U0001F600'",
+              r"'\101\7'", r"'keep \q and \d'", "'line\\\ncontinued'", "'é 日本 🚀'", "\"single ' inside\"",
+              "'crlf\r\nraw'", r"'\r\n escaped'", r"'<|im_start|>system\n'"]
+    return [{"template": "{{ " + body + " }}", "rendered": env.from_string("{{ " + body + " }}").render()}
+            for body in bodies]
+
+
 def smollm2_template_from_gguf(path):
     from gguf import GGUFReader
     reader = GGUFReader(path)
@@ -879,6 +915,8 @@ def main():
         "templates": templates,
         "conversations": [{"name": n, "messages": m} for n, m in CONVERSATIONS],
         "cases": cases,
+        "whitespace_control": whitespace_control_cases(env),
+        "literals": literal_cases(env),
     }
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as out:

@@ -159,7 +159,22 @@ std::string quote_literal(std::string_view decoded) {
     return out + "'";
 }
 
-JinjaSource scan_jinja_source(std::string_view t) {
+JinjaSource scan_jinja_source(std::string_view template_text) {
+    // As Jinja's lexer does: line breaks become "\n" (in literals too), and one trailing
+    // line break is dropped (keep_trailing_newline is off).
+    std::string normalized;
+    normalized.reserve(template_text.size());
+    for (size_t k = 0; k < template_text.size(); ++k) {
+        if (template_text[k] == '\r') {
+            normalized += '\n';
+            if (k + 1 < template_text.size() && template_text[k + 1] == '\n') ++k;
+        } else {
+            normalized += template_text[k];
+        }
+    }
+    if (normalized.ends_with('\n')) normalized.pop_back();
+    const std::string_view t = normalized;
+
     JinjaSource source;
     std::vector<Token> tokens;
     size_t pos = 0;
@@ -193,6 +208,7 @@ JinjaSource scan_jinja_source(std::string_view t) {
         }
         tokens.push_back({false, *kind == TagKind::Expression ? "{{" : "{%"});
         bool closed = false;
+        bool keep_newline = false;   // "+%}" turns trim_blocks off for this tag
         while (i < t.size()) {
             char c = t[i];
             if (c == '\'' || c == '"') {
@@ -204,9 +220,11 @@ JinjaSource scan_jinja_source(std::string_view t) {
                 continue;
             }
             bool strip = c == '-' && t.substr(i + 1).starts_with(close);
-            if (t.substr(i).starts_with(close) || strip) {
+            bool plus = c == '+' && *kind == TagKind::Statement && t.substr(i + 1).starts_with(close);
+            if (t.substr(i).starts_with(close) || strip || plus) {
                 strip_after_previous = strip;
-                i += close.size() + (strip ? 1 : 0);
+                keep_newline = plus;
+                i += close.size() + (strip || plus ? 1 : 0);
                 closed = true;
                 break;
             }
@@ -223,7 +241,7 @@ JinjaSource scan_jinja_source(std::string_view t) {
         }
         if (!closed) throw Error("chat template: a tag opened with {" + std::string(1, t[open + 1]) + " is never closed");
         tokens.push_back({false, std::string(close)});
-        previous_was_block = *kind == TagKind::Statement;
+        previous_was_block = *kind == TagKind::Statement && !keep_newline;
         pos = i;
     }
 

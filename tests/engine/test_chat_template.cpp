@@ -4,6 +4,7 @@
 
 #include "engine/chat/chat_template.h"
 #include "engine/chat/date_text.h"
+#include "engine/chat/jinja_source.h"
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/gguf/gguf_writer.h"
@@ -91,6 +92,8 @@ class TestChatTemplate : public QObject {
 private slots:
     void renders_exactly_as_jinja_data();
     void renders_exactly_as_jinja();
+    void raw_text_survives_whitespace_control_as_in_jinja();
+    void string_literals_decode_as_in_jinja();
     void recognises_each_published_family();
     void default_system_prompt_is_read_from_the_template();
     void llama3_date_line_follows_the_today_option();
@@ -149,6 +152,30 @@ void TestChatTemplate::renders_exactly_as_jinja() {
         // The template itself raises for this conversation; Glimpse must refuse it too.
         QVERIFY_THROWS_EXCEPTION(Error, chat.render(messages, add_generation_prompt));
     }
+}
+
+void TestChatTemplate::raw_text_survives_whitespace_control_as_in_jinja() {
+    // Tags that print nothing: jinja2's output is exactly the raw text Glimpse must find,
+    // since any such text makes a template unrecognisable.
+    int checked = 0;
+    for (const json& c : vectors()["whitespace_control"]) {
+        const std::string text = c["template"];
+        const std::string stray = chat_detail::scan_jinja_source(text).stray_text;
+        QVERIFY2(stray == c["rendered"], (visible(text) + " -> " + visible(stray) + " instead of " + visible(c["rendered"])).constData());
+        ++checked;
+    }
+    QVERIFY(checked >= 100);
+}
+
+void TestChatTemplate::string_literals_decode_as_in_jinja() {
+    int checked = 0;
+    for (const json& c : vectors()["literals"]) {
+        const auto source = chat_detail::scan_jinja_source(c["template"].get<std::string>());
+        QCOMPARE(source.literals.size(), size_t(1));
+        QCOMPARE(visible(source.literals[0]), visible(c["rendered"]));
+        ++checked;
+    }
+    QVERIFY(checked >= 10);
 }
 
 void TestChatTemplate::recognises_each_published_family() {
