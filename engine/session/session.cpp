@@ -32,7 +32,11 @@ bool Session::run(std::span<const int32_t> tokens, KeepPolicy* policy, const Pro
     req.policy = policy;
     req.cancel = cancel;
     req.progress = progress;
-    return forward_tokens(model_, *backend_, scratch_, cache_, req, logits_);
+    const bool done = forward_tokens(model_, *backend_, scratch_, cache_, req, logits_);
+    // A long prompt's buffers (all its hidden states, one layer's K/V) are not needed by
+    // decode; give that memory back rather than hold it for the session's life.
+    if (tokens.size() > 64) scratch_ = ForwardScratch{};
+    return done;
 }
 
 bool Session::prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress,
