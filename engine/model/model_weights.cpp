@@ -3,7 +3,7 @@
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 
-#include <cstring>
+#include <cstdint>
 
 namespace engine {
 namespace {
@@ -34,6 +34,7 @@ public:
         if (cols % traits.block_size != 0)
             throw Error(file_.name() + ": tensor " + name + " rows of " + std::to_string(cols) +
                         " elements are not a whole number of " + std::string(traits.name) + " blocks");
+        check_float_alignment(t);
         return WeightMatrix{t.data, t.type, rows, cols};
     }
 
@@ -42,13 +43,21 @@ public:
         if (t.type != GgmlType::F32)
             throw Error(file_.name() + ": tensor " + name + " has type " + std::string(ggml_type_name(t.type)) +
                         ", expected F32 for a 1-D weight");
-        // The reader aligns tensor data (32 bytes by default), so F32 data is float-aligned.
+        check_float_alignment(t);
         return WeightVector{reinterpret_cast<const float*>(t.data), size};
     }
 
     bool has(const std::string& name) const { return file_.find_tensor(name) != nullptr; }
 
 private:
+    // Kernels read F32 (and 16-bit) data in place; a file with an odd general.alignment
+    // could place it off a float boundary.
+    void check_float_alignment(const GgufTensorInfo& t) const {
+        if (reinterpret_cast<uintptr_t>(t.data) % alignof(float) != 0)
+            throw Error(file_.name() + ": tensor " + t.name + " data is not 4-byte aligned (general.alignment " +
+                        std::to_string(file_.alignment()) + ")");
+    }
+
     void check_shape(const GgufTensorInfo& t, const std::vector<int64_t>& expected) const {
         // A trailing dimension of 1 is the same shape.
         std::vector<int64_t> found = t.shape;
