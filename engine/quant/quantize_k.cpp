@@ -1,8 +1,9 @@
 // Encoders of the 256-element super-block formats Q2_K, Q3_K, Q4_K, Q5_K and Q6_K.
 //
 // Each sub-block gets its own best-fit scale (and min) from subblock_fit; those are then
-// stored as small integers times the super-block's fp16 d (and dmin), trying the integer
-// just below and just above each ideal value and keeping the pair with the smaller error.
+// stored as small integers times the super-block's fp16 d (and dmin). A few candidate
+// units d are tried, and for each the integers around every sub-block's ideal values;
+// the combination with the smallest squared error wins.
 // Finally every element takes its nearest level on the grid the stored numbers describe,
 // so the levels always match what the decoder will reconstruct.
 
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace engine::quant_codecs {
 
@@ -35,42 +37,45 @@ struct SymmetricSuperBlock {
     int q[kSuperBlock] = {};
 };
 
-// The two integers around value / unit, clamped to lo .. hi (just 0 when unit is 0).
+// The integers to try for value / unit, clamped to lo .. hi: the two around it, and with
+// `reach` 1 also one more on each side (a neighbour further out can suit the sub-block's
+// levels better).
 struct Neighbours {
-    int below;
-    int above;
+    int first;
+    int last;
 };
-Neighbours neighbours(float value, float unit, int lo, int hi) {
+Neighbours neighbours(float value, float unit, int lo, int hi, int reach) {
     if (unit == 0.0f || !std::isfinite(value / unit)) return {0, 0};
-    const float ratio = value / unit;
-    const int below = static_cast<int>(std::clamp(std::floor(ratio), static_cast<float>(lo), static_cast<float>(hi)));
-    return {below, std::min(below + 1, hi)};
+    const float below = std::floor(value / unit);
+    const auto clamp = [&](float v) { return static_cast<int>(std::clamp(v, static_cast<float>(lo), static_cast<float>(hi))); };
+    return {clamp(below - static_cast<float>(reach)), clamp(below + 1.0f + static_cast<float>(reach))};
 }
 
-// x ~ d * scale[s] * q - dmin * min[s], q in 0 .. top, scale and min in 0 .. scale_top.
-AffineSuperBlock encode_affine(const float* x, int sub_size, int top, int scale_top) {
-    const int n_sub = kSuperBlock / sub_size;
-    AffineGrid fits[16];
-    float max_scale = 0.0f, max_min = 0.0f;
-    for (int s = 0; s < n_sub; ++s) {
-        fits[s] = quant_fit::fit_affine(x + s * sub_size, sub_size, top);
-        max_scale = std::max(max_scale, fits[s].scale);
-        max_min = std::max(max_min, fits[s].min);
-    }
+// Super-block units to try: the one that fits the widest sub-block, rounded to the nearest
+// fp16 and one fp16 step further from zero (for small weights these are subnormals, where
+// rounding down clips), then smaller ones that clip the widest sub-block but give every
+// other sub-block finer steps, which pays when one sub-block holds an outlier.
+constexpr float kUnitShrink[] = {1.0f, 1.0f, 0.85f, 0.7f, 0.55f};
+uint16_t unit_candidate(float exact, int index) {
+    const uint16_t h = fp32_to_fp16(exact * kUnitShrink[index]);
+    if (index != 1 || (h & 0x7FFF) >= 0x7BFF) return h;
+    return static_cast<uint16_t>(h + 1);
+}
 
-    AffineSuperBlock out;
-    out.d = fp32_to_fp16(max_scale / static_cast<float>(scale_top));
-    out.dmin = fp32_to_fp16(max_min / static_cast<float>(scale_top));
+// Chooses the stored scale (and min) of every sub-block for out.d (and out.dmin); returns
+// the squared error of the super-block.
+double store_affine(const float* x, const AffineGrid* fits, int sub_size, int top, int scale_top, int reach,
+                    AffineSuperBlock& out) {
     const float d = fp16_to_fp32(out.d);
     const float dmin = fp16_to_fp32(out.dmin);
-
-    for (int s = 0; s < n_sub; ++s) {
+    double total_error = 0.0;
+    for (int s = 0; s < kSuperBlock / sub_size; ++s) {
         const float* xs = x + s * sub_size;
-        const Neighbours sc = neighbours(fits[s].scale, d, 0, scale_top);
-        const Neighbours mn = neighbours(fits[s].min, dmin, 0, scale_top);
+        const Neighbours sc = neighbours(fits[s].scale, d, 0, scale_top, reach);
+        const Neighbours mn = neighbours(fits[s].min, dmin, 0, scale_top, reach);
         double best_error = INFINITY;
-        for (int scale : {sc.below, sc.above}) {
-            for (int min : {mn.below, mn.above}) {
+        for (int scale = sc.first; scale <= sc.last; ++scale) {
+            for (int min = mn.first; min <= mn.last; ++min) {
                 // The grid exactly as the decoder computes it.
                 const AffineGrid grid{d * static_cast<float>(scale), dmin * static_cast<float>(min)};
                 const double error = quant_fit::affine_error(xs, sub_size, grid, top);
@@ -81,43 +86,99 @@ AffineSuperBlock encode_affine(const float* x, int sub_size, int top, int scale_
                 }
             }
         }
-        const AffineGrid grid{d * static_cast<float>(out.scale[s]), dmin * static_cast<float>(out.min[s])};
-        for (int i = 0; i < sub_size; ++i) out.q[s * sub_size + i] = quant_fit::affine_level(xs[i], grid, top);
+        total_error += best_error;
     }
-    return out;
+    return total_error;
 }
 
-// x ~ d * scale[s] * q, q in lowest .. highest, scale in scale_lowest .. -scale_lowest - 1.
-SymmetricSuperBlock encode_symmetric(const float* x, int lowest, int highest, int scale_lowest) {
-    constexpr int kSub = 16;
-    const int scale_highest = -scale_lowest - 1;
-    float fits[kSuperBlock / kSub];
-    float widest = 0.0f;
-    for (int s = 0; s < kSuperBlock / kSub; ++s) {
-        fits[s] = quant_fit::fit_symmetric(x + s * kSub, kSub, lowest, highest);
-        if (std::fabs(fits[s]) > std::fabs(widest)) widest = fits[s];
+// x ~ d * scale[s] * q - dmin * min[s], q in 0 .. top, scale and min in 0 .. scale_top.
+AffineSuperBlock encode_affine(const float* x, int sub_size, int top, int scale_top) {
+    AffineGrid fits[16];
+    float max_scale = 0.0f, max_min = 0.0f;
+    for (int s = 0; s < kSuperBlock / sub_size; ++s) {
+        fits[s] = quant_fit::fit_affine(x + s * sub_size, sub_size, top);
+        max_scale = std::max(max_scale, fits[s].scale);
+        max_min = std::max(max_min, fits[s].min);
     }
+    const float exact_d = max_scale / static_cast<float>(scale_top);
+    const float exact_dmin = max_min / static_cast<float>(scale_top);
 
-    SymmetricSuperBlock out;
-    // The widest sub-block scale takes the extra negative integer, as q does within a sub-block.
-    out.d = fp32_to_fp16(widest / static_cast<float>(scale_lowest));
+    // Pick d, then dmin, with a quick search each; then the stored integers with a wider one.
+    AffineSuperBlock best, candidate;
+    best.dmin = unit_candidate(exact_dmin, 0);
+    double best_error = INFINITY;
+    for (bool choosing_d : {true, false}) {
+        for (int i = 0; i < static_cast<int>(std::size(kUnitShrink)); ++i) {
+            candidate.d = choosing_d ? unit_candidate(exact_d, i) : best.d;
+            candidate.dmin = choosing_d ? best.dmin : unit_candidate(exact_dmin, i);
+            const double error = store_affine(x, fits, sub_size, top, scale_top, 0, candidate);
+            if (error < best_error) {
+                best_error = error;
+                best = candidate;
+            }
+        }
+    }
+    store_affine(x, fits, sub_size, top, scale_top, 1, best);
+
+    const float d = fp16_to_fp32(best.d), dmin = fp16_to_fp32(best.dmin);
+    for (int s = 0; s < kSuperBlock / sub_size; ++s) {
+        const AffineGrid grid{d * static_cast<float>(best.scale[s]), dmin * static_cast<float>(best.min[s])};
+        for (int i = s * sub_size; i < (s + 1) * sub_size; ++i) best.q[i] = quant_fit::affine_level(x[i], grid, top);
+    }
+    return best;
+}
+
+// Chooses the stored signed scale of every 16-element sub-block for out.d; returns the
+// squared error of the super-block.
+double store_symmetric(const float* x, const float* fits, int lowest, int highest, int scale_lowest, int reach,
+                       SymmetricSuperBlock& out) {
     const float d = fp16_to_fp32(out.d);
-
-    for (int s = 0; s < kSuperBlock / kSub; ++s) {
-        const float* xs = x + s * kSub;
-        const Neighbours sc = neighbours(fits[s], d, scale_lowest, scale_highest);
+    double total_error = 0.0;
+    for (int s = 0; s < kSuperBlock / 16; ++s) {
+        const float* xs = x + s * 16;
+        const Neighbours sc = neighbours(fits[s], d, scale_lowest, -scale_lowest - 1, reach);
         double best_error = INFINITY;
-        for (int scale : {sc.below, sc.above}) {
-            const double error = quant_fit::symmetric_error(xs, kSub, d * static_cast<float>(scale), lowest, highest);
+        for (int scale = sc.first; scale <= sc.last; ++scale) {
+            const double error = quant_fit::symmetric_error(xs, 16, d * static_cast<float>(scale), lowest, highest);
             if (error < best_error) {
                 best_error = error;
                 out.scale[s] = scale;
             }
         }
-        const float step = d * static_cast<float>(out.scale[s]);
-        for (int i = 0; i < kSub; ++i) out.q[s * kSub + i] = quant_fit::symmetric_level(xs[i], step, lowest, highest);
+        total_error += best_error;
     }
-    return out;
+    return total_error;
+}
+
+// x ~ d * scale[s] * q, q in lowest .. highest, scale in scale_lowest .. -scale_lowest - 1.
+SymmetricSuperBlock encode_symmetric(const float* x, int lowest, int highest, int scale_lowest) {
+    float fits[kSuperBlock / 16];
+    float widest = 0.0f;
+    for (int s = 0; s < kSuperBlock / 16; ++s) {
+        fits[s] = quant_fit::fit_symmetric(x + s * 16, 16, lowest, highest);
+        if (std::fabs(fits[s]) > std::fabs(widest)) widest = fits[s];
+    }
+    // The widest sub-block scale takes the extra negative integer, as q does within a sub-block.
+    const float exact_d = widest / static_cast<float>(scale_lowest);
+
+    SymmetricSuperBlock best, candidate;
+    double best_error = INFINITY;
+    for (int i = 0; i < static_cast<int>(std::size(kUnitShrink)); ++i) {
+        candidate.d = unit_candidate(exact_d, i);
+        const double error = store_symmetric(x, fits, lowest, highest, scale_lowest, 0, candidate);
+        if (error < best_error) {
+            best_error = error;
+            best = candidate;
+        }
+    }
+    store_symmetric(x, fits, lowest, highest, scale_lowest, 1, best);
+
+    const float d = fp16_to_fp32(best.d);
+    for (int s = 0; s < kSuperBlock / 16; ++s) {
+        const float step = d * static_cast<float>(best.scale[s]);
+        for (int i = s * 16; i < (s + 1) * 16; ++i) best.q[i] = quant_fit::symmetric_level(x[i], step, lowest, highest);
+    }
+    return best;
 }
 
 // Q4_K / Q5_K: 6-bit scale and min of eight sub-blocks in 12 bytes (see unpack_scale_min_k4).

@@ -8,6 +8,7 @@
 #include "engine/quant/block_layouts.h"
 #include "engine/quant/quantize.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace engine::quant_codecs {
@@ -44,17 +45,22 @@ struct Range {
 Range value_range(const float* x) {
     Range r{x[0], x[0]};
     for (int j = 1; j < kLegacyBlock; ++j) {
-        r.min = std::fmin(r.min, x[j]);
-        r.max = std::fmax(r.max, x[j]);
+        r.min = std::min(r.min, x[j]);
+        r.max = std::max(r.max, x[j]);
     }
     return r;
 }
 
-// roundf (halves away from zero, as ggml rounds) into -127 .. 127; NaN gives 0.
+// roundf (halves away from zero, as ggml rounds) into -127 .. 127; NaN gives 0. Done by
+// hand because std::round is a library call in this hot loop; t - trunc(t) is exact.
 int8_t round_level_q8(float t) {
     if (!(t == t)) return 0;
-    const float level = std::round(t);
-    return static_cast<int8_t>(level > 127.0f ? 127.0f : (level < -127.0f ? -127.0f : level));
+    t = std::clamp(t, -127.0f, 127.0f);
+    int level = static_cast<int>(t);
+    const float fraction = t - static_cast<float>(level);
+    if (fraction >= 0.5f) ++level;
+    if (fraction <= -0.5f) --level;
+    return static_cast<int8_t>(level);
 }
 
 float inverse_or_zero(float d) { return d != 0.0f ? 1.0f / d : 0.0f; }
@@ -135,7 +141,7 @@ void quantize_q5_1(const float* src, void* dst, int64_t n_blocks) {
 void quantize_q8_0(const float* src, void* dst, int64_t n_blocks) {
     for (int64_t b = 0; b < n_blocks; ++b, src += kLegacyBlock) {
         float amax = 0.0f;
-        for (int j = 0; j < kLegacyBlock; ++j) amax = std::fmax(amax, std::fabs(src[j]));
+        for (int j = 0; j < kLegacyBlock; ++j) amax = std::max(amax, std::fabs(src[j]));
         const float d = amax / 127.0f;
         const float id = inverse_or_zero(d);
         BlockQ8_0 block{};

@@ -17,16 +17,22 @@ constexpr float kSweepStep = 0.1f;
 
 }  // namespace
 
+// Rounding by conversion rather than std::nearbyint keeps these hot loops free of library
+// calls; ties round up, the same in the search as in the final choice of levels.
 int affine_level(float x, AffineGrid grid, int top) {
     if (!(grid.scale > 0.0f)) return 0;
-    const float level = std::nearbyint((x + grid.min) / grid.scale);
-    return static_cast<int>(std::clamp(level, 0.0f, static_cast<float>(top)));
+    const float t = (x + grid.min) / grid.scale;
+    if (!(t > 0.0f)) return 0;
+    if (t >= static_cast<float>(top)) return top;
+    return static_cast<int>(t + 0.5f);
 }
 
 int symmetric_level(float x, float scale, int lowest, int highest) {
     if (scale == 0.0f) return 0;
-    const float level = std::nearbyint(x / scale);
-    return static_cast<int>(std::clamp(level, static_cast<float>(lowest), static_cast<float>(highest)));
+    const float t = x / scale;
+    if (!(t > static_cast<float>(lowest))) return lowest;
+    if (t >= static_cast<float>(highest)) return highest;
+    return static_cast<int>(t - static_cast<float>(lowest) + 0.5f) + lowest;
 }
 
 double affine_error(const float* x, int n, AffineGrid grid, int top) {

@@ -473,30 +473,31 @@ void QuantFormats::k_quant_round_trip_stays_near_ideal_scales() {
     for (const KCase& c : kKCases) {
         const char* name = engine::ggml_type_name(c.type).data();
         const auto y = dequantize(c.type, quantize(c.type, x));
-        Errors total, total_ideal;
-        double worst_ratio = 0.0;
+        double worst_ratio = 0.0, sum_ratio = 0.0;
         for (int b = 0; b < n_blocks; ++b) {
             Errors block, block_ideal;
             const float* xb = x.data() + 256 * b;
             for (int i = 0; i < 256; ++i) {
-                const double err = static_cast<double>(y[256 * b + i]) - xb[i];
-                block.add(err);
-                total.add(err);
-                const double ideal = ideal_error(c, xb, i);
-                block_ideal.add(ideal);
-                total_ideal.add(ideal);
+                block.add(static_cast<double>(y[256 * b + i]) - xb[i]);
+                block_ideal.add(ideal_error(c, xb, i));
             }
-            worst_ratio = std::max(worst_ratio, block.rms() / std::max(block_ideal.rms(), 1e-30));
-            // Per super-block: rounding the sub-block scales to a few bits may cost some
-            // accuracy against exact scales, but never more than this much.
-            if (block.rms() > 1.25 * block_ideal.rms() + 1e-7)
+            const double ratio = block.rms() / std::max(block_ideal.rms(), 1e-30);
+            worst_ratio = std::max(worst_ratio, ratio);
+            sum_ratio += ratio;
+            // Per super-block, the scale search makes up for storing the sub-block scales in
+            // a few bits. Heavy tails are the exception: an outlier forces a coarse common
+            // unit on the other sub-blocks, which exact per-sub-block scales never pay
+            // (Q2_K / Q3_K reach about 1.7 times the exact-scale error there).
+            const bool heavy_tailed = b % 4 == 1;  // see random_weights
+            const double limit = heavy_tailed ? 2.5 : 1.1;
+            if (block.rms() > limit * block_ideal.rms() + 1e-9)
                 QFAIL(qPrintable(QString("%1 super-block %2: rms error %3 against %4 with exact scales")
                                      .arg(name).arg(b).arg(block.rms()).arg(block_ideal.rms())));
         }
-        qInfo("%s: rms error %.4g, with exact min-max scales %.4g (ratio %.3f, worst block %.3f)", name, total.rms(),
-              total_ideal.rms(), total.rms() / total_ideal.rms(), worst_ratio);
-        // Over all data the scale search must more than make up for the rounding of the scales.
-        QVERIFY2(total.rms() <= total_ideal.rms(), name);
+        const double mean_ratio = sum_ratio / n_blocks;
+        qInfo("%s: rms error against exact min-max scales: mean ratio %.3f, worst super-block %.3f", name, mean_ratio, worst_ratio);
+        // On average the scale search must more than make up for the rounding of the scales.
+        QVERIFY2(mean_ratio <= 1.0, name);
     }
 }
 
