@@ -85,7 +85,8 @@ def dequantize_cases() -> list:
 
     if MODEL.exists():
         reader = gguf.GGUFReader(str(MODEL))
-        wanted = {"token_embd.weight": (1000, 4), "blk.0.ffn_down.weight": (0, 8)}
+        wanted = {"token_embd.weight": (1000, 4), "blk.0.ffn_down.weight": (0, 8), "blk.7.attn_q.weight": (100, 4),
+                  "blk.29.ffn_gate.weight": (1535, 4)}
         for tensor in reader.tensors:
             if tensor.name in wanted:
                 row, n_blocks = wanted[tensor.name]
@@ -114,6 +115,15 @@ def quantize_inputs(n_blocks: int, block_size: int) -> np.ndarray:
     blocks[1][:] = 0.0                       # all zero: scale 0
     blocks[2][:] = blocks[2][0]              # constant block
     blocks[3][5], blocks[3][9] = -2.0, 2.0   # equal magnitudes of both signs
+    # Exact halves between levels, so the rounding rule of each encoder shows: Q8_0 gets
+    # d = 1 (x = k + 0.5), Q4_0 gets d = 1 from its -8, Q4_1 a unit step from 0 .. 15.
+    halves = np.arange(block_size, dtype=np.float64) % 16 - 7.5
+    blocks[4][:] = halves * (127.0 / 8.0) // 1 + 0.5
+    blocks[4][0] = 127.0
+    blocks[5][:] = halves
+    blocks[5][0] = -8.0
+    blocks[6][:] = np.abs(halves)
+    blocks[6][0], blocks[6][1] = 0.0, 15.0
     return np.concatenate(blocks).astype(np.float32)
 
 
