@@ -563,6 +563,20 @@ void QuantFormats::unsupported_types_and_bad_input_are_errors() {
             QVERIFY2(std::string(e.what()).find(name) != std::string::npos, e.what());
         }
     }
+    // The type table's "dequantizable" flag tells the truth for every known type.
+    for (uint32_t id = 0; id < 64; ++id) {
+        const auto traits = engine::ggml_type_traits(id);
+        if (!traits) continue;
+        std::vector<uint8_t> block(static_cast<size_t>(traits->type_size), 0);
+        std::vector<float> out(static_cast<size_t>(traits->block_size));
+        bool decoded = true;
+        try {
+            engine::dequantize_row(traits->type, block.data(), out.data(), traits->block_size);
+        } catch (const engine::Error&) {
+            decoded = false;
+        }
+        QVERIFY2(decoded == traits->dequantizable, traits->name.data());
+    }
     for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0,
                           GgmlType::Q5_1, GgmlType::Q8_0, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K,
                           GgmlType::Q5_K, GgmlType::Q6_K})
