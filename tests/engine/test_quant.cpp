@@ -88,7 +88,7 @@ double half_value(uint16_t h) {
 
 // Nearest representable value, ties to an even significand, in double precision.
 // `bits` significand bits (11 for half, 8 for bfloat16); `min_exponent` of the normals;
-// `overflow` the value that rounds to infinity.
+// `max_finite` the largest finite value (anything rounding past it is infinity).
 double round_reference(double x, int bits, int min_exponent, double max_finite) {
     const double a = std::fabs(x);
     if (a == 0.0) return x;
