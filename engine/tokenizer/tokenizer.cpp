@@ -89,8 +89,10 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos, bool
         if (s.bpe) {
             for (std::string_view word : s.pre_tokenizer->split(f.text)) s.bpe->encode_word(word, ids);
         } else {
-            const bool prefix = s.vocab.add_space_prefix && after_special;
-            s.spm->encode(escape_spm_spaces(prefix ? " " + std::string(f.text) : std::string(f.text)), ids);
+            std::string piece;
+            if (s.vocab.add_space_prefix && after_special) piece += ' ';
+            piece += f.text;
+            s.spm->encode(escape_spm_spaces(piece), ids);
         }
         after_special = false;
     }

@@ -65,4 +65,6 @@ private:
     std::shared_ptr<const State> state_;  // shared by copies
 };
 
+}  // namespace engine
+
 #include "engine/tokenizer/stream_decoder.h"  // TokenStreamDecoder, which callers use with it
