@@ -37,7 +37,11 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& file) {
     auto state = std::make_shared<State>(load_vocabulary(file));
     const Vocabulary& vocab = state->vocab;
     if (vocab.model == VocabularyModel::BytePairGpt2) {
-        state->pre_tokenizer.emplace(PreTokenizer::for_name(vocab.pre));
+        try {
+            state->pre_tokenizer.emplace(PreTokenizer::for_name(vocab.pre));
+        } catch (const Error& e) {
+            throw Error(file.name() + ": " + e.what());
+        }
         // Llama 3's tokenizer takes a word that is a token whole, before any merging.
         const bool whole_words_first = vocab.pre == "llama-bpe" || vocab.pre == "llama3";
         state->bpe.emplace(vocab, whole_words_first);
