@@ -3,7 +3,6 @@
 // printable Latin-1 stand for themselves, the rest take code points from U+0100 up), so a
 // byte-level vocabulary can spell any byte string. Tokens are stored in this alphabet.
 
-#include <optional>
 #include <string>
 #include <string_view>
 

@@ -167,6 +167,15 @@ void TestTokenizerSmolLm2::encodes_100_kb_of_text() {
     qInfo("encoded %zu bytes into %zu tokens in %lld ms", text.size(), ids.size(), static_cast<long long>(ms));
     QVERIFY(ids.size() > text.size() / 10);
     QCOMPARE(tok_->decode(ids), text);
+
+    // Degenerate texts: one 100 KB word, and 100 KB of white space.
+    for (const std::string& one_run : {std::string(100 * 1024, 'a'), std::string(100 * 1024, ' ')}) {
+        timer.restart();
+        const auto run_ids = tok_->encode(one_run, false, true);
+        qInfo("100 KB run of '%c': %zu tokens in %lld ms", one_run[0], run_ids.size(),
+              static_cast<long long>(timer.elapsed()));
+        QCOMPARE(tok_->decode(run_ids), one_run);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTokenizerSmolLm2)
