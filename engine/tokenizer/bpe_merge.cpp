@@ -1,9 +1,7 @@
 #include "engine/tokenizer/bpe_merge.h"
 
-#include "engine/error.h"
 #include "engine/tokenizer/byte_level.h"
 
-#include <cstdio>
 #include <queue>
 #include <string>
 
@@ -34,6 +32,7 @@ BpeMerger::BpeMerger(const Vocabulary& vocab, bool whole_words_first)
         const auto id = vocab.find(byte_level_char(static_cast<unsigned char>(b)));
         byte_token_[b] = id ? *id : -1;
     }
+    if (vocab.unknown && vocab.types[*vocab.unknown] == TokenType::Unknown) unknown_ = vocab.unknown;
     ranks_.reserve(vocab.merges.size());
     for (size_t i = 0; i < vocab.merges.size(); ++i) {
         const auto& m = vocab.merges[i];
@@ -56,17 +55,16 @@ void BpeMerger::encode_word(std::string_view word, std::vector<int32_t>& out) co
     for (char c : word) {
         int32_t id = byte_token_[static_cast<unsigned char>(c)];
         if (id < 0) {
-            if (!vocab_->unknown) {
-                char hex[8];
-                std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(c));
-                throw Error(std::string("tokenizer: the vocabulary has no token for byte ") + hex +
-                            " and no unknown token (tokenizer.ggml.unknown_token_id)");
-            }
-            id = *vocab_->unknown;
+            // Vocabularies may leave out bytes that never occur in UTF-8 (0xF5 to 0xFF...).
+            // Such a byte becomes a genuine unknown token, or is left out: an "unknown"
+            // id that is really a control token such as <|endoftext|> would end the text.
+            if (!unknown_) continue;
+            id = *unknown_;
         }
         const auto index = static_cast<int32_t>(symbols.size());
         symbols.push_back({id, index - 1, index + 1, true});
     }
+    if (symbols.empty()) return;
     symbols.back().next = -1;
 
     std::priority_queue<Candidate> queue;

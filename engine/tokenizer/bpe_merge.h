@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -18,8 +19,8 @@ public:
     // (Llama 3's tokenizer does this). The vocabulary must outlive the merger.
     BpeMerger(const Vocabulary& vocab, bool whole_words_first);
 
-    // Appends the token ids of one pre-tokenized word (raw bytes). Throws engine::Error
-    // if a byte has no token and the vocabulary has no unknown token.
+    // Appends the token ids of one pre-tokenized word (raw bytes). A byte without a token
+    // becomes the unknown token if the vocabulary has one of type UNKNOWN, else is left out.
     void encode_word(std::string_view word, std::vector<int32_t>& out) const;
 
 private:
@@ -31,6 +32,7 @@ private:
     const Vocabulary* vocab_;
     bool whole_words_first_;
     std::array<int32_t, 256> byte_token_;  // -1: the byte has no token
+    std::optional<int32_t> unknown_;
     std::unordered_map<uint64_t, Rank> ranks_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "test_support.h"
 #include "test_tokenizer_support.h"
@@ -11,6 +12,7 @@
 #include <QStringDecoder>
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <random>
 
 using namespace engine;
@@ -35,6 +37,7 @@ private slots:
     void reads_special_token_metadata();
     void special_tokens_are_parsed_only_when_asked();
     void digits_are_split_one_by_one();
+    void random_bytes_round_trip();
     void streaming_random_tokens_emits_only_valid_utf8();
     void streaming_encoded_text_gives_the_text_back();
     void encodes_100_kb_of_text();
@@ -105,6 +108,30 @@ void TestTokenizerSmolLm2::digits_are_split_one_by_one() {
     QCOMPARE(ids.size(), size_t(5));
     for (size_t i = 0; i < ids.size(); ++i)
         QCOMPARE(tok_->token_to_piece(ids[i]), std::string(1, static_cast<char>('1' + i)));
+}
+
+void TestTokenizerSmolLm2::random_bytes_round_trip() {
+    // Byte-level BPE spells any bytes the vocabulary has a token for, invalid UTF-8
+    // included, so decoding gives them back.
+    std::string present, missing;
+    for (int b = 0; b < 256; ++b)
+        (tok_->find_token(byte_level_char(static_cast<unsigned char>(b))) ? present : missing) += static_cast<char>(b);
+    QVERIFY(present.size() > 200);
+    const uint32_t seed = std::random_device{}();
+    qInfo("seed %u", seed);
+    std::mt19937 rng(seed);
+    const std::string alphabet = "ab Z9 '\t\n<|>_\xC3\xA9\xE4\xBD\xA0";
+    for (int trial = 0; trial < 500; ++trial) {
+        std::string text(rng() % 40, ' ');
+        for (char& c : text) c = rng() % 3 ? alphabet[rng() % alphabet.size()] : present[rng() % present.size()];
+        QCOMPARE(tok_->decode(tok_->encode(text, false, true)), text);
+    }
+    // SmolLM2 has no tokens for bytes that cannot occur in UTF-8; they are left out rather
+    // than turned into its "unknown" token, which is <|endoftext|>.
+    for (char b : missing) {
+        const std::string text = std::string("a") + b + "b";
+        QCOMPARE(tok_->decode(tok_->encode(text, false, true)), std::string("ab"));
+    }
 }
 
 void TestTokenizerSmolLm2::streaming_random_tokens_emits_only_valid_utf8() {

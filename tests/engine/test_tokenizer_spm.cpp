@@ -8,6 +8,7 @@
 #include <QtTest/QtTest>
 
 #include <cstdio>
+#include <random>
 
 using namespace engine;
 
@@ -53,6 +54,7 @@ class TestTokenizerSpm : public QObject {
 private slots:
     void initTestCase();
     void matches_sentencepiece_vectors();
+    void random_bytes_round_trip();
     void merges_highest_score_first();
     void equal_scores_merge_leftmost_first();
     void unknown_characters_fall_back_to_bytes();
@@ -78,6 +80,23 @@ void TestTokenizerSpm::matches_sentencepiece_vectors() {
     const Tokenizer tok = tokenizer_test::tokenizer_from_json(v, "tiny-spm.gguf");
     QCOMPARE(std::string(tok.model()), std::string("llama"));
     tokenizer_test::check_cases(tok, v.at("cases"), 200);
+}
+
+void TestTokenizerSpm::random_bytes_round_trip() {
+    // With byte fallback every byte has a token, so any text decodes back, invalid UTF-8
+    // and leading spaces included; only a literal "▁" comes back as the space it stands for.
+    const Tokenizer tok = tokenizer_test::tokenizer_from_json(tokenizer_test::load_json("tokenizer_spm_vocab.json"),
+                                                              "tiny-spm.gguf");
+    const uint32_t seed = std::random_device{}();
+    qInfo("seed %u", seed);
+    std::mt19937 rng(seed);
+    const std::string alphabet = "the  quick\t\n<s></s>\xC3\xA9\xE2\x96";
+    for (int trial = 0; trial < 500; ++trial) {
+        std::string text(rng() % 40, ' ');
+        for (char& c : text) c = rng() % 3 ? alphabet[rng() % alphabet.size()] : static_cast<char>(rng() % 256);
+        if (text.find(kSpace) != std::string::npos) continue;
+        QCOMPARE(tok.decode(tok.encode(text, false, rng() % 2 == 0)), text);
+    }
 }
 
 void TestTokenizerSpm::merges_highest_score_first() {
