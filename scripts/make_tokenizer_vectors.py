@@ -78,6 +78,7 @@ HAND_WRITTEN = [
     "rock 'n' roll, 'tis, 'twas, o'clock",
     "can't won't shouldn't wouldn't couldn't",
     "''s ''t 'x 'sss 'llama",
+    "x'ſa long s folds to s; x'Ka Kelvin sign",
     # Accents and Latin scripts
     "café naïve résumé façade jalapeño",
     "Ångström Zürich Köln São Paulo Kraków",
