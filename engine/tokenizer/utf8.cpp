@@ -53,13 +53,4 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
-bool is_valid_utf8(std::string_view text) {
-    for (size_t pos = 0; pos < text.size();) {
-        const Utf8Step step = utf8_step(text, pos);
-        if (step.status != Utf8Status::Valid) return false;
-        pos += step.length;
-    }
-    return true;
-}
-
 }  // namespace engine

@@ -25,6 +25,5 @@ Utf8Step utf8_step(std::string_view text, size_t pos);
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
 
 void append_utf8(std::string& out, char32_t code_point);
-bool is_valid_utf8(std::string_view text);
 
 }  // namespace engine
