@@ -3,11 +3,14 @@
 // generate a streamed answer, append the next turn. The compressed cache it builds can be
 // saved and a Session resumed from it.
 //
-//   auto model = engine::Model::open(path);
+//   auto model = engine::Model::open(path);                  // keep it alive while sessions use it
+//   auto tokenizer = engine::Tokenizer::from_gguf(model->file());
 //   engine::Session session(*model, {.threads = 2});
-//   session.prefill(prompt_tokens, on_progress, &cancel);
-//   auto stats = session.generate({.max_new_tokens = 128}, token_text, on_piece, &cancel);
-//   session.append(next_turn_tokens);
+//   session.prefill(prompt_tokens, on_progress, &cancel);     // false: cancelled, nothing changed
+//   auto stats = engine::generate_text(session, tokenizer, {.max_new_tokens = 128}, on_piece, &cancel);
+//   session.append(next_turn_tokens);                         // then generate again
+//   auto bytes = session.cache().serialize();                 // snapshot; resume with
+//   engine::Session resumed(*model, engine::CompressedCache::deserialize(bytes, model->fingerprint()));
 
 #include "engine/backend.h"
 #include "engine/model/model.h"
