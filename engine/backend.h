@@ -40,6 +40,10 @@ struct AttentionArgs {
     // summed over the queries (H2O-style scores).
     float* key_attention = nullptr;
     int64_t key_attention_stride = 0;
+    // Optional, per KV head an array of past[kv_head].n floats: adds the softmax weight each
+    // cached key received, summed over the queries and the query heads sharing that KV head
+    // (which cached tokens an answer drew on).
+    float* const* past_attention = nullptr;
 };
 
 class Backend {

@@ -53,6 +53,10 @@ struct HeadQueries {
             float* acc = a.key_attention + h * a.key_attention_stride;
             for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j] * inv;
         }
+        if (a.past_attention) {
+            float* acc = a.past_attention[kvh];
+            for (int64_t j = 0; j < past.n; ++j) acc[j] += s[j] * inv;
+        }
     }
 
     // Queries i and, if `pair`, i + 1 of head h: the pair shares every key load.
@@ -96,14 +100,19 @@ void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector
         if (s.size() < static_cast<size_t>(2 * row)) s.resize(static_cast<size_t>(2 * row));
 
     const DotKernels& kernels = dot_kernels();
-    // With key weights summed per head, one task per head keeps those sums race-free.
-    const int64_t tiles = a.key_attention ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
-    const int64_t tile_size = a.key_attention ? a.n_q : kQueryTile;
-    pool.parallel_for(a.n_heads * tiles, [&](int64_t task, int thread) {
+    // Sums over queries need one task to own each sum: per head for key weights, per KV
+    // group for cached-key weights. Otherwise tasks are tiles of queries of one head.
+    const int64_t group = a.n_heads / a.n_kv_heads;
+    const int64_t heads_per_task = a.past_attention ? group : 1;
+    const bool summing = a.key_attention || a.past_attention;
+    const int64_t tiles = summing ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
+    const int64_t tile_size = summing ? a.n_q : kQueryTile;
+    pool.parallel_for(a.n_heads / heads_per_task * tiles, [&](int64_t task, int thread) {
         const HeadQueries hq{a, kernels, scores[static_cast<size_t>(thread)].data(), row};
-        const int64_t h = task / tiles;
+        const int64_t h0 = task / tiles * heads_per_task;
         const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
-        for (int64_t i = i0; i < i1; i += 2) hq.run(h, i, i + 1 < i1);
+        for (int64_t h = h0; h < h0 + heads_per_task; ++h)
+            for (int64_t i = i0; i < i1; i += 2) hq.run(h, i, i + 1 < i1);
     });
 }
 

@@ -21,6 +21,7 @@ struct LayerPass {
     const CompressedCache& cache;
     int64_t layer;
     int64_t n;   // new tokens
+    std::vector<std::vector<float>>* cached_attention;
 
     // Tokens [c0, c1) through the layer: attention against the cache and new tokens [0, c1).
     void chunk(int64_t c0, int64_t c1, bool sum_key_attention) {
@@ -52,6 +53,14 @@ struct LayerPass {
             const KvHeadCache& hc = cache.head(layer, h);
             past[static_cast<size_t>(h)] = KvSpan{hc.k.data(), hc.v.data(), hc.size(), c.head_dim};
         }
+        std::vector<float*> past_attention;
+        if (cached_attention) {
+            for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                auto& totals = (*cached_attention)[static_cast<size_t>(layer * c.n_kv_heads + h)];
+                totals.resize(static_cast<size_t>(cache.head(layer, h).size()), 0.0f);
+                past_attention.push_back(totals.data());
+            }
+        }
         AttentionArgs a;
         a.q = s.q.data();
         a.n_q = m;
@@ -65,6 +74,7 @@ struct LayerPass {
         a.q_offset = c0;
         a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
         a.out = s.attn.data();
+        if (cached_attention) a.past_attention = past_attention.data();
         if (sum_key_attention) {
             a.key_attention = s.key_attention.data();
             a.key_attention_stride = n;
@@ -113,7 +123,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
 
     const int64_t total = n * c.n_layers;
     for (int64_t l = 0; l < c.n_layers; ++l) {
-        LayerPass pass{c, model.weights().layers[static_cast<size_t>(l)], model, be, s, cache, l, n};
+        LayerPass pass{c, model.weights().layers[static_cast<size_t>(l)], model, be, s, cache, l, n, req.cached_attention};
         if (sum_key_attention) std::fill_n(s.key_attention.begin(), c.n_heads * n, 0.0f);
         for (int64_t c0 = 0; c0 < n; c0 += chunk) {
             if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return false;
@@ -176,6 +186,7 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
     s.positions.resize(static_cast<size_t>(n));
     for (int64_t t = 0; t < n; ++t) s.positions[static_cast<size_t>(t)] = static_cast<int32_t>(cache.next_position() + t);
 
+    if (req.cached_attention) req.cached_attention->resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
     const CompressedCache::Mark before = cache.mark();
     try {
         if (!run_layers(model, be, s, cache, req, window, sum_key_attention)) {

@@ -42,6 +42,9 @@ struct ForwardRequest {
     KeepPolicy* policy = nullptr;              // nullptr: keep every token
     const std::atomic<bool>* cancel = nullptr; // checked before every chunk of every layer
     const ProgressCallback* progress = nullptr;
+    // When set ([layer * n_kv_heads + kv_head], grown to the cache's sizes): adds the
+    // attention each cached entry receives from these tokens.
+    std::vector<std::vector<float>>* cached_attention = nullptr;
 };
 
 // Runs the tokens at positions cache.next_position()... through the model, appends what

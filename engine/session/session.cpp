@@ -25,13 +25,14 @@ Session::Session(const Model& model, CompressedCache cache, SessionOptions optio
 }
 
 bool Session::run(std::span<const int32_t> tokens, KeepPolicy* policy, const ProgressCallback* progress,
-                  const std::atomic<bool>* cancel) {
+                  const std::atomic<bool>* cancel, bool decoding) {
     ForwardRequest req;
     req.tokens = tokens;
     req.chunk = options_.chunk;
     req.policy = policy;
     req.cancel = cancel;
     req.progress = progress;
+    if (decoding && track_attention_) req.cached_attention = &cached_attention_;
     const bool done = forward_tokens(model_, *backend_, scratch_, cache_, req, logits_);
     // A long prompt's buffers (all its hidden states, one layer's K/V) are not needed by
     // decode; give that memory back rather than hold it for the session's life.
@@ -50,7 +51,12 @@ bool Session::append(std::span<const int32_t> tokens, const std::atomic<bool>* c
 
 void Session::decode(int32_t token) {
     const int32_t one[1] = {token};
-    run(one, nullptr, nullptr, nullptr);
+    run(one, nullptr, nullptr, nullptr, true);
+}
+
+void Session::track_cached_attention(bool on) {
+    track_attention_ = on;
+    cached_attention_.clear();
 }
 
 bool Session::is_end_token(int32_t token, const SamplingParams& params) const {

@@ -75,6 +75,13 @@ public:
     // Reads one token token-major and updates the logits (what generate does per token).
     void decode(int32_t token);
 
+    // From now on (turning on clears the totals), add up the attention every cached token
+    // receives from decoded tokens, generation included: which parts of the prompt an
+    // answer drew on. Index layer * n_kv_heads + kv_head; one value per cache entry of that
+    // head (entries past a vector's end have received none yet).
+    void track_cached_attention(bool on);
+    const std::vector<std::vector<float>>& cached_attention() const { return cached_attention_; }
+
     // The last token's logits, empty before the first token.
     std::span<const float> logits() const { return logits_; }
     const CompressedCache& cache() const { return cache_; }
@@ -84,7 +91,7 @@ public:
 
 private:
     bool run(std::span<const int32_t> tokens, KeepPolicy* policy, const ProgressCallback* progress,
-             const std::atomic<bool>* cancel);
+             const std::atomic<bool>* cancel, bool decoding = false);
     bool is_end_token(int32_t token, const SamplingParams& params) const;
 
     const Model& model_;
@@ -93,6 +100,8 @@ private:
     ForwardScratch scratch_;
     CompressedCache cache_;
     std::vector<float> logits_;
+    bool track_attention_ = false;
+    std::vector<std::vector<float>> cached_attention_;
 };
 
 }  // namespace engine

@@ -197,16 +197,22 @@ private slots:
         a.out = out.data();
         a.key_attention = key_attention.data();
         a.key_attention_stride = n_cur;
+        std::vector<float> past_attention0(static_cast<size_t>(past_len[0]), 0.0f), past_attention1(static_cast<size_t>(past_len[1]), 0.0f);
+        float* past_attention[2] = {past_attention0.data(), past_attention1.data()};
+        a.past_attention = past_attention;
         backend->attention(a);
         // Without key weights the work is split differently; the outputs must not change.
         std::vector<float> out_plain(q.size());
         engine::AttentionArgs plain = a;
         plain.out = out_plain.data();
         plain.key_attention = nullptr;
+        plain.past_attention = nullptr;
         backend->attention(plain);
         for (size_t i = 0; i < out.size(); ++i) QVERIFY(std::fabs(out_plain[i] - out[i]) < 1e-6f * (1.0f + std::fabs(out[i])));
 
         std::vector<double> expected_key_attention(key_attention.size(), 0.0);
+        std::vector<std::vector<double>> expected_past{std::vector<double>(static_cast<size_t>(past_len[0]), 0.0),
+                                                       std::vector<double>(static_cast<size_t>(past_len[1]), 0.0)};
         for (int64_t i = 0; i < n_q; ++i)
             for (int64_t h = 0; h < n_heads; ++h) {
                 const int64_t kvh = h / (n_heads / n_kv);
@@ -233,9 +239,13 @@ private slots:
                 }
                 for (int64_t j = 0; j <= q_offset + i; ++j)
                     expected_key_attention[h * n_cur + j] += w[past_len[kvh] + j] / sum;
+                for (int64_t j = 0; j < past_len[kvh]; ++j) expected_past[kvh][j] += w[j] / sum;
             }
         for (size_t i = 0; i < key_attention.size(); ++i)
             QVERIFY(std::fabs(key_attention[i] - expected_key_attention[i]) < 1e-5);
+        for (int64_t h = 0; h < n_kv; ++h)
+            for (int64_t j = 0; j < past_len[h]; ++j)
+                QVERIFY(std::fabs(past_attention[h][j] - expected_past[h][j]) < 1e-5);
     }
 
     void thread_pool_runs_every_task_once_and_rethrows() {

@@ -186,6 +186,38 @@ private slots:
         for (float v : s.logits()) QVERIFY(std::isfinite(v));
     }
 
+    void decode_reports_attention_received_by_cached_tokens() {
+        const uint64_t seed = fresh_seed("cached attention");
+        std::mt19937_64 rng(seed);
+        TinySpec spec;
+        spec.n_heads = 4;
+        spec.n_kv_heads = 2;
+        auto model = tiny_model(seed, spec);
+        engine::Session s(*model, {.threads = 2});
+        QVERIFY(s.prefill(random_tokens(rng, 12)));
+        s.track_cached_attention(true);
+        const int steps = 3;
+        for (int i = 0; i < steps; ++i) s.decode(random_tokens(rng, 1)[0]);
+        const auto& totals = s.cached_attention();
+        QCOMPARE(totals.size(), size_t(spec.n_layers * spec.n_kv_heads));
+        const int64_t group = spec.n_heads / spec.n_kv_heads;
+        for (int64_t l = 0; l < spec.n_layers; ++l)
+            for (int64_t h = 0; h < spec.n_kv_heads; ++h) {
+                const auto& t = totals[static_cast<size_t>(l * spec.n_kv_heads + h)];
+                // Step k attends to 12 + k cached entries (its own key is current, not cached).
+                QCOMPARE(t.size(), size_t(12 + steps - 1));
+                double sum = 0.0;
+                for (float v : t) {
+                    QVERIFY(v >= 0.0f);
+                    sum += v;
+                }
+                // Each step's group heads give the cache all their weight but the self-weight.
+                QVERIFY(sum > 0.0 && sum < double(group * steps));
+            }
+        s.track_cached_attention(false);
+        QVERIFY(s.cached_attention().empty());
+    }
+
     void a_policy_breaking_its_contract_is_an_error_and_changes_nothing() {
         struct Broken final : engine::KeepPolicy {
             std::string name() const override { return "broken"; }
