@@ -15,7 +15,7 @@ using BlockDot = float (*)(const uint8_t* w_row, const float* x, int64_t n);
 using BlockDecode = void (*)(const uint8_t* w_row, float* out, int64_t n);
 
 struct BlockFloatKernels {
-    BlockDot dot = nullptr;
+    BlockDot dot = nullptr;   // may be nullptr: then rows are decoded and dotted as floats
     BlockDecode decode = nullptr;
 };
 

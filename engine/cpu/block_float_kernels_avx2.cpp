@@ -1,4 +1,4 @@
-// AVX2 + FMA + F16C float-activation kernels for Q4_0, Q4_1, Q8_0, F16 and BF16, chosen at run time.
+// AVX2 + FMA + F16C float-activation kernels for Q4_0, Q4_1, Q8_0, Q6_K, F16 and BF16, chosen at run time.
 
 #include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/half.h"
@@ -103,6 +103,43 @@ GLIMPSE_AVX2 void decode_q8_0(const uint8_t* w, float* out, int64_t n) {
     }
 }
 
+// Q6_K super-blocks of 256: ql[128] low nibbles, qh[64] two high bits each, 16 int8 scales,
+// half d. Each half of 128 values takes 32 bytes of ql twice and 32 bytes of qh; value
+// group g (0..3) of a half holds positions 32g..32g+31 with scales 2g and 2g+1.
+GLIMPSE_AVX2 void decode_q6_k(const uint8_t* w, float* out, int64_t n) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f), low2 = _mm256_set1_epi8(0x03), bias = _mm256_set1_epi8(32);
+    for (int64_t b = 0; b < n / 256; ++b, w += 210) {
+        const uint8_t* ql = w;
+        const uint8_t* qh = w + 128;
+        const auto* scales = reinterpret_cast<const int8_t*>(w + 192);
+        const float d = half_at(w + 208);
+        for (int half = 0; half < 2; ++half, ql += 64, qh += 32, scales += 8, out += 128) {
+            const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+            const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+            const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh));
+            const __m256i groups[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, low4), _mm256_slli_epi16(_mm256_and_si256(h, low2), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, low4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), low2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), low2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), low2), 4)),
+            };
+            for (int g = 0; g < 4; ++g) {
+                const __m256i q = _mm256_sub_epi8(groups[g], bias);
+                const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+                const __m256 s0 = _mm256_set1_ps(d * scales[2 * g]), s1 = _mm256_set1_ps(d * scales[2 * g + 1]);
+                float* o = out + 32 * g;
+                _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), s0));
+                _mm256_storeu_ps(o + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), s0));
+                _mm256_storeu_ps(o + 16, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), s1));
+                _mm256_storeu_ps(o + 24, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), s1));
+            }
+        }
+    }
+}
+
 // F16 and BF16 rows: 8 values widened per step.
 GLIMPSE_AVX2 inline __m256 f16_values(const uint8_t* w) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
@@ -146,7 +183,8 @@ bool has_avx2() {
 const BlockFloatKernels* block_float_kernels(GgmlType type) {
     static const BlockFloatKernels q4_0{dot_q4_0, decode_q4_0}, q4_1{dot_q4_1, decode_q4_1}, q8_0{dot_q8_0, decode_q8_0},
         f16{dot_16bit<f16_values, half_to_float>, decode_16bit<f16_values, half_to_float>},
-        bf16{dot_16bit<bf16_values, bf16_to_float>, decode_16bit<bf16_values, bf16_to_float>};
+        bf16{dot_16bit<bf16_values, bf16_to_float>, decode_16bit<bf16_values, bf16_to_float>},
+        q6_k{nullptr, decode_q6_k};
     if (!has_avx2()) return nullptr;
     switch (type) {
     case GgmlType::Q4_0: return &q4_0;
@@ -154,6 +192,7 @@ const BlockFloatKernels* block_float_kernels(GgmlType type) {
     case GgmlType::Q8_0: return &q8_0;
     case GgmlType::F16: return &f16;
     case GgmlType::BF16: return &bf16;
+    case GgmlType::Q6_K: return &q6_k;
     default: return nullptr;
     }
 }

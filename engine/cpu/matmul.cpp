@@ -102,7 +102,7 @@ void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, con
         if (Q8Dot dot = kernels.q8_kernel(w.type)) return matmul_q8(pool, scratch, dot, w, x, n_tokens, out);
     }
     const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
-    if (block && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
+    if (block && block->dot && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
     matmul_float(pool, scratch, kernels.f32, kernels.f32_4x2, block ? block->decode : nullptr, w, x, n_tokens, out);
 }
 

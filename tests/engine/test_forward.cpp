@@ -82,6 +82,19 @@ private slots:
         q40.matrix_type = GgmlType::Q4_0;
         q40.embedding_type = GgmlType::Q5_1;
         QTest::newRow("qwen3 Q4_0 matrices, Q5_1 embeddings") << q40 << 1e-4;
+        // K-quant blocks hold 256 values, so these rows need 256-wide matrices.
+        TinySpec k_quants = llama;
+        k_quants.dim = 256;
+        k_quants.ffn_dim = 512;
+        k_quants.head_dim = 64;
+        k_quants.matrix_type = GgmlType::Q4_K;
+        k_quants.embedding_type = GgmlType::Q6_K;
+        k_quants.tied_output = true;
+        QTest::newRow("llama Q4_K matrices, Q6_K tied embeddings") << k_quants << 1e-4;
+        k_quants.arch = "qwen2";
+        k_quants.matrix_type = GgmlType::Q5_K;
+        k_quants.embedding_type = GgmlType::Q3_K;
+        QTest::newRow("qwen2 Q5_K matrices, Q3_K tied embeddings") << k_quants << 1e-4;
     }
 
     void logits_match_double_reference() {

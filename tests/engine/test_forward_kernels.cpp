@@ -145,10 +145,10 @@ private slots:
     void simd_block_kernels_match_plain_decoding() {
         std::mt19937_64 rng(fresh_seed("block kernels"));
         int checked = 0;
-        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0, GgmlType::F16, GgmlType::BF16}) {
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0, GgmlType::F16, GgmlType::BF16, GgmlType::Q6_K}) {
             const auto* block = engine::cpu::block_float_kernels(type);
             if (!block) continue;
-            const int n = 352;
+            const int n = type == GgmlType::Q6_K ? 768 : 352;
             const auto w = make_matrix(rng, type, 1, n);
             const auto x = random_floats(rng, n);
             std::vector<float> decoded(n);
@@ -159,7 +159,7 @@ private slots:
                 exact += double(w.decoded[i]) * x[i];
                 magnitude += std::fabs(double(w.decoded[i]) * x[i]);
             }
-            QVERIFY(std::fabs(block->dot(w.bytes.data(), x.data(), n) - exact) <= 1e-5 * magnitude);
+            if (block->dot) QVERIFY(std::fabs(block->dot(w.bytes.data(), x.data(), n) - exact) <= 1e-5 * magnitude);
             ++checked;
         }
         if (checked == 0) QSKIP("this CPU has no AVX2+FMA");
