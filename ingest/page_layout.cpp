@@ -1,0 +1,257 @@
+#include "ingest/page_layout.h"
+
+#include "ingest/text_cleaner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ingest {
+namespace {
+
+// Running headers and footers live within this fraction of the page height from an edge.
+constexpr double kBandFraction = 0.1;
+// A horizontal gap wider than this many line heights splits a line into two segments.
+constexpr double kSegmentGap = 1.2;
+// A column must hold this share of the text width, so a right-aligned run of numbers is not one.
+constexpr double kMinColumnShare = 0.15;
+
+struct Segment {
+    std::vector<const PositionedWord*> words;
+    QRectF box;
+    int row = 0;
+    int column = -1;  // -1: spans a gutter
+};
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+    return values[values.size() / 2];
+}
+
+// Words whose vertical centres are within half a line height form one row.
+std::vector<std::vector<const PositionedWord*>> group_rows(const std::vector<PositionedWord>& words) {
+    std::vector<const PositionedWord*> order;
+    for (const auto& w : words)
+        if (!w.text.trimmed().isEmpty() && w.box.height() > 0) order.push_back(&w);
+    std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->box.center().y() < b->box.center().y(); });
+
+    std::vector<std::vector<const PositionedWord*>> rows;
+    double row_center = 0, row_height = 0;
+    for (const auto* w : order) {
+        const double tolerance = 0.5 * std::min(row_height, w->box.height());
+        if (!rows.empty() && std::abs(w->box.center().y() - row_center) <= tolerance) {
+            rows.back().push_back(w);
+            continue;
+        }
+        rows.push_back({w});
+        row_center = w->box.center().y();
+        row_height = w->box.height();
+    }
+    return rows;
+}
+
+std::vector<Segment> split_rows(std::vector<std::vector<const PositionedWord*>>& rows) {
+    std::vector<Segment> segments;
+    for (int r = 0; r < int(rows.size()); ++r) {
+        auto& row = rows[r];
+        std::stable_sort(row.begin(), row.end(), [](auto* a, auto* b) { return a->box.left() < b->box.left(); });
+        Segment current;
+        for (const auto* w : row) {
+            if (!current.words.empty()) {
+                const auto* prev = current.words.back();
+                // Some PDFs draw a word twice for a bold effect; keep one copy.
+                if (prev->text == w->text && prev->box.intersected(w->box).width() > 0.8 * w->box.width()) continue;
+                const double gap = w->box.left() - prev->box.right();
+                if (gap > kSegmentGap * std::max(prev->box.height(), w->box.height())) {
+                    segments.push_back(std::move(current));
+                    current = {};
+                }
+            }
+            current.box = current.words.empty() ? w->box : current.box.united(w->box);
+            current.words.push_back(w);
+            current.row = r;
+        }
+        if (!current.words.empty()) segments.push_back(std::move(current));
+    }
+    return segments;
+}
+
+struct Gutter { double start, end; };
+
+// Vertical strips that (almost) no segment crosses, with enough text on both sides.
+std::vector<Gutter> find_gutters(const std::vector<Segment>& segments, double typical_height) {
+    if (segments.size() < 6) return {};
+    double left = std::numeric_limits<double>::max(), right = std::numeric_limits<double>::lowest();
+    for (const auto& s : segments) { left = std::min(left, s.box.left()); right = std::max(right, s.box.right()); }
+    const int bins = int(std::ceil(right - left));
+    if (bins <= 2) return {};
+    std::vector<int> coverage(bins, 0);
+    for (const auto& s : segments) {
+        const int a = std::clamp(int(std::floor(s.box.left() - left)), 0, bins - 1);
+        const int b = std::clamp(int(std::ceil(s.box.right() - left)), 0, bins);
+        for (int i = a; i < b; ++i) ++coverage[i];
+    }
+    // Titles and page numbers may cross a gutter; allow one crossing per ten segments.
+    const int allowed = int(segments.size()) / 10;
+    const double min_width = std::max(8.0, 0.7 * typical_height);
+    std::vector<Gutter> gutters;
+    for (int i = 1; i < bins;) {
+        if (coverage[i] > allowed) { ++i; continue; }
+        int j = i;
+        while (j < bins && coverage[j] <= allowed) ++j;
+        if (j < bins && j - i >= min_width) gutters.push_back({left + i, left + j});
+        i = j;
+    }
+
+    // Drop gutters until every column is wide and holds at least three segments.
+    const double body_width = right - left;
+    while (!gutters.empty()) {
+        const int columns = int(gutters.size()) + 1;
+        std::vector<int> count(columns, 0);
+        std::vector<double> col_left(columns, std::numeric_limits<double>::max()), col_right(columns, std::numeric_limits<double>::lowest());
+        for (const auto& s : segments) {
+            for (int c = 0; c < columns; ++c) {
+                const double lo = c == 0 ? -1e9 : gutters[c - 1].end - 1;
+                const double hi = c == columns - 1 ? 1e9 : gutters[c].start + 1;
+                if (s.box.left() >= lo && s.box.right() <= hi) {
+                    ++count[c];
+                    col_left[c] = std::min(col_left[c], s.box.left());
+                    col_right[c] = std::max(col_right[c], s.box.right());
+                }
+            }
+        }
+        int weak = -1;
+        for (int c = 0; c < columns && weak < 0; ++c)
+            if (count[c] < 3 || col_right[c] - col_left[c] < kMinColumnShare * body_width) weak = c;
+        if (weak < 0) break;
+        // Remove the narrower gutter next to the weak column.
+        int g = weak == 0 ? 0 : weak == columns - 1 ? weak - 1
+              : (gutters[weak - 1].end - gutters[weak - 1].start < gutters[weak].end - gutters[weak].start ? weak - 1 : weak);
+        gutters.erase(gutters.begin() + g);
+    }
+    return gutters;
+}
+
+QString segment_text(const Segment& s) {
+    QString text;
+    const PositionedWord* prev = nullptr;
+    for (const auto* w : s.words) {
+        if (prev) {
+            const double gap = w->box.left() - prev->box.right();
+            if (prev->space_after || gap > 0.15 * std::min(prev->box.height(), w->box.height())) text.append(u' ');
+        }
+        text.append(w->text);
+        prev = w;
+    }
+    return text;
+}
+
+bool ends_sentence(const QString& text) {
+    static const QString enders = QStringLiteral(".!?:\"”'’)");
+    return !text.isEmpty() && enders.contains(text.back());
+}
+
+}  // namespace
+
+PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_size) {
+    PageLayout layout;
+    auto rows = group_rows(words);
+    auto segments = split_rows(rows);
+    if (segments.empty()) return layout;
+
+    std::vector<double> heights;
+    for (const auto& s : segments) heights.push_back(s.box.height());
+    const double typical_height = median(heights);
+
+    const auto gutters = find_gutters(segments, typical_height);
+    const int columns = int(gutters.size()) + 1;
+    layout.column_count = columns;
+    for (auto& s : segments) {
+        s.column = -1;
+        for (int c = 0; c < columns; ++c) {
+            const double lo = c == 0 ? -1e9 : gutters[c - 1].end - 1;
+            const double hi = c == columns - 1 ? 1e9 : gutters[c].start + 1;
+            if (s.box.left() >= lo && s.box.right() <= hi) s.column = c;
+        }
+    }
+
+    // Reading order: top to bottom; a run of column lines between two spanning lines is
+    // read column by column.
+    std::vector<const Segment*> ordered;
+    std::vector<const Segment*> block;
+    auto flush = [&] {
+        std::stable_sort(block.begin(), block.end(), [](auto* a, auto* b) {
+            return a->column != b->column ? a->column < b->column
+                 : a->row != b->row       ? a->row < b->row
+                                          : a->box.left() < b->box.left();
+        });
+        ordered.insert(ordered.end(), block.begin(), block.end());
+        block.clear();
+    };
+    std::vector<const Segment*> by_row;
+    for (const auto& s : segments) by_row.push_back(&s);
+    std::stable_sort(by_row.begin(), by_row.end(), [](auto* a, auto* b) {
+        return a->row != b->row ? a->row < b->row : a->box.left() < b->box.left();
+    });
+    for (const auto* s : by_row) {
+        if (s->column < 0) { flush(); ordered.push_back(s); }
+        else block.push_back(s);
+    }
+    flush();
+
+    // Geometry of each column on this page, and the usual distance between lines.
+    std::vector<double> col_left(columns + 1, 1e9), col_right(columns + 1, -1e9);
+    auto col_index = [&](const Segment* s) { return s->column < 0 ? columns : s->column; };
+    for (const auto* s : ordered) {
+        col_left[col_index(s)] = std::min(col_left[col_index(s)], s->box.left());
+        col_right[col_index(s)] = std::max(col_right[col_index(s)], s->box.right());
+    }
+    std::vector<double> pitches;
+    for (size_t i = 1; i < ordered.size(); ++i) {
+        const auto* a = ordered[i - 1];
+        const auto* b = ordered[i];
+        const double pitch = b->box.center().y() - a->box.center().y();
+        if (a->column == b->column && pitch > 0 && pitch < 3 * typical_height
+            && std::abs(a->box.height() - b->box.height()) < 0.2 * a->box.height())
+            pitches.push_back(pitch);
+    }
+    const double typical_pitch = pitches.size() >= 3 ? median(pitches) : 0;
+
+    const double page_height = page_size.height() > 0 ? page_size.height() : 792;
+    const Segment* p = nullptr;  // the last segment that produced a line
+    for (const auto* s : ordered) {
+        LayoutLine line;
+        QString raw = segment_text(*s);
+        if (raw.endsWith(QChar(0x00AD))) { raw.chop(1); line.soft_hyphen_end = true; }
+        auto cleaned = clean_text(raw);
+        layout.undecodable += cleaned.undecodable;
+        line.text = cleaned.text.simplified();
+        if (line.text.isEmpty()) continue;
+        line.height = s->box.height();
+        if (s->box.bottom() < kBandFraction * page_height) line.band = PageBand::Top;
+        else if (s->box.top() > (1 - kBandFraction) * page_height) line.band = PageBand::Bottom;
+
+        if (layout.lines.empty()) {
+            line.paragraph_start = true;
+        } else {
+            const double h = std::min(p->box.height(), s->box.height());
+            const double pitch = s->box.center().y() - p->box.center().y();
+            const int c = col_index(s);
+            const double width = col_right[c] - col_left[c];
+            bool start = p->column != s->column || pitch <= 0;
+            start = start || std::abs(p->box.height() - s->box.height()) > 0.2 * std::max(p->box.height(), s->box.height());
+            start = start || (typical_pitch > 0 ? pitch > 1.4 * typical_pitch : pitch > 1.9 * h);
+            // A first-line indent after a line that started at the margin.
+            start = start || (s->box.left() > col_left[c] + 0.8 * h && p->box.left() < col_left[c] + 0.3 * h);
+            // A short line ending a sentence closes its paragraph.
+            start = start || (p->box.right() < col_right[c] - std::max(0.15 * width, 3 * h) && ends_sentence(layout.lines.back().text));
+            line.paragraph_start = start;
+        }
+        layout.lines.push_back(std::move(line));
+        p = s;
+    }
+    return layout;
+}
+
+}  // namespace ingest
