@@ -76,7 +76,7 @@ QString join_lines(const std::vector<LayoutLine>& lines, const DocumentVocabular
             current = line.text;
         } else if (soft_break) {
             current += line.text;
-        } else if (current.size() > 1 && is_line_hyphen(current.back()) && current[current.size() - 2].isLetter()
+        } else if (current.size() > 1 && is_line_hyphen(current.back()) && current[current.size() - 2].isLetterOrNumber()
                    && line.text.front().isLetterOrNumber()) {
             // Only the last word and the next line's first word are examined.
             const qsizetype cut = current.lastIndexOf(u' ') + 1;

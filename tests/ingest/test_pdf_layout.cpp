@@ -1,0 +1,116 @@
+// Text-layer PDFs: reading order across columns, line joining and hyphenation, running
+// headers and footers, ligatures and titles.
+
+#include "ingest/read_document.h"
+#include "pdf_fixture.h"
+
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+using ingest_test::PdfFixture;
+
+class PdfLayoutTest : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QString path(const char* name) const { return dir_.filePath(QString::fromLatin1(name)); }
+
+private slots:
+    void readsTwoColumnsColumnByColumn() {
+        const QString title = QStringLiteral("A Study of Column Reading");
+        const QString left1 = QStringLiteral("The left column opens the argument with a long sentence that wraps over "
+                                             "several lines so that the reader has to join them again.");
+        const QString left2 = QStringLiteral("A second paragraph in the left column continues the thought and ends "
+                                             "before the column does.");
+        const QString right1 = QStringLiteral("The right column must come after the whole left column, never "
+                                              "interleaved with it line by line, or the meaning is lost.");
+        const QString right2 = QStringLiteral("Its last paragraph closes the page with one more short remark.");
+        {
+            PdfFixture pdf(path("columns.pdf"));
+            pdf.set_font(20);
+            pdf.centered_line(72, title);
+            pdf.set_font(10);
+            double y = pdf.paragraph(72, 120, 220, left1);
+            pdf.paragraph(72, y + 12, 220, left2);
+            y = pdf.paragraph(320, 120, 220, right1);
+            pdf.paragraph(320, y + 12, 220, right2);
+        }
+        const auto doc = ingest::read_document(path("columns.pdf"));
+        QCOMPARE(doc.pages.size(), size_t(1));
+        QCOMPARE(doc.pages[0].text, QStringList({title, left1, left2, right1, right2}).join(QStringLiteral("\n\n")));
+        QCOMPARE(doc.title, title);  // no metadata title: the largest line on page 1
+        QCOMPARE(doc.kind, ingest::SourceKind::Pdf);
+        QVERIFY(doc.warnings.isEmpty());
+    }
+
+    void joinsWrappedLinesAndResolvesHyphens() {
+        {
+            PdfFixture pdf(path("hyphens.pdf"));
+            const char* lines[] = {"This is an exam-", "ple of a well-", "known rule in Post-", "Script and 2019-",
+                                   "2020 data from a co-", "operative study of inter-", "national trade."};
+            double y = 100;
+            for (const char* l : lines) { pdf.line(72, y, QString::fromLatin1(l)); y += 12; }
+            pdf.line(72, y + 14, QStringLiteral("The co-operative group met twice."));
+        }
+        const auto doc = ingest::read_document(path("hyphens.pdf"));
+        QCOMPARE(doc.pages.at(0).text,
+                 QStringLiteral("This is an example of a well-known rule in Post-Script and 2019-2020 data from a "
+                                "co-operative study of international trade.\n\nThe co-operative group met twice."));
+    }
+
+    void dropsRunningHeadersFootersAndPageNumbers() {
+        const int pages = 6;
+        {
+            PdfFixture pdf(path("headers.pdf"), QStringLiteral("Glimpse Test Manual"));
+            for (int p = 1; p <= pages; ++p) {
+                if (p > 1) pdf.new_page();
+                pdf.set_font(9);
+                pdf.centered_line(30, QStringLiteral("Glimpse Test Manual - Chapter One"));
+                pdf.centered_line(750, QStringLiteral("Page %1 of %2").arg(p).arg(pages));
+                pdf.set_font(10);
+                QString body = QStringLiteral("Body of page %1 describes step %1 of the procedure.").arg(p);
+                if (p == 4) body += QStringLiteral(" Here the lighthouse keeper turns the lamp.");
+                pdf.paragraph(72, 100, 468, body);
+            }
+        }
+        const auto doc = ingest::read_document(path("headers.pdf"));
+        QCOMPARE(doc.pages.size(), size_t(pages));
+        for (int p = 1; p <= pages; ++p) {
+            QString body = QStringLiteral("Body of page %1 describes step %1 of the procedure.").arg(p);
+            if (p == 4) body += QStringLiteral(" Here the lighthouse keeper turns the lamp.");
+            QCOMPARE(doc.pages[p - 1].number, p);
+            QCOMPARE(doc.pages[p - 1].text, body);
+        }
+        QCOMPARE(doc.page_of(QStringLiteral("lighthouse keeper")), 4);
+        QCOMPARE(doc.title, QStringLiteral("Glimpse Test Manual"));  // from the metadata
+        // The removal is reported, not silent.
+        QCOMPARE(doc.warnings.size(), 1);
+        QVERIFY2(doc.warnings[0].contains(QStringLiteral("12 running header/footer line(s)")), qPrintable(doc.warnings[0]));
+    }
+
+    void keepsTopLinesThatDoNotRepeat() {
+        {
+            PdfFixture pdf(path("chapter_heads.pdf"));
+            for (int p = 1; p <= 5; ++p) {
+                if (p > 1) pdf.new_page();
+                pdf.line(72, 30, QStringLiteral("Section %1: %2").arg(p).arg(QStringList{"Alpha", "Beta", "Gamma", "Delta", "Epsilon"}[p - 1]));
+                pdf.paragraph(72, 100, 468, QStringLiteral("Text of section %1.").arg(p));
+            }
+        }
+        const auto doc = ingest::read_document(path("chapter_heads.pdf"));
+        QCOMPARE(doc.pages.at(2).text, QStringLiteral("Section 3: Gamma\n\nText of section 3."));
+    }
+
+    void normalisesLigaturesAndSpaces() {
+        {
+            PdfFixture pdf(path("ligatures.pdf"));
+            pdf.line(72, 100, QStringLiteral("The \uFB01nal of\uFB01ce \uFB02ow is 10\u00A0km long."));
+        }
+        const auto doc = ingest::read_document(path("ligatures.pdf"));
+        QCOMPARE(doc.pages.at(0).text, QStringLiteral("The final office flow is 10 km long."));
+    }
+};
+
+QTEST_MAIN(PdfLayoutTest)
+#include "test_pdf_layout.moc"
