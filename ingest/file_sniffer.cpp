@@ -30,7 +30,7 @@ bool looks_like_text(const QByteArray& head) {
         if (b == 0) return false;
         if (b < 0x20 && b != '\n' && b != '\r' && b != '\t' && b != '\f' && b != 0x1B) ++suspicious;
     }
-    return suspicious * 100 <= head.size();  // at most 1% stray control bytes
+    return suspicious <= std::max<qsizetype>(4, head.size() / 100);  // a few stray control bytes, at most 1%
 }
 
 }  // namespace
