@@ -12,8 +12,6 @@
 namespace ingest {
 namespace {
 
-constexpr double kBandFraction = 0.1;  // same bands as for text layers
-
 bool cancel_requested(void* flag, int) {
     return flag && static_cast<const std::atomic<bool>*>(flag)->load();
 }
@@ -74,8 +72,10 @@ PageLayout OcrReader::read_page(const QImage& image, int dpi, QSizeF page_size, 
             line.text = cleaned.text.simplified();
             if (line.text.isEmpty()) continue;
             line.height = (bottom - top) * points_per_pixel;
-            if (bottom * points_per_pixel < kBandFraction * page_height) line.band = PageBand::Top;
-            else if (top * points_per_pixel > (1 - kBandFraction) * page_height) line.band = PageBand::Bottom;
+            line.top = top * points_per_pixel;
+            line.bottom = bottom * points_per_pixel;
+            if (bottom * points_per_pixel < kRunningBandFraction * page_height) line.band = PageBand::Top;
+            else if (top * points_per_pixel > (1 - kRunningBandFraction) * page_height) line.band = PageBand::Bottom;
             if (layout.lines.empty()) line.paragraph_start = true;
             layout.lines.push_back(std::move(line));
         } while (it->Next(tesseract::RIL_TEXTLINE));

@@ -2,6 +2,8 @@
 
 #include "ingest/text_cleaner.h"
 
+#include <QRegularExpression>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,8 +11,6 @@
 namespace ingest {
 namespace {
 
-// Running headers and footers live within this fraction of the page height from an edge.
-constexpr double kBandFraction = 0.1;
 // A horizontal gap wider than this many line heights splits a line into two segments.
 constexpr double kSegmentGap = 1.2;
 // A column must hold this share of the text width, so a right-aligned run of numbers is not one.
@@ -147,6 +147,12 @@ QString segment_text(const Segment& s) {
     return text;
 }
 
+// "3.1 Incremental CRC . . . . . 4": a table-of-contents entry is a line of its own.
+bool ends_toc_entry(const QString& text) {
+    static const QRegularExpression leader(QStringLiteral("(\\.\\s*){3,}\\S+$"));
+    return leader.match(text).hasMatch();
+}
+
 bool ends_sentence(const QString& text) {
     static const QString enders = QStringLiteral(".!?:\"”'’)");
     return !text.isEmpty() && enders.contains(text.back());
@@ -200,6 +206,21 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
     }
     flush();
 
+    // Pieces of one row in one column (a table-of-contents entry and its page number, table
+    // cells) are read as one line.
+    std::vector<Segment> merged;
+    merged.reserve(ordered.size());
+    for (const auto* s : ordered) {
+        if (!merged.empty() && merged.back().row == s->row && merged.back().column == s->column) {
+            merged.back().words.insert(merged.back().words.end(), s->words.begin(), s->words.end());
+            merged.back().box = merged.back().box.united(s->box);
+        } else {
+            merged.push_back(*s);
+        }
+    }
+    ordered.clear();
+    for (const auto& s : merged) ordered.push_back(&s);
+
     // Geometry of each column on this page, and the usual distance between lines.
     std::vector<double> col_left(columns + 1, 1e9), col_right(columns + 1, -1e9);
     auto col_index = [&](const Segment* s) { return s->column < 0 ? columns : s->column; };
@@ -229,8 +250,10 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         line.text = cleaned.text.simplified();
         if (line.text.isEmpty()) continue;
         line.height = s->box.height();
-        if (s->box.bottom() < kBandFraction * page_height) line.band = PageBand::Top;
-        else if (s->box.top() > (1 - kBandFraction) * page_height) line.band = PageBand::Bottom;
+        line.top = s->box.top();
+        line.bottom = s->box.bottom();
+        if (s->box.bottom() < kRunningBandFraction * page_height) line.band = PageBand::Top;
+        else if (s->box.top() > (1 - kRunningBandFraction) * page_height) line.band = PageBand::Bottom;
 
         if (layout.lines.empty()) {
             line.paragraph_start = true;
@@ -241,11 +264,14 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
             const double width = col_right[c] - col_left[c];
             bool start = p->column != s->column || pitch <= 0;
             start = start || std::abs(p->box.height() - s->box.height()) > 0.2 * std::max(p->box.height(), s->box.height());
-            start = start || (typical_pitch > 0 ? pitch > 1.4 * typical_pitch : pitch > 1.9 * h);
+            // Line spacing scales with the font: a wrapped title has a wider pitch than body text.
+            const double expected_pitch = typical_pitch > 0 ? typical_pitch * h / typical_height : 1.35 * h;
+            start = start || pitch > 1.4 * expected_pitch;
             // A first-line indent after a line that started at the margin.
             start = start || (s->box.left() > col_left[c] + 0.8 * h && p->box.left() < col_left[c] + 0.3 * h);
             // A short line ending a sentence closes its paragraph.
             start = start || (p->box.right() < col_right[c] - std::max(0.15 * width, 3 * h) && ends_sentence(layout.lines.back().text));
+            start = start || ends_toc_entry(layout.lines.back().text);
             line.paragraph_start = start;
         }
         layout.lines.push_back(std::move(line));

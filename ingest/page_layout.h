@@ -21,8 +21,13 @@ struct PositionedWord {
 
 enum class PageBand { Body, Top, Bottom };
 
+// Running headers and footers sit within this fraction of the page height from the top or
+// bottom edge (LaTeX puts page numbers at about 88% of the height).
+constexpr double kRunningBandFraction = 0.14;
+
 struct LayoutLine {
     QString text;             // cleaned (NFKC, control characters removed)
+    double top = 0, bottom = 0;  // vertical extent in points, from the top of the page
     double height = 0;        // box height in points: a proxy for font size
     bool paragraph_start = false;
     bool soft_hyphen_end = false;  // the line ended with U+00AD: join without a hyphen

@@ -121,20 +121,25 @@ QString metadata_title(const Poppler::Document& doc) {
     return title;
 }
 
-// The first page's largest line (a heading) if it stands out, else its first line.
+// The first page's largest text (a heading, with its wrapped lines) if it stands out from
+// the rest, else the first line.
 QString title_from_text(const std::vector<LayoutLine>& first_page) {
-    const LayoutLine* best = nullptr;
-    double body = 0;
-    for (const auto& line : first_page) {
-        if (line.band != PageBand::Body) continue;
-        if (!best || line.height > best->height * 1.15) best = &line;
-        body = body == 0 ? line.height : std::min(body, line.height);
+    std::vector<const LayoutLine*> body;
+    for (const auto& line : first_page) body.push_back(&line);
+    if (body.empty()) return {};
+    size_t best = 0;
+    double smallest = body[0]->height;
+    for (size_t i = 0; i < body.size(); ++i) {
+        if (body[i]->height > body[best]->height * 1.15) best = i;
+        smallest = std::min(smallest, body[i]->height);
     }
-    if (!best) return first_page.empty() ? QString() : first_page.front().text;
-    const LayoutLine* first = nullptr;
-    for (const auto& line : first_page)
-        if (line.band == PageBand::Body) { first = &line; break; }
-    return (best->height > 1.15 * body ? best : first)->text.left(200);
+    if (body[best]->height <= 1.15 * smallest) return body[0]->text.left(200);
+    QString title = body[best]->text;
+    for (size_t i = best + 1; i < body.size() && i < best + 3; ++i) {
+        if (body[i]->paragraph_start || std::abs(body[i]->height - body[best]->height) > 0.1 * body[best]->height) break;
+        title += u' ' + body[i]->text;
+    }
+    return title.left(200);
 }
 
 }  // namespace
@@ -225,6 +230,7 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
         doc.warnings.append(QStringLiteral("Poppler reported %1 problem(s) in the file's structure; some text may be "
                                            "missing").arg(poppler_complaints));
 
+    // Before header removal: a document's running header is often its title.
     if (doc.title.isEmpty() && !pages.empty()) doc.title = title_from_text(pages.front());
     const HeaderRemoval removal = remove_running_headers(pages);
     if (removal.lines_removed > 0)

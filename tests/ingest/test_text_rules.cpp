@@ -83,22 +83,31 @@ private slots:
     }
 
     void headersNeedToRepeat() {
-        // Three of eight pages carry "Draft"; a quarter of 8 is 2, so it repeats enough. "Once"
-        // appears on one page only and stays.
+        // Three of eight pages carry "Draft": it repeats enough. "Once" appears on one page
+        // only and stays.
         std::vector<std::vector<ingest::LayoutLine>> pages(8);
         for (int p = 0; p < 8; ++p) {
             ingest::LayoutLine body;
             body.text = QStringLiteral("body %1").arg(p);
+            body.top = 100;
+            body.bottom = 110;
+            body.height = 10;
             if (p < 3) {
                 ingest::LayoutLine top;
                 top.text = QStringLiteral("Draft");
                 top.band = ingest::PageBand::Top;
+                top.top = 20;
+                top.bottom = 30;
+                top.height = 10;
                 pages[p].push_back(top);
             }
             if (p == 5) {
                 ingest::LayoutLine top;
                 top.text = QStringLiteral("Once");
                 top.band = ingest::PageBand::Top;
+                top.top = 20;
+                top.bottom = 30;
+                top.height = 10;
                 pages[p].push_back(top);
             }
             pages[p].push_back(body);
@@ -108,6 +117,46 @@ private slots:
         QCOMPARE(removal.examples, QStringList{QStringLiteral("Draft")});
         QCOMPARE(pages[0].size(), size_t(1));
         QCOMPARE(pages[5].front().text, QStringLiteral("Once"));
+    }
+
+    void repeatedLineBelowAUniqueOneStays() {
+        // "Hash some more data." repeats in the top band of three pages, but below a unique
+        // line on each: it is body text, not a header.
+        std::vector<std::vector<ingest::LayoutLine>> pages(3);
+        for (int p = 0; p < 3; ++p) {
+            ingest::LayoutLine unique, repeated;
+            unique.text = QStringLiteral("Function %1").arg(QChar(u'A' + p));
+            unique.top = 20;
+            unique.band = ingest::PageBand::Top;
+            repeated.text = QStringLiteral("Hash some more data.");
+            repeated.top = 40;
+            repeated.band = ingest::PageBand::Top;
+            pages[p] = {unique, repeated};
+        }
+        QCOMPARE(ingest::remove_running_headers(pages).lines_removed, 0);
+        QCOMPARE(pages[2].size(), size_t(2));
+    }
+
+    void repeatedLastLineWithoutSeparationStays() {
+        // The same line closes three pages, right below the body text: a code listing, not
+        // a footer. With white space above it, it would be a footer.
+        for (const double gap : {2.0, 30.0}) {
+            std::vector<std::vector<ingest::LayoutLine>> pages(3);
+            for (int p = 0; p < 3; ++p) {
+                ingest::LayoutLine body, last;
+                body.text = QStringLiteral("unique body %1").arg(p);
+                body.top = 690;
+                body.bottom = 700;
+                body.height = 10;
+                last.text = QStringLiteral("Hash some more data.");
+                last.top = 700 + gap;
+                last.bottom = 710 + gap;
+                last.height = 10;
+                last.band = ingest::PageBand::Bottom;
+                pages[p] = {body, last};
+            }
+            QCOMPARE(ingest::remove_running_headers(pages).lines_removed, gap > 5 ? 3 : 0);
+        }
     }
 };
 
