@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 
 #include <algorithm>
+#include <ctime>
 
 namespace ingest {
 namespace {
@@ -28,6 +29,18 @@ QString bench_sentence(quint32& state) {
     }
     sentence[0] = sentence[0].toUpper();
     return sentence + u'.';
+}
+
+double process_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + t.tv_nsec / 1e9;
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
 }
 
 }  // namespace
@@ -78,15 +91,16 @@ PdfBenchResult run_pdf_bench(int pages, int runs) {
     result.rss_before_mib = current_rss_bytes() / 1048576.0;
     for (int r = 0; r < runs; ++r) {
         timer.restart();
+        const double cpu_start = process_cpu_seconds();
         const Document doc = read_document(path, options);
         const double seconds = timer.nsecsElapsed() / 1e9;
         result.pages_per_second.push_back(doc.pages.size() / seconds);
+        result.pages_per_cpu_second.push_back(doc.pages.size() / std::max(1e-9, process_cpu_seconds() - cpu_start));
         result.characters = doc.character_count();
     }
     result.peak_rss_mib = peak_rss_bytes() / 1048576.0;
-    auto sorted = result.pages_per_second;
-    std::sort(sorted.begin(), sorted.end());
-    if (!sorted.empty()) result.median_pages_per_second = sorted[sorted.size() / 2];
+    result.median_pages_per_second = median(result.pages_per_second);
+    result.median_pages_per_cpu_second = median(result.pages_per_cpu_second);
     return result;
 }
 
