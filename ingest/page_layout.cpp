@@ -15,18 +15,28 @@ namespace {
 constexpr double kSegmentGap = 1.2;
 // A column must hold this share of the text width, so a right-aligned run of numbers is not one.
 constexpr double kMinColumnShare = 0.15;
+// Lines of a text column fill most of its width (all but the last line of a paragraph).
+constexpr double kMinLineFill = 0.6;
 
 struct Segment {
     std::vector<const PositionedWord*> words;
     QRectF box;
     int row = 0;
     int column = -1;  // -1: spans a gutter
+    double font_height = 0;  // median word height: a superscript must not make a line look bigger
 };
 
 double median(std::vector<double> values) {
     if (values.empty()) return 0;
     std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
     return values[values.size() / 2];
+}
+
+double median_word_height(const Segment& s) {
+    std::vector<double> heights;
+    heights.reserve(s.words.size());
+    for (const auto* w : s.words) heights.push_back(w->box.height());
+    return median(std::move(heights));
 }
 
 // Words whose vertical centres are within half a line height form one row.
@@ -79,8 +89,25 @@ std::vector<Segment> split_rows(std::vector<std::vector<const PositionedWord*>>&
 
 struct Gutter { double start, end; };
 
+// The column a box belongs to, or -1 when it crosses the middle of a gutter. The middle, not
+// the edges: a gutter found while allowing a few crossings can nibble at long lines' ends.
+int column_of(const QRectF& box, const std::vector<Gutter>& gutters) {
+    int column = 0;
+    for (const auto& g : gutters) {
+        const double mid = 0.5 * (g.start + g.end);
+        if (box.left() < mid && box.right() > mid) return -1;
+        if (box.left() >= mid) ++column;
+    }
+    return column;
+}
+
 // Vertical strips that (almost) no segment crosses, with enough text on both sides.
-std::vector<Gutter> find_gutters(const std::vector<Segment>& segments, double typical_height) {
+std::vector<Gutter> find_gutters(const std::vector<Segment>& all_segments, double typical_height, double page_height) {
+    // Running headers, footers and page numbers often cross the gutter; leave them out.
+    std::vector<Segment> segments;
+    for (const auto& s : all_segments)
+        if (s.box.bottom() >= kRunningBandFraction * page_height && s.box.top() <= (1 - kRunningBandFraction) * page_height)
+            segments.push_back(s);
     if (segments.size() < 6) return {};
     double left = std::numeric_limits<double>::max(), right = std::numeric_limits<double>::lowest();
     for (const auto& s : segments) { left = std::min(left, s.box.left()); right = std::max(right, s.box.right()); }
@@ -92,8 +119,8 @@ std::vector<Gutter> find_gutters(const std::vector<Segment>& segments, double ty
         const int b = std::clamp(int(std::ceil(s.box.right() - left)), 0, bins);
         for (int i = a; i < b; ++i) ++coverage[i];
     }
-    // Titles and page numbers may cross a gutter; allow one crossing per ten segments.
-    const int allowed = int(segments.size()) / 10;
+    // Titles and figure captions may cross a gutter: allow one crossing per ten segments.
+    const int allowed = std::max(1, int(segments.size()) / 10);
     const double min_width = std::max(8.0, 0.7 * typical_height);
     std::vector<Gutter> gutters;
     for (int i = 1; i < bins;) {
@@ -104,26 +131,28 @@ std::vector<Gutter> find_gutters(const std::vector<Segment>& segments, double ty
         i = j;
     }
 
-    // Drop gutters until every column is wide and holds at least three segments.
+    // Drop gutters until every column is wide, holds at least three segments, and is made
+    // of lines that mostly fill it. Table columns (short cells) fail the last test, so a
+    // table is read row by row, keeping each label beside its value.
     const double body_width = right - left;
     while (!gutters.empty()) {
         const int columns = int(gutters.size()) + 1;
         std::vector<int> count(columns, 0);
+        std::vector<std::vector<double>> widths(columns);
         std::vector<double> col_left(columns, std::numeric_limits<double>::max()), col_right(columns, std::numeric_limits<double>::lowest());
         for (const auto& s : segments) {
-            for (int c = 0; c < columns; ++c) {
-                const double lo = c == 0 ? -1e9 : gutters[c - 1].end - 1;
-                const double hi = c == columns - 1 ? 1e9 : gutters[c].start + 1;
-                if (s.box.left() >= lo && s.box.right() <= hi) {
-                    ++count[c];
-                    col_left[c] = std::min(col_left[c], s.box.left());
-                    col_right[c] = std::max(col_right[c], s.box.right());
-                }
-            }
+            const int c = column_of(s.box, gutters);
+            if (c < 0) continue;
+            ++count[c];
+            widths[c].push_back(s.box.width());
+            col_left[c] = std::min(col_left[c], s.box.left());
+            col_right[c] = std::max(col_right[c], s.box.right());
         }
         int weak = -1;
         for (int c = 0; c < columns && weak < 0; ++c)
-            if (count[c] < 3 || col_right[c] - col_left[c] < kMinColumnShare * body_width) weak = c;
+            if (count[c] < 3 || col_right[c] - col_left[c] < kMinColumnShare * body_width
+                || median(widths[c]) < kMinLineFill * (col_right[c] - col_left[c]))
+                weak = c;
         if (weak < 0) break;
         // Remove the narrower gutter next to the weak column.
         int g = weak == 0 ? 0 : weak == columns - 1 ? weak - 1
@@ -165,22 +194,17 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
     auto rows = group_rows(words);
     auto segments = split_rows(rows);
     if (segments.empty()) return layout;
+    for (auto& s : segments) s.font_height = median_word_height(s);
 
     std::vector<double> heights;
-    for (const auto& s : segments) heights.push_back(s.box.height());
+    for (const auto& s : segments) heights.push_back(s.font_height);
     const double typical_height = median(heights);
 
-    const auto gutters = find_gutters(segments, typical_height);
+    const double page_height = page_size.height() > 0 ? page_size.height() : 792;
+    const auto gutters = find_gutters(segments, typical_height, page_height);
     const int columns = int(gutters.size()) + 1;
     layout.column_count = columns;
-    for (auto& s : segments) {
-        s.column = -1;
-        for (int c = 0; c < columns; ++c) {
-            const double lo = c == 0 ? -1e9 : gutters[c - 1].end - 1;
-            const double hi = c == columns - 1 ? 1e9 : gutters[c].start + 1;
-            if (s.box.left() >= lo && s.box.right() <= hi) s.column = c;
-        }
-    }
+    for (auto& s : segments) s.column = column_of(s.box, gutters);
 
     // Reading order: top to bottom; a run of column lines between two spanning lines is
     // read column by column.
@@ -214,6 +238,7 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         if (!merged.empty() && merged.back().row == s->row && merged.back().column == s->column) {
             merged.back().words.insert(merged.back().words.end(), s->words.begin(), s->words.end());
             merged.back().box = merged.back().box.united(s->box);
+            merged.back().font_height = median_word_height(merged.back());
         } else {
             merged.push_back(*s);
         }
@@ -234,12 +259,11 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         const auto* b = ordered[i];
         const double pitch = b->box.center().y() - a->box.center().y();
         if (a->column == b->column && pitch > 0 && pitch < 3 * typical_height
-            && std::abs(a->box.height() - b->box.height()) < 0.2 * a->box.height())
+            && std::abs(a->font_height - b->font_height) < 0.1 * a->font_height)
             pitches.push_back(pitch);
     }
     const double typical_pitch = pitches.size() >= 3 ? median(pitches) : 0;
 
-    const double page_height = page_size.height() > 0 ? page_size.height() : 792;
     const Segment* p = nullptr;  // the last segment that produced a line
     for (const auto* s : ordered) {
         LayoutLine line;
@@ -249,7 +273,7 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         layout.undecodable += cleaned.undecodable;
         line.text = cleaned.text.simplified();
         if (line.text.isEmpty()) continue;
-        line.height = s->box.height();
+        line.height = s->font_height;
         line.top = s->box.top();
         line.bottom = s->box.bottom();
         if (s->box.bottom() < kRunningBandFraction * page_height) line.band = PageBand::Top;
@@ -258,15 +282,19 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         if (layout.lines.empty()) {
             line.paragraph_start = true;
         } else {
-            const double h = std::min(p->box.height(), s->box.height());
+            const double h = std::min(p->font_height, s->font_height);
             const double pitch = s->box.center().y() - p->box.center().y();
             const int c = col_index(s);
             const double width = col_right[c] - col_left[c];
             bool start = p->column != s->column || pitch <= 0;
-            start = start || std::abs(p->box.height() - s->box.height()) > 0.2 * std::max(p->box.height(), s->box.height());
             // Line spacing scales with the font: a wrapped title has a wider pitch than body text.
             const double expected_pitch = typical_pitch > 0 ? typical_pitch * h / typical_height : 1.35 * h;
             start = start || pitch > 1.4 * expected_pitch;
+            // A change of font size starts a paragraph (a heading) unless the line before runs
+            // to the column's end: then it is a wrapped sentence with code or a symbol in it.
+            const bool prev_short = p->box.right() < col_right[c] - 0.15 * width;
+            start = start || (std::abs(p->font_height - s->font_height) > 0.1 * std::max(p->font_height, s->font_height)
+                              && (prev_short || pitch > 1.15 * expected_pitch));
             // A first-line indent after a line that started at the margin.
             start = start || (s->box.left() > col_left[c] + 0.8 * h && p->box.left() < col_left[c] + 0.3 * h);
             // A short line ending a sentence closes its paragraph.

@@ -42,6 +42,11 @@ public:
         painter_->drawText(QRectF(x, y, width, 2000), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, text, &used);
         return used.bottom();
     }
+    double justified_paragraph(double x, double y, double width, const QString& text) {
+        QRectF used;
+        painter_->drawText(QRectF(x, y, width, 2000), Qt::AlignJustify | Qt::AlignTop | Qt::TextWordWrap, text, &used);
+        return used.bottom();
+    }
     void image(const QRectF& target, const QImage& picture) { painter_->drawImage(target, picture); }
     void new_page() { writer_.newPage(); }
     void finish() {

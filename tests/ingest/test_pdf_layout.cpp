@@ -102,6 +102,49 @@ private slots:
         QCOMPARE(doc.pages.at(2).text, QStringLiteral("Section 3: Gamma\n\nText of section 3."));
     }
 
+    void readsJustifiedTwoColumnArticleAcrossPages() {
+        // A journal-style article: running header and page number on every page, a spanning
+        // title on page 1, justified two-column body text.
+        auto paragraph_text = [](int page, int column, int index) {
+            return QStringLiteral("Page %1 column %2 paragraph %3 discusses the harbour survey in careful detail, "
+                                  "listing the tides, the winds and the boats that came and went during the season.")
+                .arg(page).arg(column).arg(index);
+        };
+        const int pages = 4;
+        {
+            PdfFixture pdf(path("article.pdf"));
+            for (int p = 1; p <= pages; ++p) {
+                if (p > 1) pdf.new_page();
+                pdf.set_font(8);
+                pdf.centered_line(28, QStringLiteral("Journal of Harbour Studies 12 (2024)"));
+                pdf.centered_line(760, QString::number(100 + p));
+                double top = 80;
+                if (p == 1) {
+                    pdf.set_font(18);
+                    pdf.centered_line(80, QStringLiteral("Tides of the Northern Harbour"));
+                    top = 130;
+                }
+                pdf.set_font(10);
+                for (int c = 0; c < 2; ++c) {
+                    double y = top;
+                    for (int i = 1; i <= 3; ++i)
+                        y = pdf.justified_paragraph(72 + c * 246, y, 222, paragraph_text(p, c + 1, i)) + 10;
+                }
+            }
+        }
+        const auto doc = ingest::read_document(path("article.pdf"));
+        QCOMPARE(doc.pages.size(), size_t(pages));
+        for (int p = 1; p <= pages; ++p) {
+            QStringList expected;
+            if (p == 1) expected.append(QStringLiteral("Tides of the Northern Harbour"));
+            for (int c = 1; c <= 2; ++c)
+                for (int i = 1; i <= 3; ++i) expected.append(paragraph_text(p, c, i));
+            QCOMPARE(doc.pages[p - 1].text, expected.join(QStringLiteral("\n\n")));
+        }
+        QCOMPARE(doc.title, QStringLiteral("Tides of the Northern Harbour"));
+        QCOMPARE(doc.page_of(QStringLiteral("Page 3 column 2 paragraph 1 ")), 3);
+    }
+
     void normalisesLigaturesAndSpaces() {
         {
             PdfFixture pdf(path("ligatures.pdf"));
