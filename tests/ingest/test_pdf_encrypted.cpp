@@ -59,7 +59,7 @@ private slots:
     }
 
     void rightPasswordReadsText() {
-        for (const QByteArray password : {QByteArray("open sesame"), QByteArray("owner-key")}) {
+        for (const QByteArray& password : {QByteArray("open sesame"), QByteArray("owner-key")}) {
             ingest::ReadOptions options;
             options.password = password;
             const auto doc = ingest::read_document(locked_, options);
