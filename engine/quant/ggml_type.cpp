@@ -1,6 +1,7 @@
 #include "engine/quant/ggml_type.h"
 
 #include "engine/error.h"
+#include "engine/quant/block_layouts.h"
 
 #include <array>
 #include <string>
@@ -42,6 +43,24 @@ constexpr std::array kTypes = {
     GgmlTypeTraits{GgmlType::TQ2_0, "TQ2_0", 256, 66, false},
     GgmlTypeTraits{GgmlType::MXFP4, "MXFP4", 32, 17, false},
 };
+
+constexpr int64_t table_type_size(GgmlType type) {
+    for (const auto& t : kTypes)
+        if (t.type == type) return t.type_size;
+    return -1;
+}
+
+// The packed block structs the codecs use must have exactly the sizes the table states.
+static_assert(table_type_size(GgmlType::Q4_0) == sizeof(quant_blocks::BlockQ4_0));
+static_assert(table_type_size(GgmlType::Q4_1) == sizeof(quant_blocks::BlockQ4_1));
+static_assert(table_type_size(GgmlType::Q5_0) == sizeof(quant_blocks::BlockQ5_0));
+static_assert(table_type_size(GgmlType::Q5_1) == sizeof(quant_blocks::BlockQ5_1));
+static_assert(table_type_size(GgmlType::Q8_0) == sizeof(quant_blocks::BlockQ8_0));
+static_assert(table_type_size(GgmlType::Q2_K) == sizeof(quant_blocks::BlockQ2_K));
+static_assert(table_type_size(GgmlType::Q3_K) == sizeof(quant_blocks::BlockQ3_K));
+static_assert(table_type_size(GgmlType::Q4_K) == sizeof(quant_blocks::BlockQ4_K));
+static_assert(table_type_size(GgmlType::Q5_K) == sizeof(quant_blocks::BlockQ5_K));
+static_assert(table_type_size(GgmlType::Q6_K) == sizeof(quant_blocks::BlockQ6_K));
 
 }  // namespace
 
