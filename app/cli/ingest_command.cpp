@@ -1,5 +1,7 @@
 #include "cli/ingest_command.h"
 
+#include "engine/error.h"
+
 #include "ingest/bench_pdf.h"
 #include "ingest/read_document.h"
 
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+namespace glimpse::cli {
 namespace {
 
 struct IngestCommandOptions {
@@ -44,7 +47,7 @@ QString dump_path(const IngestCommandOptions& o, const QString& input) {
     return QDir(out).filePath(QFileInfo(input).completeBaseName() + QStringLiteral(".txt"));
 }
 
-int run_bench(const IngestCommandOptions& o) {
+void run_bench(const IngestCommandOptions& o) {
     // QPdfWriter needs a GUI application for its fonts; none is shown.
     std::unique_ptr<QGuiApplication> gui;
     if (!QCoreApplication::instance()) {
@@ -54,9 +57,14 @@ int run_bench(const IngestCommandOptions& o) {
         static char* argv[] = {name, nullptr};
         gui = std::make_unique<QGuiApplication>(argc, argv);
     } else if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance())) {
-        throw CLI::RuntimeError("ingest --bench needs a QGuiApplication to write its test PDF", 1);
+        throw engine::Error("ingest --bench needs a QGuiApplication to write its test PDF");
     }
-    const auto r = ingest::run_pdf_bench(o.bench_pages, 3);
+    ingest::PdfBenchResult r;
+    try {
+        r = ingest::run_pdf_bench(o.bench_pages, 3);
+    } catch (const ingest::IngestError& e) {
+        throw engine::Error(std::string("ingest benchmark failed: ") + e.what());
+    }
     std::printf("ingest bench: %d-page text PDF (%.1f MiB), written in %.2f s\n", r.pages, r.file_bytes / 1048576.0,
                 r.generate_seconds);
     for (size_t i = 0; i < r.pages_per_second.size(); ++i)
@@ -65,11 +73,13 @@ int run_bench(const IngestCommandOptions& o) {
     std::printf("  median: %.1f pages/s wall clock, %.1f pages per CPU second (no OCR), %lld characters\n",
                 r.median_pages_per_second, r.median_pages_per_cpu_second, static_cast<long long>(r.characters));
     std::printf("  resident memory: %.1f MiB before, %.1f MiB peak\n", r.rss_before_mib, r.peak_rss_mib);
-    return 0;
 }
 
-int run_ingest(const IngestCommandOptions& o) {
-    if (o.bench) return run_bench(o);
+void run_ingest(const IngestCommandOptions& o) {
+    if (o.bench) {
+        run_bench(o);
+        return;
+    }
     if (o.files.empty()) throw CLI::ValidationError("ingest", "give at least one FILE (or --bench)");
     ingest::ReadOptions options;
     options.ocr = !o.no_ocr;
@@ -94,7 +104,7 @@ int run_ingest(const IngestCommandOptions& o) {
             if (!o.dump.empty()) {
                 QFile out(dump_path(o, path));
                 if (!out.open(QIODevice::WriteOnly) || out.write(dump_text(doc)) < 0)
-                    throw CLI::RuntimeError("cannot write " + out.fileName().toStdString() + ": " + out.errorString().toStdString(), 1);
+                    throw engine::Error("cannot write " + out.fileName().toStdString() + ": " + out.errorString().toStdString());
                 print_line(QStringLiteral("  dumped to:  %1").arg(out.fileName()));
             }
         } catch (const ingest::IngestError& e) {
@@ -102,7 +112,8 @@ int run_ingest(const IngestCommandOptions& o) {
             ++failures;
         }
     }
-    return failures == 0 ? 0 : 1;
+    if (failures > 0)
+        throw engine::Error(std::to_string(failures) + " of " + std::to_string(o.files.size()) + " file(s) could not be read");
 }
 
 }  // namespace
@@ -116,8 +127,7 @@ void add_ingest_command(CLI::App& app) {
     cmd->add_option("--password", options->password, "Password for encrypted PDFs");
     cmd->add_flag("--bench", options->bench, "Write a text PDF and measure pages per second and peak memory");
     cmd->add_option("--bench-pages", options->bench_pages, "Pages in the benchmark PDF")->check(CLI::Range(1, 100000));
-    cmd->callback([options] {
-        const int status = run_ingest(*options);
-        if (status != 0) throw CLI::RuntimeError(status);
-    });
+    cmd->callback([options] { run_ingest(*options); });
 }
+
+}  // namespace glimpse::cli
