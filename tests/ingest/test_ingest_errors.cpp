@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -188,6 +189,32 @@ private slots:
         QCOMPARE(doc.kind, ingest::SourceKind::PlainText);
         QCOMPARE(doc.pages.at(0).text, QStringLiteral("Meeting notes\n\nWe agreed on the plan."));
         QCOMPARE(doc.warnings, QStringList{QStringLiteral("notes.pdf is named .pdf but holds plain text; it was read as text")});
+    }
+
+    void damagedPdfsNeverCrash() {
+        // Overwrite runs of bytes at random places (keeping the header and the %%EOF end):
+        // each result is a document or an IngestError, never a crash or another exception.
+        const QByteArray whole = read_file(ten_page_pdf("source.pdf"));
+        QRandomGenerator random(20241124);
+        int documents = 0, errors = 0;
+        for (int round = 0; round < 40; ++round) {
+            QByteArray damaged = whole;
+            for (int hit = 0; hit < 1 + round % 4; ++hit) {
+                const int at = 16 + random.bounded(int(damaged.size()) - 64);
+                for (int k = 0; k < 1 + random.bounded(40); ++k) damaged[at + k] = char(random.bounded(256));
+            }
+            const QString p = path("damaged.pdf");
+            write_file(p, damaged);
+            try {
+                const auto doc = ingest::read_document(p);
+                QVERIFY(!doc.pages.empty());
+                ++documents;
+            } catch (const ingest::IngestError& e) {
+                QVERIFY2(e.message().startsWith(p) || e.message().contains(QStringLiteral("damaged.pdf")), qPrintable(e.message()));
+                ++errors;
+            }
+        }
+        QCOMPARE(documents + errors, 40);
     }
 
     void fingerprintIsSha256OfTheBytes() {

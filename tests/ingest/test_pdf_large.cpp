@@ -53,7 +53,13 @@ private slots:
         // is freed after each page, so the peak must stay far below a whole-file load.
         const qint64 text_bytes = doc.character_count() * 2;
         qInfo("peak RSS growth %.1f MiB for %.1f MiB of text", growth / 1048576.0, text_bytes / 1048576.0);
+#if defined(__SANITIZE_ADDRESS__)
+        // AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so the
+        // peak says nothing about the reader there.
+        qInfo("memory bound not checked under AddressSanitizer");
+#else
         QVERIFY2(growth < 64 * 1048576, qPrintable(QStringLiteral("peak RSS grew by %1 MiB").arg(growth / 1048576.0)));
+#endif
     }
 
     void cancelStopsEarly() {
