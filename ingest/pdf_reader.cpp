@@ -44,13 +44,46 @@ bool has_end_marker(const QString& path) {
     return file.read(tail).contains("%%EOF");
 }
 
-std::vector<PositionedWord> page_words(const Poppler::Page& page, const std::atomic<bool>* cancel) {
+struct PageWords {
     std::vector<PositionedWord> words;
-    const auto boxes = page.textList(Poppler::Page::Rotate0, &should_abort,
-                                     QVariant::fromValue(reinterpret_cast<quintptr>(cancel)));
-    words.reserve(boxes.size());
-    for (const auto& box : boxes) words.push_back({box->text(), box->boundingBox(), box->hasSpaceAfter()});
-    return words;
+    QSizeF size;  // of the page as the words are laid out
+};
+
+// Which way most words run, from their first and last characters: 0 left-to-right, 1 top
+// to bottom, 2 right-to-left (upside down), 3 bottom to top.
+int dominant_direction(const std::vector<std::unique_ptr<Poppler::TextBox>>& boxes) {
+    int votes[4] = {0, 0, 0, 0};
+    for (const auto& box : boxes) {
+        const int n = int(box->text().size());
+        if (n < 2) continue;
+        const QPointF d = box->charBoundingBox(n - 1).center() - box->charBoundingBox(0).center();
+        if (std::abs(d.x()) >= std::abs(d.y())) ++votes[d.x() >= 0 ? 0 : 2];
+        else ++votes[d.y() >= 0 ? 1 : 3];
+    }
+    return int(std::max_element(votes, votes + 4) - votes);
+}
+
+// Words as a reader sees them once the page is turned so that most text runs left to right
+// (a landscape table on a portrait page, a page scanned sideways with a text layer).
+PageWords page_words(const Poppler::Page& page, const std::atomic<bool>* cancel) {
+    const QVariant closure = QVariant::fromValue(reinterpret_cast<quintptr>(cancel));
+    auto boxes = page.textList(Poppler::Page::Rotate0, &should_abort, closure);
+    QSizeF size = page.pageSizeF();
+    if (const int direction = dominant_direction(boxes); direction != 0) {
+        // Turning the page against the text's direction puts it upright.
+        static const Poppler::Page::Rotation turn[4] = {Poppler::Page::Rotate0, Poppler::Page::Rotate270,
+                                                        Poppler::Page::Rotate180, Poppler::Page::Rotate90};
+        auto turned = page.textList(turn[direction], &should_abort, closure);
+        if (dominant_direction(turned) == 0) {
+            boxes = std::move(turned);
+            if (direction != 2) size.transpose();
+        }
+    }
+    PageWords result;
+    result.size = size;
+    result.words.reserve(boxes.size());
+    for (const auto& box : boxes) result.words.push_back({box->text(), box->boundingBox(), box->hasSpaceAfter()});
+    return result;
 }
 
 // Share of dark pixels: a page scanned blank (or drawn empty) has almost none.
@@ -179,7 +212,8 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
             continue;
         }
         const QSizeF size = page->pageSizeF();
-        PageLayout layout = lay_out_page(page_words(*page, cancel), size);
+        const PageWords words = page_words(*page, cancel);
+        PageLayout layout = lay_out_page(words.words, words.size);
         if (cancel && cancel->load()) throw_cancelled(file.name());
 
         if (text_size(layout) == 0) {

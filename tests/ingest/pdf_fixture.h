@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -46,6 +47,18 @@ public:
         QRectF used;
         painter_->drawText(QRectF(x, y, width, 2000), Qt::AlignJustify | Qt::AlignTop | Qt::TextWordWrap, text, &used);
         return used.bottom();
+    }
+    // Lines drawn turned by `degrees` around (x, y), as on a landscape table in a portrait book.
+    void turned_lines(double x, double y, double degrees, const QStringList& lines) {
+        painter_->save();
+        painter_->translate(x, y);
+        painter_->rotate(degrees);
+        double offset = 0;
+        for (const auto& text : lines) {
+            painter_->drawText(QRectF(0, offset, 600, 40), Qt::AlignLeft | Qt::AlignTop | Qt::TextSingleLine, text);
+            offset += 12;
+        }
+        painter_->restore();
     }
     void image(const QRectF& target, const QImage& picture) { painter_->drawImage(target, picture); }
     void new_page() { writer_.newPage(); }

@@ -145,6 +145,25 @@ private slots:
         QCOMPARE(doc.page_of(QStringLiteral("Page 3 column 2 paragraph 1 ")), 3);
     }
 
+    void readsTextTurnedSideways_data() {
+        QTest::addColumn<double>("degrees");
+        QTest::newRow("clockwise") << 90.0;
+        QTest::newRow("counter-clockwise") << 270.0;
+        QTest::newRow("upside down") << 180.0;
+    }
+    void readsTextTurnedSideways() {
+        QFETCH(double, degrees);
+        const QStringList lines = {QStringLiteral("The landscape table was printed sideways"),
+                                   QStringLiteral("so that its long rows would fit the page,"),
+                                   QStringLiteral("and a reader turns the book to read it.")};
+        {
+            PdfFixture pdf(path("sideways.pdf"));
+            pdf.turned_lines(306, 396, degrees, lines);
+        }
+        const auto doc = ingest::read_document(path("sideways.pdf"));
+        QCOMPARE(doc.pages.at(0).text, lines.join(u' '));
+    }
+
     void normalisesLigaturesAndSpaces() {
         {
             PdfFixture pdf(path("ligatures.pdf"));
