@@ -24,6 +24,7 @@ struct Segment {
     int row = 0;
     int column = -1;  // -1: spans a gutter
     double font_height = 0;  // median word height: a superscript must not make a line look bigger
+    int pieces = 1;          // > 1: merged from parts of a row with wide gaps (a table row)
 };
 
 double median(std::vector<double> values) {
@@ -239,6 +240,7 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
             merged.back().words.insert(merged.back().words.end(), s->words.begin(), s->words.end());
             merged.back().box = merged.back().box.united(s->box);
             merged.back().font_height = median_word_height(merged.back());
+            ++merged.back().pieces;
         } else {
             merged.push_back(*s);
         }
@@ -300,6 +302,8 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
             // A short line ending a sentence closes its paragraph.
             start = start || (p->box.right() < col_right[c] - std::max(0.15 * width, 3 * h) && ends_sentence(layout.lines.back().text));
             start = start || ends_toc_entry(layout.lines.back().text);
+            // Table rows stay apart: joining them would pair labels with the wrong values.
+            start = start || p->pieces > 1 || s->pieces > 1;
             line.paragraph_start = start;
         }
         layout.lines.push_back(std::move(line));

@@ -145,6 +145,43 @@ private slots:
         QCOMPARE(doc.page_of(QStringLiteral("Page 3 column 2 paragraph 1 ")), 3);
     }
 
+    void readsThreeColumns() {
+        QStringList columns;
+        for (int c = 1; c <= 3; ++c)
+            columns.append(QStringLiteral("Column %1 holds a narrow paragraph that wraps over several short lines before "
+                                          "the reader moves on to the next column to the right.").arg(c));
+        {
+            PdfFixture pdf(path("three.pdf"));
+            for (int c = 0; c < 3; ++c) pdf.justified_paragraph(72 + c * 162, 120, 144, columns[c]);
+        }
+        const auto doc = ingest::read_document(path("three.pdf"));
+        QCOMPARE(doc.pages.at(0).text, columns.join(QStringLiteral("\n\n")));
+    }
+
+    void readsTableRowByRow() {
+        // Label and value columns are short cells, not text columns: each row stays together.
+        const QList<QPair<QString, QString>> rows = {
+            {QStringLiteral("Boiling point"), QStringLiteral("100 degrees")},
+            {QStringLiteral("Melting point"), QStringLiteral("0 degrees")},
+            {QStringLiteral("Density"), QStringLiteral("1000 kg per cubic metre")},
+            {QStringLiteral("Molar mass"), QStringLiteral("18 grams")},
+        };
+        {
+            PdfFixture pdf(path("table.pdf"));
+            pdf.line(72, 100, QStringLiteral("Properties of water at sea level."));
+            double y = 130;
+            for (const auto& [label, value] : rows) {
+                pdf.line(72, y, label);
+                pdf.line(300, y, value);
+                y += 12;
+            }
+        }
+        const auto doc = ingest::read_document(path("table.pdf"));
+        QStringList expected = {QStringLiteral("Properties of water at sea level.")};
+        for (const auto& [label, value] : rows) expected.append(label + u' ' + value);
+        QCOMPARE(doc.pages.at(0).text, expected.join(QStringLiteral("\n\n")));
+    }
+
     void readsTextTurnedSideways_data() {
         QTest::addColumn<double>("degrees");
         QTest::newRow("clockwise") << 90.0;
