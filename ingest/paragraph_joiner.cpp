@@ -63,6 +63,26 @@ QString join_hyphenated(const QString& head, const QString& tail, const Document
     return dropped;
 }
 
+void join_words_across_pages(std::vector<std::vector<LayoutLine>>& pages, const DocumentVocabulary& vocabulary) {
+    for (size_t i = 0; i + 1 < pages.size(); ++i) {
+        if (pages[i].empty() || pages[i + 1].empty()) continue;
+        QString& last = pages[i].back().text;
+        QString& first = pages[i + 1].front().text;
+        if (last.size() < 2 || !is_line_hyphen(last.back()) || !last[last.size() - 2].isLetter() || !first.front().isLower())
+            continue;
+        const qsizetype space = first.indexOf(u' ');
+        const QString word = space < 0 ? first : first.left(space);
+        const qsizetype cut = last.lastIndexOf(u' ') + 1;
+        last = last.left(cut) + join_hyphenated(last.mid(cut), word, vocabulary);
+        first = space < 0 ? QString() : first.mid(space + 1);
+        if (first.isEmpty()) {
+            const bool starts = pages[i + 1].front().paragraph_start;
+            pages[i + 1].erase(pages[i + 1].begin());
+            if (!pages[i + 1].empty()) pages[i + 1].front().paragraph_start = starts;
+        }
+    }
+}
+
 QString join_lines(const std::vector<LayoutLine>& lines, const DocumentVocabulary& vocabulary) {
     QStringList paragraphs;
     QString current;

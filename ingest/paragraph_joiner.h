@@ -35,6 +35,10 @@ private:
 
 QString join_lines(const std::vector<LayoutLine>& lines, const DocumentVocabulary& vocabulary);
 
+// A word hyphenated across a page break ("exam-" at the end of one page, "ple" opening the
+// next) is completed on the earlier page, where it starts, and removed from the later one.
+void join_words_across_pages(std::vector<std::vector<LayoutLine>>& pages, const DocumentVocabulary& vocabulary);
+
 // The joined form of `head` (ending in a hyphen) and `tail`, following the rule above.
 QString join_hyphenated(const QString& head, const QString& tail, const DocumentVocabulary& vocabulary);
 

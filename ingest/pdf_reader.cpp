@@ -271,6 +271,7 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
         doc.warnings.append(QStringLiteral("left out %1 running header/footer line(s) repeated across pages, such as \"%2\"")
                                 .arg(removal.lines_removed)
                                 .arg(removal.examples.join(QStringLiteral("\", \""))));
+    join_words_across_pages(pages, vocabulary);
 
     bool any_text = false;
     doc.pages.reserve(page_count);

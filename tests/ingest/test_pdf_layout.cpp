@@ -59,6 +59,23 @@ private slots:
                                 "co-operative study of international trade.\n\nThe co-operative group met twice."));
     }
 
+    void completesWordHyphenatedAcrossPages() {
+        {
+            PdfFixture pdf(path("page_break.pdf"));
+            for (int p = 1; p <= 3; ++p) {
+                if (p > 1) pdf.new_page();
+                pdf.centered_line(760, QString::number(p));
+                pdf.line(72, 100, p == 1 ? QStringLiteral("The first page ends with an exam-")
+                                 : p == 2 ? QStringLiteral("ple that continues on the second page, which ends in a")
+                                          : QStringLiteral("Sentence that starts fresh."));
+            }
+        }
+        const auto doc = ingest::read_document(path("page_break.pdf"));
+        QCOMPARE(doc.pages.at(0).text, QStringLiteral("The first page ends with an example"));
+        QCOMPARE(doc.pages.at(1).text, QStringLiteral("that continues on the second page, which ends in a"));
+        QCOMPARE(doc.pages.at(2).text, QStringLiteral("Sentence that starts fresh."));
+    }
+
     void dropsRunningHeadersFootersAndPageNumbers() {
         const int pages = 6;
         {
