@@ -2,8 +2,11 @@
 
 #include "cli/commands.h"
 #include "cli/model_path.h"
+#include "engine/chat/chat_template.h"
+#include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model_summary.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #include <CLI/CLI.hpp>
 
@@ -24,13 +27,34 @@ std::string human_bytes(uint64_t bytes) {
 
 struct InspectOptions {
     std::string model;
+    std::string chat_template;
     bool metadata = false;
 };
+
+std::string token_label(const engine::Tokenizer& tok, std::optional<int32_t> id) {
+    if (!id) return "none";
+    return std::to_string(*id) + " " + tok.token_to_piece(*id);
+}
 
 void run_inspect(const InspectOptions& opt) {
     auto path = resolve_model_path(opt.model);
     auto file = engine::GgufFile::open(path);
     auto s = engine::summarize_model(file);
+    // Building the tokenizer validates the vocabulary; a broken one fails the command.
+    auto tokenizer = engine::Tokenizer::from_gguf(file);
+    std::string template_line;
+    try {
+        std::optional<std::string> override_name;
+        if (!opt.chat_template.empty()) override_name = opt.chat_template;
+        auto chat = engine::ChatTemplate::from_gguf(file, override_name);
+        template_line = std::string(chat.family_name()) + (override_name ? " (override)" : "");
+    } catch (const engine::Error& e) {
+        if (!opt.chat_template.empty()) throw;   // a wrong override is the user's to fix
+        // The model's own template is not one Glimpse renders: describing the model still
+        // works, asking questions will need --chat-template.
+        template_line = "not recognised";
+        std::fprintf(stderr, "glimpse-cli: warning: %s\n", e.what());
+    }
 
     std::printf("file:            %s (GGUF v%u, %s)\n", path.c_str(), file.version(), human_bytes(file.file_size()).c_str());
     if (!s.name.empty()) std::printf("name:            %s\n", s.name.c_str());
@@ -44,6 +68,11 @@ void run_inspect(const InspectOptions& opt) {
     std::printf("feed forward:    %lld\n", (long long)s.feed_forward);
     std::printf("context length:  %lld\n", (long long)s.context_length);
     std::printf("vocabulary:      %lld\n", (long long)s.vocab_size);
+    std::printf("tokenizer:       %s (pre-tokenizer %s), %d tokens, BOS %s, EOS %s, EOT %s\n",
+                std::string(tokenizer.model()).c_str(), std::string(tokenizer.pre()).c_str(), tokenizer.vocab_size(),
+                token_label(tokenizer, tokenizer.bos()).c_str(), token_label(tokenizer, tokenizer.eos()).c_str(),
+                token_label(tokenizer, tokenizer.eot()).c_str());
+    std::printf("template family: %s\n", template_line.c_str());
     std::string types;
     for (const auto& [type, count] : s.tensors_by_type)
         types += (types.empty() ? "" : ", ") + type + " x" + std::to_string(count);
@@ -63,6 +92,8 @@ void add_inspect_command(CLI::App& app) {
     auto opt = std::make_shared<InspectOptions>();
     auto* cmd = app.add_subcommand("inspect", "Describe a GGUF model: shape, weight types, tokenizer, chat template, memory");
     cmd->add_option("model", opt->model, "GGUF model file (default: the default model)");
+    cmd->add_option("--chat-template", opt->chat_template,
+                    "Use this chat template family instead of the model's (chatml, llama2, llama3, mistral-v1, mistral-v3, mistral-v7, gemma)");
     cmd->add_flag("--metadata", opt->metadata, "Also list every metadata key");
     cmd->callback([opt] { run_inspect(*opt); });
 }

@@ -88,6 +88,7 @@ private slots:
     void duplicate_keys_and_tensors();
     void row_length_not_multiple_of_block();
     void missing_file();
+    void vocabulary_without_merges();
 };
 
 void TestGgufBadInput::zero_byte_file() {
@@ -227,6 +228,18 @@ void TestGgufBadInput::missing_file() {
     p.start(QString::fromStdString(test_support::cli_path().string()), {"inspect", "--no-such-flag"});
     QVERIFY(p.waitForFinished(30000));
     QVERIFY(p.exitCode() != 0);
+}
+
+void TestGgufBadInput::vocabulary_without_merges() {
+    GgufWriter w;
+    w.set_string("general.architecture", "llama");
+    w.set_string("tokenizer.ggml.model", "gpt2");
+    w.set_string("tokenizer.ggml.pre", "smollm");
+    w.set("tokenizer.ggml.tokens", GgufValue::string_array({"a", "b", "ab"}));
+    w.set("tokenizer.ggml.token_type", GgufValue::int32_array({1, 1, 1}));
+    w.add_tensor("w", GgmlType::F32, {32}, std::vector<uint8_t>(128, 0));
+    QString err = cli_error(w.to_bytes(), "no-merges.gguf");
+    QVERIFY2(err.contains("tokenizer.ggml.merges"), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestGgufBadInput)
