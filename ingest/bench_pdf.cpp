@@ -1,6 +1,6 @@
 #include "ingest/bench_pdf.h"
 
-#include "ingest/process_memory.h"
+#include "engine/process_memory.h"
 #include "ingest/read_document.h"
 
 #include <QElapsedTimer>
@@ -87,8 +87,8 @@ PdfBenchResult run_pdf_bench(int pages, int runs) {
 
     ReadOptions options;
     options.ocr = false;
-    reset_peak_rss();
-    result.rss_before_mib = current_rss_bytes() / 1048576.0;
+    engine::reset_peak_rss();
+    result.rss_before_mib = engine::current_rss_bytes() / 1048576.0;
     for (int r = 0; r < runs; ++r) {
         timer.restart();
         const double cpu_start = process_cpu_seconds();
@@ -98,7 +98,7 @@ PdfBenchResult run_pdf_bench(int pages, int runs) {
         result.pages_per_cpu_second.push_back(doc.pages.size() / std::max(1e-9, process_cpu_seconds() - cpu_start));
         result.characters = doc.character_count();
     }
-    result.peak_rss_mib = peak_rss_bytes() / 1048576.0;
+    result.peak_rss_mib = engine::peak_rss_bytes() / 1048576.0;
     result.median_pages_per_second = median(result.pages_per_second);
     result.median_pages_per_cpu_second = median(result.pages_per_cpu_second);
     return result;

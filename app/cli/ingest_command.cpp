@@ -1,4 +1,4 @@
-#include "cli/ingest_command.h"
+#include "cli/commands.h"
 
 #include "engine/error.h"
 

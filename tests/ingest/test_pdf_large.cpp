@@ -1,7 +1,7 @@
 // A 2,000-page PDF: read page by page with bounded memory, one progress report per page,
 // and a cancel flag that stops it early.
 
-#include "ingest/process_memory.h"
+#include "engine/process_memory.h"
 #include "ingest/read_document.h"
 #include "pdf_fixture.h"
 
@@ -32,8 +32,8 @@ private slots:
     }
 
     void readsEveryPageWithBoundedMemory() {
-        QVERIFY(ingest::reset_peak_rss());
-        const qint64 before = ingest::current_rss_bytes();
+        QVERIFY(engine::reset_peak_rss());
+        const qint64 before = engine::current_rss_bytes();
         int calls = 0;
         bool in_order = true;
         ingest::ReadOptions options;
@@ -42,7 +42,7 @@ private slots:
             ++calls;
             in_order = in_order && p.page == calls && p.page_count == kPages && !p.ocr;
         });
-        const qint64 growth = ingest::peak_rss_bytes() - before;
+        const qint64 growth = engine::peak_rss_bytes() - before;
         QCOMPARE(calls, kPages);
         QVERIFY(in_order);
         QCOMPARE(doc.pages.size(), size_t(kPages));

@@ -1,9 +1,9 @@
-#include "ingest/process_memory.h"
+#include "engine/process_memory.h"
 
 #include <fstream>
 #include <string>
 
-namespace ingest {
+namespace engine {
 namespace {
 
 std::int64_t status_field_bytes(const std::string& field) {
@@ -27,4 +27,4 @@ bool reset_peak_rss() {
     return bool(clear);
 }
 
-}  // namespace ingest
+}  // namespace engine

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace ingest {
+namespace engine {
 
 std::int64_t current_rss_bytes();
 std::int64_t peak_rss_bytes();
@@ -11,4 +11,4 @@ std::int64_t peak_rss_bytes();
 // Returns false where the kernel does not allow it.
 bool reset_peak_rss();
 
-}  // namespace ingest
+}  // namespace engine
