@@ -50,12 +50,17 @@ Document read_document(const QString& path, const ReadOptions& options, const Pr
 
     SniffResult sniffed = sniff_content(read_head(file));
     if (sniffed.kind == SniffedKind::Other) {
-        const QString suffix = QFileInfo(path).suffix();
-        const QString despite = suffix.isEmpty() ? QString() : QStringLiteral(" (despite its .%1 name)").arg(suffix);
+        // Only a name that promises a readable format is worth contradicting.
+        const QString suffix = QFileInfo(path).suffix().toLower();
+        static const QStringList readable_suffixes = {"pdf", "txt", "text", "md", "markdown"};
+        const QString despite = readable_suffixes.contains(suffix)
+                                    ? QStringLiteral(" (despite its .%1 name)").arg(suffix) : QString();
+        const QString advice = sniffed.description.contains(QStringLiteral("compressed"))
+                                   ? QStringLiteral("decompress it first") : QStringLiteral("convert it to PDF first");
         throw IngestError(IngestErrorCode::WrongFormat,
                           QStringLiteral("%1 is %2%3, not a PDF or a text file. Glimpse reads PDF, plain-text and "
-                                         "Markdown files; convert it to PDF first")
-                              .arg(path, sniffed.description, despite));
+                                         "Markdown files; %4")
+                              .arg(path, sniffed.description, despite, advice));
     }
 
     Document doc;

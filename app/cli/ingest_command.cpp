@@ -1,9 +1,13 @@
 #include "cli/commands.h"
 
+#include "engine/default_model.h"
 #include "engine/error.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/tokenizer/tokenizer.h"
 
 #include "ingest/bench_pdf.h"
 #include "ingest/read_document.h"
+#include "prompt/document_prompt.h"
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +18,8 @@
 #include <QGuiApplication>
 
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +34,34 @@ struct IngestCommandOptions {
     bool no_ocr = false;
     bool bench = false;
     int bench_pages = 500;
+    std::string model;
+};
+
+// Tokens a document takes in a prompt (page markers included), for the chosen model.
+class PromptTokenCounter {
+public:
+    explicit PromptTokenCounter(const std::string& model) {
+        std::filesystem::path path = model;
+        if (path.empty()) {
+            path = engine::default_model_path();
+            if (!std::filesystem::exists(path)) return;   // counting is optional without a model
+        }
+        file_ = std::make_unique<engine::GgufFile>(engine::GgufFile::open(path));
+        tokenizer_ = engine::Tokenizer::from_gguf(*file_);
+        model_name_ = path.filename().string();
+    }
+    bool available() const { return tokenizer_.has_value(); }
+    const std::string& model_name() const { return model_name_; }
+    size_t count(const ingest::Document& doc) const {
+        glimpse::PromptDocument d{doc.title.toStdString(), {}};
+        for (const auto& page : doc.pages) d.pages.push_back({page.number, page.text.toStdString()});
+        return tokenizer_->encode(glimpse::document_message({d}, ""), false, false).size();
+    }
+
+private:
+    std::unique_ptr<engine::GgufFile> file_;
+    std::optional<engine::Tokenizer> tokenizer_;
+    std::string model_name_;
 };
 
 void print_line(const QString& text) { std::printf("%s\n", text.toUtf8().constData()); }
@@ -84,6 +118,7 @@ void run_ingest(const IngestCommandOptions& o) {
     ingest::ReadOptions options;
     options.ocr = !o.no_ocr;
     options.password = QByteArray::fromStdString(o.password);
+    const PromptTokenCounter tokens(o.model);
     int failures = 0;
     for (const auto& name : o.files) {
         const QString path = QString::fromStdString(name);
@@ -98,6 +133,8 @@ void run_ingest(const IngestCommandOptions& o) {
             print_line(QStringLiteral("  author:     %1").arg(doc.author.isEmpty() ? QStringLiteral("(none)") : doc.author));
             print_line(QStringLiteral("  pages:      %1").arg(doc.pages.size()));
             print_line(QStringLiteral("  characters: %1").arg(doc.character_count()));
+            if (tokens.available())
+                print_line(QStringLiteral("  tokens:     %1 (%2)").arg(tokens.count(doc)).arg(QString::fromStdString(tokens.model_name())));
             print_line(QStringLiteral("  needing OCR: %1 (read by OCR: %2)").arg(doc.pages_needing_ocr).arg(doc.ocr_page_count));
             print_line(QStringLiteral("  sha256:     %1").arg(doc.fingerprint));
             for (const auto& warning : doc.warnings) print_line(QStringLiteral("  warning:    %1").arg(warning));
@@ -123,6 +160,7 @@ void add_ingest_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("ingest", "Read PDF, text or Markdown files into pages of clean text");
     cmd->add_option("files", options->files, "Files to read");
     cmd->add_option("--dump", options->dump, "Write the extracted pages to this file (or folder, for several files)");
+    cmd->add_option("--model,-m", options->model, "Count tokens for this GGUF model (default: the default model)");
     cmd->add_flag("--no-ocr", options->no_ocr, "Do not run OCR on pages without a text layer");
     cmd->add_option("--password", options->password, "Password for encrypted PDFs");
     cmd->add_flag("--bench", options->bench, "Write a text PDF and measure pages per second and peak memory");

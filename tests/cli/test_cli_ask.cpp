@@ -98,6 +98,15 @@ private slots:
         QVERIFY(sizes[1] < 50);      // only the new question
     }
 
+    void ingest_counts_prompt_tokens_for_the_model() {
+        auto r = run({"ingest", sample()});
+        QCOMPARE(r.code, 0);
+        auto m = QRegularExpression("tokens:\\s+(\\d+) \\(SmolLM2-135M-Instruct.Q4_1.gguf\\)").match(r.out);
+        QVERIFY2(m.hasMatch(), qPrintable(r.out));
+        QVERIFY(m.captured(1).toInt() > 800 && m.captured(1).toInt() < 1100);   // the ask prompt is ~970
+        QVERIFY(r.out.contains(QRegularExpression("pages:\\s+2\\n")));   // logical pages of ~3,000 characters
+    }
+
     void bench_prints_json() {
         auto r = run({"bench", "--prompt-tokens", "32,64", "--gen-tokens", "4", "--runs", "1", "--threads", "2", "--json"});
         QCOMPARE(r.code, 0);

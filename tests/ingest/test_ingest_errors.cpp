@@ -98,7 +98,18 @@ private slots:
         write_file(path("data.bin"), junk);
         const auto e = expect_error(path("data.bin"));
         QCOMPARE(e.code(), IngestErrorCode::WrongFormat);
-        QVERIFY2(e.message().contains(QStringLiteral("is a binary file of unknown type (despite its .bin name)")), qPrintable(e.message()));
+        QVERIFY2(e.message().contains(QStringLiteral("is a binary file of unknown type, not a PDF")), qPrintable(e.message()));
+    }
+
+    void compressedDocumentSaysToDecompress() {
+        QByteArray gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+        gz.append(QByteArray(200, '\x55'));
+        write_file(path("manual.pdf.gz"), gz);
+        const auto e = expect_error(path("manual.pdf.gz"));
+        QCOMPARE(e.code(), IngestErrorCode::WrongFormat);
+        QVERIFY2(e.message().contains(QStringLiteral("not a PDF or a text file")), qPrintable(e.message()));
+        QVERIFY2(e.message().endsWith(QStringLiteral("decompress it first")), qPrintable(e.message()));
+        QVERIFY(!e.message().contains(QStringLiteral("despite")));
     }
 
     void folderInsteadOfFile() {
