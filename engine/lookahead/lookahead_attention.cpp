@@ -20,22 +20,6 @@ int64_t prompt_length(std::span<const KvSpan> prompt, int64_t n_kv_heads) {
     return n;
 }
 
-namespace {
-
-double dot_f(const double* q, const float* k, int64_t n) {
-    double acc = 0.0;
-    for (int64_t i = 0; i < n; ++i) acc += q[i] * static_cast<double>(k[i]);
-    return acc;
-}
-
-double dot_d(const double* q, const double* k, int64_t n) {
-    double acc = 0.0;
-    for (int64_t i = 0; i < n; ++i) acc += q[i] * k[i];
-    return acc;
-}
-
-}  // namespace
-
 void attention_probs(const AttentionShape& s, const double* q, std::span<const KvSpan> prompt, const double* k,
                      double* probs) {
     const int64_t n_p = prompt_length(prompt, s.n_kv_heads);
@@ -47,9 +31,9 @@ void attention_probs(const AttentionShape& s, const double* q, std::span<const K
         for (int64_t i = 0; i < s.m; ++i) {
             const double* qi = q + i * s.q_dim() + h * s.head_dim;
             double* row = probs + (h * s.m + i) * width;
-            for (int64_t j = 0; j < n_p; ++j) row[j] = s.scale * dot_f(qi, ph.k + j * ph.stride, s.head_dim);
+            for (int64_t j = 0; j < n_p; ++j) row[j] = s.scale * dot(ph.k + j * ph.stride, qi, s.head_dim);
             const int64_t seen = k ? i + 1 : 0;
-            for (int64_t j = 0; j < seen; ++j) row[n_p + j] = s.scale * dot_d(qi, k + j * s.kv_dim() + g * s.head_dim, s.head_dim);
+            for (int64_t j = 0; j < seen; ++j) row[n_p + j] = s.scale * dot(k + j * s.kv_dim() + g * s.head_dim, qi, s.head_dim);
             softmax_forward(row, n_p + seen, row);
             for (int64_t j = n_p + seen; j < width; ++j) row[j] = 0.0;
         }
@@ -131,9 +115,9 @@ void attention_backward(const AttentionShape& s, const double* q, std::span<cons
             const double* row = probs + (h * s.m + i) * width;
             double* drow = dprobs.data() + (h * s.m + i) * width;
             const double* doi = dout + i * s.q_dim() + h * s.head_dim;
-            for (int64_t j = 0; j < n_p; ++j) drow[j] = dot_f(doi, ph.v + j * ph.stride, s.head_dim);
+            for (int64_t j = 0; j < n_p; ++j) drow[j] = dot(ph.v + j * ph.stride, doi, s.head_dim);
             for (int64_t j = 0; j <= i; ++j) {
-                drow[n_p + j] = dot_d(doi, v + j * s.kv_dim() + g * s.head_dim, s.head_dim);
+                drow[n_p + j] = dot(v + j * s.kv_dim() + g * s.head_dim, doi, s.head_dim);
                 double* dvj = dv + j * s.kv_dim() + g * s.head_dim;
                 for (int64_t d = 0; d < s.head_dim; ++d) dvj[d] += row[n_p + j] * doi[d];
             }

@@ -5,6 +5,27 @@
 #include <vector>
 
 namespace engine::lookahead {
+namespace {
+
+// Four independent sums: a single running sum makes every add wait for the one before.
+template <class W>
+double dot_impl(const W* w, const double* x, int64_t n) {
+    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+    int64_t c = 0;
+    for (; c + 4 <= n; c += 4) {
+        a0 += static_cast<double>(w[c]) * x[c];
+        a1 += static_cast<double>(w[c + 1]) * x[c + 1];
+        a2 += static_cast<double>(w[c + 2]) * x[c + 2];
+        a3 += static_cast<double>(w[c + 3]) * x[c + 3];
+    }
+    for (; c < n; ++c) a0 += static_cast<double>(w[c]) * x[c];
+    return (a0 + a1) + (a2 + a3);
+}
+
+}  // namespace
+
+double dot(const float* w, const double* x, int64_t n) { return dot_impl(w, x, n); }
+double dot(const double* w, const double* x, int64_t n) { return dot_impl(w, x, n); }
 
 void rmsnorm_forward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, double* y) {
     for (int64_t r = 0; r < n_rows; ++r) {
@@ -34,23 +55,22 @@ void rmsnorm_backward(const double* x, const float* w, int64_t n_rows, int64_t d
 }
 
 void linear_forward(const LoraLinear& p, const double* x, int64_t n_rows, double* xa, double* y) {
+    // Weight row outermost: each (possibly large) row of W is read once for all the rows.
+    for (int64_t o = 0; o < p.out; ++o) {
+        const float* wo = p.w + o * p.in;
+        for (int64_t t = 0; t < n_rows; ++t) {
+            const double* xt = x + t * p.in;
+            y[t * p.out + o] = (p.bias ? p.bias[o] : 0.0) + dot(wo, xt, p.in);
+        }
+    }
+    if (!p.a) return;
     for (int64_t t = 0; t < n_rows; ++t) {
         const double* xt = x + t * p.in;
-        double* yt = y + t * p.out;
-        for (int64_t o = 0; o < p.out; ++o) {
-            const float* wo = p.w + o * p.in;
-            double acc = p.bias ? p.bias[o] : 0.0;
-            for (int64_t c = 0; c < p.in; ++c) acc += static_cast<double>(wo[c]) * xt[c];
-            yt[o] = acc;
-        }
-        if (!p.a) continue;
         double* xat = xa + t * p.rank;
         for (int64_t k = 0; k < p.rank; ++k) {
-            const double* ak = p.a + k * p.in;
-            double acc = 0.0;
-            for (int64_t c = 0; c < p.in; ++c) acc += ak[c] * xt[c];
-            xat[k] = acc;
+            xat[k] = dot(p.a + k * p.in, xt, p.in);
         }
+        double* yt = y + t * p.out;
         for (int64_t o = 0; o < p.out; ++o) {
             const double* bo = p.b + o * p.rank;
             double acc = 0.0;
@@ -62,19 +82,20 @@ void linear_forward(const LoraLinear& p, const double* x, int64_t n_rows, double
 
 void linear_backward(const LoraLinear& p, const double* x, const double* xa, const double* dy, int64_t n_rows,
                      double* dx, double* da, double* db) {
+    if (dx)
+        for (int64_t o = 0; o < p.out; ++o) {
+            const float* wo = p.w + o * p.in;
+            for (int64_t t = 0; t < n_rows; ++t) {
+                const double g = dy[t * p.out + o];
+                double* dxt = dx + t * p.in;
+                for (int64_t c = 0; c < p.in; ++c) dxt[c] += g * static_cast<double>(wo[c]);
+            }
+        }
+    if (!p.a) return;
     std::vector<double> dxa(static_cast<size_t>(p.rank));
     for (int64_t t = 0; t < n_rows; ++t) {
         const double* xt = x + t * p.in;
         const double* dyt = dy + t * p.out;
-        if (dx) {
-            double* dxt = dx + t * p.in;
-            for (int64_t o = 0; o < p.out; ++o) {
-                const float* wo = p.w + o * p.in;
-                const double g = dyt[o];
-                for (int64_t c = 0; c < p.in; ++c) dxt[c] += g * wo[c];
-            }
-        }
-        if (!p.a) continue;
         // dxa = scale * dy B; dB += scale * dy^T xa; dA += dxa^T x; dx += dxa A.
         const double* xat = xa + t * p.rank;
         std::fill(dxa.begin(), dxa.end(), 0.0);

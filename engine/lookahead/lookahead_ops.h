@@ -12,6 +12,10 @@
 
 namespace engine::lookahead {
 
+// sum of w[i] * x[i] in double (float weights or double values).
+double dot(const float* w, const double* x, int64_t n);
+double dot(const double* w, const double* x, int64_t n);
+
 // y = x / sqrt(mean(x^2) + eps) * w, per row of `dim`.
 void rmsnorm_forward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, double* y);
 void rmsnorm_backward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, const double* dy,
