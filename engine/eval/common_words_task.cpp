@@ -2,8 +2,9 @@
 // others once or twice; the question asks for the frequent ones. The list itself is the
 // document, so its length is set by the number of rare words.
 
-#include "engine/error.h"
 #include "engine/eval/task_context.h"
+
+#include <set>
 
 namespace engine::eval {
 
@@ -15,9 +16,11 @@ constexpr int kMinCommonRepeats = 6;
 }  // namespace
 
 void build_common_words(const TaskContext& context, EvalSample& sample) {
-    std::vector<std::string> pool = context.corpus.words(context.split);
-    if (pool.size() < kCommonWords + 2)
-        throw Error("haystack corpus: too few distinct words in the split for the common-words task");
+    // The split's own words, then invented ones so that long lists never run out.
+    const auto& corpus_words = context.corpus.words(context.split);
+    std::set<std::string> pool_set(corpus_words.begin(), corpus_words.end());
+    for (auto& word : all_invented_words(3)) pool_set.insert(std::move(word));
+    std::vector<std::string> pool(pool_set.begin(), pool_set.end());
     context.random.shuffle(pool);
     const std::vector<std::string> common(pool.begin(), pool.begin() + kCommonWords);
     const std::vector<std::string> rare(pool.begin() + kCommonWords, pool.end());

@@ -9,9 +9,6 @@ namespace engine::eval {
 
 namespace {
 
-constexpr std::array<const char*, 24> kSyllables = {
-    "ba", "ren", "to", "mi", "sal", "dor", "ve", "lin", "ka", "mor", "thi", "ul",
-    "za", "per", "go", "nel", "ris", "ta", "bru", "fen", "os", "wick", "lam", "dra"};
 constexpr std::array<const char*, 8> kPlaceEndings = {"ford", "mere", "vik", "ton", "holm", "stead", "burg", "wick"};
 constexpr std::array<const char*, 8> kColours = {"red", "green", "blue", "yellow", "purple", "orange", "grey", "white"};
 constexpr std::array<const char*, 8> kObjects = {"boathouse", "greenhouse", "workshop", "chapel",
@@ -24,19 +21,17 @@ std::string pick_from(SeededRandom& random, const std::array<const char*, N>& it
     return items[random.below(N)];
 }
 
-std::string invented_word(SeededRandom& random, int syllables) {
-    std::string word;
-    for (int i = 0; i < syllables; ++i) word += pick_from(random, kSyllables);
+std::string capitalised(std::string word) {
     word[0] = static_cast<char>(word[0] - 'a' + 'A');
     return word;
 }
 
 std::string invented_person(SeededRandom& random) {
-    return invented_word(random, 2) + " " + invented_word(random, 3);
+    return capitalised(invented_word(random, 2)) + " " + capitalised(invented_word(random, 3));
 }
 
 std::string invented_place(SeededRandom& random) {
-    return invented_word(random, 2) + pick_from(random, kPlaceEndings);
+    return capitalised(invented_word(random, 2)) + pick_from(random, kPlaceEndings);
 }
 
 struct Fact {

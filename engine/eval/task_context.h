@@ -40,6 +40,10 @@ FilledHaystack fill_haystack(const TaskContext& context, const std::vector<Hayst
 
 // A key for needles: two corpus words joined by a hyphen, e.g. "kernel-violet".
 std::string random_needle_key(const TaskContext& context);
+// Made-up lower-case words of a few syllables ("renmorta"), so facts and word lists can use
+// names no model has seen: one drawn at random, or every word of a given syllable count.
+std::string invented_word(SeededRandom& random, int syllables);
+std::vector<std::string> all_invented_words(int syllables);
 // A 7-digit number as text.
 std::string random_magic_number(SeededRandom& random);
 // Throws when the prompt's fixed parts alone do not fit.
