@@ -71,7 +71,12 @@ FilledHaystack fill_haystack(const TaskContext& context, const std::vector<Hayst
                 append(inserts[next_insert++].text);
             }
             if (p == count) break;
-            std::string paragraph = label_paragraphs ? "[" + std::to_string(p + 1) + "] " : "";
+            std::string paragraph;
+            if (label_paragraphs) {
+                paragraph += '[';
+                paragraph += std::to_string(p + 1);
+                paragraph += "] ";
+            }
             if (p < whole) {
                 paragraph += stream.text(p);
             } else {
