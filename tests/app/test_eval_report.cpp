@@ -222,6 +222,30 @@ private slots:
         QVERIFY(lines.last().contains("20/20 100%"));
         QVERIFY(lines.last().contains("done"));
     }
+
+    void progress_on_a_terminal_rewrites_one_line() {
+        FILE* stream = std::tmpfile();
+        QVERIFY(stream);
+        {
+            glimpse::eval::ProgressBar bar("run", 3, stream);
+            bar.setInteractive(true);
+            bar.update(1);
+            bar.update(3);
+            bar.finish();
+            bar.finish();  // a second finish adds nothing
+        }
+        std::rewind(stream);
+        QByteArray text;
+        char buffer[4096];
+        for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, stream)) > 0;) text.append(buffer, n);
+        std::fclose(stream);
+        QVERIFY(text.startsWith("\rrun ["));
+        QCOMPARE(text.count('\n'), qsizetype{1});
+        QVERIFY(text.endsWith("\n"));
+        QVERIFY(text.contains("\x1b[K"));
+        const QByteArray last = text.mid(text.lastIndexOf('\r'));
+        QVERIFY(last.contains("3/3 100%"));
+    }
 };
 
 QTEST_MAIN(EvalReport)
