@@ -1,0 +1,119 @@
+#include "engine/cpu/attention.h"
+
+#include "engine/cpu/dot_kernels.h"
+#include "engine/error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace engine::cpu {
+namespace {
+
+constexpr int64_t kQueryTile = 16;
+
+struct HeadQueries {
+    const AttentionArgs& a;
+    const DotKernels& kernels;
+    float* scores;          // two rows of scratch, `row` floats apart
+    int64_t row;
+
+    // Scores of queries q0 and q1 (may be the same) against `count` keys `stride` floats apart.
+    void score(const float* q0, const float* q1, const float* k, int64_t stride, int64_t count, float* s0,
+               float* s1) const {
+        const int64_t hd = a.head_dim;
+        float block[8];
+        int64_t j = 0;
+        for (; j + 4 <= count; j += 4) {
+            kernels.f32_4x2(k + j * stride, stride, q0, q1 - q0, hd, block);
+            for (int r = 0; r < 4; ++r) {
+                s0[j + r] = block[r] * a.scale;
+                s1[j + r] = block[4 + r] * a.scale;
+            }
+        }
+        for (; j < count; ++j) {
+            s0[j] = kernels.f32(q0, k + j * stride, hd) * a.scale;
+            s1[j] = kernels.f32(q1, k + j * stride, hd) * a.scale;
+        }
+    }
+
+    // Softmax of one query's n scores, then its output row and key weights.
+    void finish(int64_t h, int64_t i, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
+        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd;
+        const float max_score = *std::max_element(s, s + n);
+        float sum = 0.0f;
+        for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
+        const float inv = 1.0f / sum;
+
+        float* out = a.out + (i * a.n_heads + h) * hd;
+        std::fill(out, out + hd, 0.0f);
+        for (int64_t j = 0; j < past.n; ++j) kernels.axpy(s[j] * inv, past.v + j * past.stride, out, hd);
+        for (int64_t j = past.n; j < n; ++j)
+            kernels.axpy(s[j] * inv, a.v + (j - past.n) * kv_stride + kvh * hd, out, hd);
+        if (a.key_attention) {
+            float* acc = a.key_attention + h * a.key_attention_stride;
+            for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j] * inv;
+        }
+        if (a.past_attention) {
+            float* acc = a.past_attention[kvh];
+            for (int64_t j = 0; j < past.n; ++j) acc[j] += s[j] * inv;
+        }
+    }
+
+    // Queries i and, if `pair`, i + 1 of head h: the pair shares every key load.
+    void run(int64_t h, int64_t i, bool pair) const {
+        const int64_t hd = a.head_dim;
+        const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
+        const int64_t kv_stride = a.n_kv_heads * hd;
+        const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
+        const int64_t n_cur = a.q_offset + i + 1 + (pair ? 1 : 0);   // keys the later query sees
+        const float* q0 = a.q + (i * a.n_heads + h) * hd;
+        const float* q1 = pair ? q0 + a.n_heads * hd : q0;
+        float* s0 = scores;
+        float* s1 = scores + row;
+
+        score(q0, q1, past.k, past.stride, past.n, s0, s1);
+        score(q0, q1, a.k + kvh * hd, kv_stride, n_cur, s0 + past.n, s1 + past.n);
+        // Causal: query i does not see the current key i + 1 that the pair computed for i + 1.
+        finish(h, i, past, kvh, s0, past.n + n_cur - (pair ? 1 : 0));
+        if (pair) finish(h, i + 1, past, kvh, s1, past.n + n_cur);
+    }
+};
+
+}  // namespace
+
+void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector<float>>& scores) {
+    if (a.n_q <= 0) return;
+    if (a.n_kv_heads <= 0 || a.n_heads % a.n_kv_heads != 0)
+        throw Error("attention: head count " + std::to_string(a.n_heads) + " is not a multiple of KV heads " +
+                    std::to_string(a.n_kv_heads));
+    if (!a.past.empty() && static_cast<int64_t>(a.past.size()) != a.n_kv_heads)
+        throw Error("attention: cached spans for " + std::to_string(a.past.size()) + " KV heads, expected " +
+                    std::to_string(a.n_kv_heads));
+    if (a.q_offset + a.n_q > a.n_cur)
+        throw Error("attention: queries reach past the current tokens");
+
+    int64_t max_past = 0;
+    for (const KvSpan& s : a.past) max_past = std::max(max_past, s.n);
+    const int64_t row = max_past + a.n_cur;
+    scores.resize(static_cast<size_t>(pool.size()));
+    for (auto& s : scores)
+        if (s.size() < static_cast<size_t>(2 * row)) s.resize(static_cast<size_t>(2 * row));
+
+    const DotKernels& kernels = dot_kernels();
+    // Sums over queries need one task to own each sum: per head for key weights, per KV
+    // group for cached-key weights. Otherwise tasks are tiles of queries of one head.
+    const int64_t group = a.n_heads / a.n_kv_heads;
+    const int64_t heads_per_task = a.past_attention ? group : 1;
+    const bool summing = a.key_attention || a.past_attention;
+    const int64_t tiles = summing ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
+    const int64_t tile_size = summing ? a.n_q : kQueryTile;
+    pool.parallel_for(a.n_heads / heads_per_task * tiles, [&](int64_t task, int thread) {
+        const HeadQueries hq{a, kernels, scores[static_cast<size_t>(thread)].data(), row};
+        const int64_t h0 = task / tiles * heads_per_task;
+        const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
+        for (int64_t h = h0; h < h0 + heads_per_task; ++h)
+            for (int64_t i = i0; i < i1; i += 2) hq.run(h, i, i + 1 < i1);
+    });
+}
+
+}  // namespace engine::cpu

@@ -1,0 +1,50 @@
+#pragma once
+// Dot products of one weight row with one activation row, per weight format. Activations
+// for the 32-element block formats are quantized to Q8 blocks first, so the inner loop is
+// an integer dot; float formats dot against float activations. Kernels are chosen once at
+// run time: AVX2+FMA where the CPU has it, portable code elsewhere.
+
+#include "engine/quant/ggml_type.h"
+
+#include <cstdint>
+
+namespace engine::cpu {
+
+inline constexpr int64_t kQ8BlockSize = 32;
+
+// 32 activations as d * q[i]; s = d * sum(q), for formats with an offset (Q4_1, Q5_1).
+struct Q8Block {
+    float d;
+    float s;
+    int8_t q[kQ8BlockSize];
+};
+
+// x has n elements, a multiple of 32; out gets n / 32 blocks.
+void quantize_activations_q8(const float* x, int64_t n, Q8Block* out);
+
+using FloatDot = float (*)(const float* w, const float* x, int64_t n);
+// Four weight rows (ldw floats apart) times two activation rows (ldx apart), n long:
+// out[t * 4 + r] = dot(w_r, x_t). Reusing each load across 8 dots is what makes prefill fast.
+using FloatDot4x2 = void (*)(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out);
+// y += a * x over n floats.
+using FloatAxpy = void (*)(float a, const float* x, float* y, int64_t n);
+using Q8Dot = float (*)(const uint8_t* w_row, const Q8Block* x, int64_t n_blocks);
+
+struct DotKernels {
+    FloatDot f32 = nullptr;
+    FloatDot4x2 f32_4x2 = nullptr;
+    FloatAxpy axpy = nullptr;
+    Q8Dot q4_0 = nullptr, q4_1 = nullptr, q5_0 = nullptr, q5_1 = nullptr, q8_0 = nullptr;
+    const char* name = "";
+
+    // The integer kernel for a weight type, or nullptr when it takes the float path.
+    Q8Dot q8_kernel(GgmlType type) const;
+};
+
+// The best kernels for this CPU; `portable_dot_kernels` is the reference they are tested against.
+const DotKernels& dot_kernels();
+const DotKernels& portable_dot_kernels();
+// AVX2 kernels, or nullptr when the CPU or compiler lacks them.
+const DotKernels* avx2_dot_kernels();
+
+}  // namespace engine::cpu

@@ -1,0 +1,138 @@
+// AVX2 + FMA dot kernels for the formats published models use most (Q4_0, Q4_1, Q8_0 and
+// float). Compiled with target attributes so the rest of the library stays portable; used
+// only when the CPU reports the features at run time.
+
+#include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/half.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define GLIMPSE_AVX2 __attribute__((target("avx2,fma")))
+
+namespace engine::cpu {
+namespace {
+
+GLIMPSE_AVX2 inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// 32 nibbles of a Q4 block: low nibbles in the first 16 bytes, high nibbles in the last 16.
+GLIMPSE_AVX2 inline __m256i unpack_nibbles(const uint8_t* qs) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+    return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+}
+
+// Sum of products of unsigned bytes u (< 128) and signed bytes s, as 8 int32 lanes -> floats.
+GLIMPSE_AVX2 inline __m256 dot_u8_i8(__m256i u, __m256i s) {
+    const __m256i pairs = _mm256_maddubs_epi16(u, s);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+// Signed by signed: move w's sign onto x so maddubs can take |w| as unsigned.
+GLIMPSE_AVX2 inline __m256 dot_i8_i8(__m256i w, __m256i x) {
+    return dot_u8_i8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+}
+
+GLIMPSE_AVX2 inline __m256i load_q(const Q8Block& b) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.q));
+}
+
+GLIMPSE_AVX2 float dot_f32(const float* w, const float* x, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i) sum += w[i] * x[i];
+    return sum;
+}
+
+GLIMPSE_AVX2 void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out) {
+    __m256 acc[8];
+    for (auto& a : acc) a = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + ldx + i);
+        for (int r = 0; r < 4; ++r) {
+            const __m256 wr = _mm256_loadu_ps(w + r * ldw + i);
+            acc[r] = _mm256_fmadd_ps(wr, x0, acc[r]);
+            acc[4 + r] = _mm256_fmadd_ps(wr, x1, acc[4 + r]);
+        }
+    }
+    for (int t = 0; t < 2; ++t)
+        for (int r = 0; r < 4; ++r) {
+            float sum = hsum(acc[t * 4 + r]);
+            for (int64_t j = i; j < n; ++j) sum += w[r * ldw + j] * x[t * ldx + j];
+            out[t * 4 + r] = sum;
+        }
+}
+
+GLIMPSE_AVX2 void axpy_f32(float a, const float* x, float* y, int64_t n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
+GLIMPSE_AVX2 float dot_q4_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b, w += 18) {
+        const __m256i q = _mm256_sub_epi8(unpack_nibbles(w + 2), _mm256_set1_epi8(8));
+        const __m256 scale = _mm256_set1_ps(load_half(w) * x[b].d);
+        acc = _mm256_fmadd_ps(scale, dot_i8_i8(q, load_q(x[b])), acc);
+    }
+    return hsum(acc);
+}
+
+GLIMPSE_AVX2 float dot_q4_1(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    float offset = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 20) {
+        const __m256 scale = _mm256_set1_ps(load_half(w) * x[b].d);
+        acc = _mm256_fmadd_ps(scale, dot_u8_i8(unpack_nibbles(w + 4), load_q(x[b])), acc);
+        offset += load_half(w + 2) * x[b].s;
+    }
+    return hsum(acc) + offset;
+}
+
+GLIMPSE_AVX2 float dot_q8_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b, w += 34) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
+        const __m256 scale = _mm256_set1_ps(load_half(w) * x[b].d);
+        acc = _mm256_fmadd_ps(scale, dot_i8_i8(q, load_q(x[b])), acc);
+    }
+    return hsum(acc);
+}
+
+}  // namespace
+
+const DotKernels* avx2_dot_kernels() {
+    static const DotKernels* chosen = [] () -> const DotKernels* {
+        __builtin_cpu_init();
+        if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
+        const DotKernels& portable = portable_dot_kernels();
+        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, "avx2"};
+        return &kernels;
+    }();
+    return chosen;
+}
+
+}  // namespace engine::cpu
+
+#else
+
+namespace engine::cpu {
+const DotKernels* avx2_dot_kernels() { return nullptr; }
+}  // namespace engine::cpu
+
+#endif

@@ -1,0 +1,150 @@
+// Plain C++ dot kernels: the fallback on any CPU and the reference for the SIMD ones.
+
+#include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/half.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace engine::cpu {
+namespace {
+
+float dot_f32(const float* w, const float* x, int64_t n) {
+    float acc[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) acc[j] += w[i + j] * x[i + j];
+    float sum = 0.0f;
+    for (; i < n; ++i) sum += w[i] * x[i];
+    for (float a : acc) sum += a;
+    return sum;
+}
+
+void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out) {
+    for (int t = 0; t < 2; ++t)
+        for (int r = 0; r < 4; ++r) out[t * 4 + r] = dot_f32(w + r * ldw, x + t * ldx, n);
+}
+
+void axpy_f32(float a, const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// Block layouts (ggml): Q4_0 {half d; u8 qs[16]}, Q4_1 {half d, m; u8 qs[16]},
+// Q5_0 {half d; u32 qh; u8 qs[16]}, Q5_1 {half d, m; u32 qh; u8 qs[16]}, Q8_0 {half d; i8 qs[32]}.
+// Element j < 16 is the low nibble of qs[j], element j + 16 its high nibble; Q5 adds bit j of qh.
+
+float dot_q4_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 18) {
+        const uint8_t* qs = w + 2;
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j) {
+            isum += ((qs[j] & 0x0f) - 8) * x[b].q[j];
+            isum += ((qs[j] >> 4) - 8) * x[b].q[j + 16];
+        }
+        sum += load_half(w) * x[b].d * static_cast<float>(isum);
+    }
+    return sum;
+}
+
+float dot_q4_1(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 20) {
+        const uint8_t* qs = w + 4;
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j) {
+            isum += (qs[j] & 0x0f) * x[b].q[j];
+            isum += (qs[j] >> 4) * x[b].q[j + 16];
+        }
+        sum += load_half(w) * x[b].d * static_cast<float>(isum) + load_half(w + 2) * x[b].s;
+    }
+    return sum;
+}
+
+float dot_q5_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 22) {
+        uint32_t qh;
+        std::memcpy(&qh, w + 2, 4);
+        const uint8_t* qs = w + 6;
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j) {
+            int lo = (qs[j] & 0x0f) | (((qh >> j) & 1u) << 4);
+            int hi = (qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4);
+            isum += (lo - 16) * x[b].q[j] + (hi - 16) * x[b].q[j + 16];
+        }
+        sum += load_half(w) * x[b].d * static_cast<float>(isum);
+    }
+    return sum;
+}
+
+float dot_q5_1(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 24) {
+        uint32_t qh;
+        std::memcpy(&qh, w + 4, 4);
+        const uint8_t* qs = w + 8;
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j) {
+            int lo = (qs[j] & 0x0f) | (((qh >> j) & 1u) << 4);
+            int hi = (qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4);
+            isum += lo * x[b].q[j] + hi * x[b].q[j + 16];
+        }
+        sum += load_half(w) * x[b].d * static_cast<float>(isum) + load_half(w + 2) * x[b].s;
+    }
+    return sum;
+}
+
+float dot_q8_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 34) {
+        const auto* qs = reinterpret_cast<const int8_t*>(w + 2);
+        int32_t isum = 0;
+        for (int j = 0; j < 32; ++j) isum += qs[j] * x[b].q[j];
+        sum += load_half(w) * x[b].d * static_cast<float>(isum);
+    }
+    return sum;
+}
+
+}  // namespace
+
+void quantize_activations_q8(const float* x, int64_t n, Q8Block* out) {
+    for (int64_t b = 0; b < n / kQ8BlockSize; ++b) {
+        const float* xb = x + b * kQ8BlockSize;
+        float amax = 0.0f;
+        for (int j = 0; j < kQ8BlockSize; ++j) amax = std::fmax(amax, std::fabs(xb[j]));
+        const float d = amax / 127.0f;
+        const float inv = d > 0.0f ? 1.0f / d : 0.0f;
+        int32_t qsum = 0;
+        for (int j = 0; j < kQ8BlockSize; ++j) {
+            const int q = static_cast<int>(std::nearbyint(xb[j] * inv));
+            out[b].q[j] = static_cast<int8_t>(q);
+            qsum += q;
+        }
+        out[b].d = d;
+        out[b].s = d * static_cast<float>(qsum);
+    }
+}
+
+Q8Dot DotKernels::q8_kernel(GgmlType type) const {
+    switch (type) {
+    case GgmlType::Q4_0: return q4_0;
+    case GgmlType::Q4_1: return q4_1;
+    case GgmlType::Q5_0: return q5_0;
+    case GgmlType::Q5_1: return q5_1;
+    case GgmlType::Q8_0: return q8_0;
+    default: return nullptr;
+    }
+}
+
+const DotKernels& portable_dot_kernels() {
+    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, "portable"};
+    return kernels;
+}
+
+const DotKernels& dot_kernels() {
+    static const DotKernels& chosen = avx2_dot_kernels() ? *avx2_dot_kernels() : portable_dot_kernels();
+    return chosen;
+}
+
+}  // namespace engine::cpu

@@ -1,0 +1,109 @@
+#include "engine/cpu/matmul.h"
+
+#include "engine/cpu/block_float_kernels.h"
+#include "engine/cpu/row_decode.h"
+
+#include <algorithm>
+
+namespace engine::cpu {
+namespace {
+
+constexpr int64_t kRowTile = 16;
+constexpr int64_t kTokenTile = 32;
+// Up to this many tokens, widening blocks inside the dot beats decoding a row tile first.
+constexpr int64_t kFusedMaxTokens = 2;
+
+int64_t tasks_for(int64_t rows) { return (rows + kRowTile - 1) / kRowTile; }
+
+void matmul_q8(ThreadPool& pool, MatmulScratch& scratch, Q8Dot dot, const WeightMatrix& w,
+               const float* x, int64_t n_tokens, float* out) {
+    const int64_t nb = w.cols / kQ8BlockSize;
+    scratch.activations.resize(static_cast<size_t>(n_tokens * nb));
+    Q8Block* xq = scratch.activations.data();
+    pool.parallel_for(n_tokens, [&](int64_t t, int) { quantize_activations_q8(x + t * w.cols, w.cols, xq + t * nb); });
+
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int) {
+        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+            const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+            for (int64_t r = r0; r < r1; ++r) {
+                const uint8_t* row = w.data + static_cast<size_t>(r) * row_bytes;
+                for (int64_t t = t0; t < t1; ++t) out[t * w.rows + r] = dot(row, xq + t * nb, nb);
+            }
+        }
+    });
+}
+
+void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const float* x, int64_t n_tokens,
+                  float* out) {
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int) {
+        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+        for (int64_t r = r0; r < r1; ++r)
+            for (int64_t t = 0; t < n_tokens; ++t)
+                out[t * w.rows + r] = dot(w.data + static_cast<size_t>(r) * row_bytes, x + t * w.cols, w.cols);
+    });
+}
+
+void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, FloatDot4x2 tile_dot, BlockDecode fast_decode,
+                  const WeightMatrix& w, const float* x, int64_t n_tokens, float* out) {
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    const bool direct = w.type == GgmlType::F32;
+    if (!direct) {
+        scratch.row_tiles.resize(static_cast<size_t>(pool.size()));
+        for (auto& tile : scratch.row_tiles) tile.resize(static_cast<size_t>(kRowTile * w.cols));
+    }
+    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int thread) {
+        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+        const float* rows;
+        if (direct) {
+            rows = reinterpret_cast<const float*>(w.data) + r0 * w.cols;
+        } else {
+            float* tile = scratch.row_tiles[static_cast<size_t>(thread)].data();
+            for (int64_t r = r0; r < r1; ++r) {
+                const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
+                float* dst = tile + (r - r0) * w.cols;
+                fast_decode ? fast_decode(src, dst, w.cols) : decode_row(w.type, src, dst, w.cols);
+            }
+            rows = tile;
+        }
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+            const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+            float block[8];
+            int64_t r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                const float* wr = rows + (r - r0) * w.cols;
+                int64_t t = t0;
+                for (; t + 2 <= t1; t += 2) {
+                    tile_dot(wr, w.cols, x + t * w.cols, w.cols, w.cols, block);
+                    for (int i = 0; i < 4; ++i) {
+                        out[t * w.rows + r + i] = block[i];
+                        out[(t + 1) * w.rows + r + i] = block[4 + i];
+                    }
+                }
+                for (; t < t1; ++t)
+                    for (int i = 0; i < 4; ++i) out[t * w.rows + r + i] = dot(wr + i * w.cols, x + t * w.cols, w.cols);
+            }
+            for (; r < r1; ++r)
+                for (int64_t t = t0; t < t1; ++t)
+                    out[t * w.rows + r] = dot(rows + (r - r0) * w.cols, x + t * w.cols, w.cols);
+        }
+    });
+}
+
+}  // namespace
+
+void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, const float* x,
+            int64_t n_tokens, float* out, const MatmulOptions& options) {
+    if (n_tokens <= 0 || w.rows <= 0) return;
+    const DotKernels& kernels = options.kernels ? *options.kernels : dot_kernels();
+    if (options.q8_activations) {
+        if (Q8Dot dot = kernels.q8_kernel(w.type)) return matmul_q8(pool, scratch, dot, w, x, n_tokens, out);
+    }
+    const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
+    if (block && block->dot && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
+    matmul_float(pool, scratch, kernels.f32, kernels.f32_4x2, block ? block->decode : nullptr, w, x, n_tokens, out);
+}
+
+}  // namespace engine::cpu

@@ -1,0 +1,142 @@
+#include "engine/session/compressed_cache.h"
+
+#include "engine/error.h"
+
+#include <cstring>
+#include <string>
+
+namespace engine {
+namespace {
+
+constexpr char kMagic[4] = {'G', 'L', 'K', 'V'};
+
+class ByteWriter {
+public:
+    template <class T>
+    void put(const T& v) { raw(&v, sizeof v); }
+    template <class T>
+    void put_array(const std::vector<T>& v) { raw(v.data(), v.size() * sizeof(T)); }
+    void raw(const void* p, size_t n) {
+        const auto* b = static_cast<const uint8_t*>(p);
+        out.insert(out.end(), b, b + n);
+    }
+    std::vector<uint8_t> out;
+};
+
+class ByteReader {
+public:
+    explicit ByteReader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+
+    template <class T>
+    T get(const char* what) {
+        T v;
+        raw(&v, sizeof v, what);
+        return v;
+    }
+    template <class T>
+    void get_array(std::vector<T>& v, uint64_t count, const char* what) {
+        if (count > remaining() / sizeof(T)) fail(what);
+        v.resize(static_cast<size_t>(count));
+        raw(v.data(), static_cast<size_t>(count) * sizeof(T), what);
+    }
+    void raw(void* p, size_t n, const char* what) {
+        if (n > remaining()) fail(what);
+        std::memcpy(p, bytes_.data() + pos_, n);
+        pos_ += n;
+    }
+    size_t remaining() const { return bytes_.size() - pos_; }
+    [[noreturn]] static void fail(const char* what) {
+        throw Error(std::string("KV cache snapshot is truncated or damaged (reading ") + what + ")");
+    }
+
+private:
+    std::span<const uint8_t> bytes_;
+    size_t pos_ = 0;
+};
+
+}  // namespace
+
+CompressedCache::CompressedCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim, uint64_t fingerprint)
+    : n_layers_(n_layers), n_kv_heads_(n_kv_heads), head_dim_(head_dim), fingerprint_(fingerprint),
+      heads_(static_cast<size_t>(n_layers * n_kv_heads)) {}
+
+int64_t CompressedCache::entries() const {
+    int64_t n = 0;
+    for (const auto& h : heads_) n += h.size();
+    return n;
+}
+
+CompressedCache::Mark CompressedCache::mark() const {
+    Mark m;
+    m.n_tokens = tokens_.size();
+    for (const auto& h : heads_) m.head_sizes.push_back(h.size());
+    return m;
+}
+
+void CompressedCache::rollback(const Mark& m) {
+    if (m.head_sizes.size() != heads_.size()) throw Error("KV cache rollback: mark from another cache");
+    tokens_.resize(m.n_tokens);
+    for (size_t i = 0; i < heads_.size(); ++i) {
+        const auto n = static_cast<size_t>(m.head_sizes[i]);
+        heads_[i].positions.resize(n);
+        heads_[i].k.resize(n * static_cast<size_t>(head_dim_));
+        heads_[i].v.resize(n * static_cast<size_t>(head_dim_));
+    }
+}
+
+std::vector<uint8_t> CompressedCache::serialize() const {
+    ByteWriter w;
+    w.raw(kMagic, sizeof kMagic);
+    w.put(kFormatVersion);
+    w.put(fingerprint_);
+    w.put(static_cast<uint32_t>(n_layers_));
+    w.put(static_cast<uint32_t>(n_kv_heads_));
+    w.put(static_cast<uint32_t>(head_dim_));
+    w.put(static_cast<uint64_t>(tokens_.size()));
+    w.put_array(tokens_);
+    for (const auto& h : heads_) {
+        w.put(static_cast<uint64_t>(h.size()));
+        w.put_array(h.positions);
+        w.put_array(h.k);
+        w.put_array(h.v);
+    }
+    return std::move(w.out);
+}
+
+CompressedCache CompressedCache::deserialize(std::span<const uint8_t> bytes, uint64_t expected_fingerprint) {
+    ByteReader r(bytes);
+    char magic[4];
+    r.raw(magic, sizeof magic, "magic");
+    if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw Error("not a Glimpse KV cache snapshot (bad magic)");
+    const auto version = r.get<uint32_t>("version");
+    if (version != kFormatVersion)
+        throw Error("KV cache snapshot has format version " + std::to_string(version) + ", this build reads " +
+                    std::to_string(kFormatVersion));
+    const auto fingerprint = r.get<uint64_t>("model fingerprint");
+    if (fingerprint != expected_fingerprint)
+        throw Error("KV cache snapshot was made by another model (fingerprint mismatch); it cannot be used");
+    const auto n_layers = r.get<uint32_t>("layer count");
+    const auto n_kv_heads = r.get<uint32_t>("KV head count");
+    const auto head_dim = r.get<uint32_t>("head size");
+    if (n_layers == 0 || n_kv_heads == 0 || head_dim == 0 || head_dim > 65536 ||
+        uint64_t{n_layers} * n_kv_heads > (1u << 20))
+        ByteReader::fail("shape");
+
+    CompressedCache c(n_layers, n_kv_heads, head_dim, fingerprint);
+    r.get_array(c.tokens_, r.get<uint64_t>("token count"), "tokens");
+    const auto n_positions = static_cast<int64_t>(c.tokens_.size());
+    for (auto& h : c.heads_) {
+        const auto n = r.get<uint64_t>("head size");
+        if (n > static_cast<uint64_t>(n_positions)) ByteReader::fail("head size");
+        r.get_array(h.positions, n, "positions");
+        for (size_t i = 0; i < h.positions.size(); ++i)
+            if (h.positions[i] < 0 || h.positions[i] >= n_positions || (i > 0 && h.positions[i] <= h.positions[i - 1]))
+                ByteReader::fail("positions");
+        r.get_array(h.k, n * head_dim, "keys");
+        r.get_array(h.v, n * head_dim, "values");
+    }
+    if (r.remaining() != 0) ByteReader::fail("end: extra bytes");
+    return c;
+}
+
+}  // namespace engine

@@ -1,0 +1,73 @@
+#pragma once
+// The per-layer KV cache that decode attends to: for every layer and KV head, the kept
+// tokens' positions and their keys (after RoPE) and values. Heads may keep different
+// tokens. It grows as tokens are appended and serializes to bytes and back exactly.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace engine {
+
+struct KvHeadCache {
+    std::vector<int32_t> positions;   // original positions of the kept tokens, ascending
+    std::vector<float> k;             // [size][head_dim]
+    std::vector<float> v;             // [size][head_dim]
+    int64_t size() const { return static_cast<int64_t>(positions.size()); }
+    bool operator==(const KvHeadCache&) const = default;
+};
+
+class CompressedCache {
+public:
+    static constexpr uint32_t kFormatVersion = 1;
+
+    CompressedCache() = default;
+    CompressedCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim, uint64_t model_fingerprint);
+
+    int64_t n_layers() const { return n_layers_; }
+    int64_t n_kv_heads() const { return n_kv_heads_; }
+    int64_t head_dim() const { return head_dim_; }
+    uint64_t model_fingerprint() const { return fingerprint_; }
+
+    KvHeadCache& head(int64_t layer, int64_t kv_head) { return heads_[index(layer, kv_head)]; }
+    const KvHeadCache& head(int64_t layer, int64_t kv_head) const { return heads_[index(layer, kv_head)]; }
+
+    // Every token the session has read or written, in order (evicted ones included); the
+    // next token gets position tokens().size().
+    const std::vector<int32_t>& tokens() const { return tokens_; }
+    int64_t next_position() const { return static_cast<int64_t>(tokens_.size()); }
+    void add_tokens(std::span<const int32_t> tokens) { tokens_.insert(tokens_.end(), tokens.begin(), tokens.end()); }
+
+    // Cached (kept) entries summed over layers and heads, and their bytes of K and V.
+    int64_t entries() const;
+    int64_t kv_bytes() const { return entries() * head_dim_ * 2 * static_cast<int64_t>(sizeof(float)); }
+
+    // Sizes of every head, to undo appends made after it was taken (cancelled prefill).
+    struct Mark {
+        std::vector<int64_t> head_sizes;
+        size_t n_tokens = 0;
+    };
+    Mark mark() const;
+    void rollback(const Mark& mark);
+
+    // Bytes: magic, version, fingerprint, shape, tokens, then every head's positions, K, V.
+    std::vector<uint8_t> serialize() const;
+    // Throws engine::Error for damaged bytes, another version, or another model's cache.
+    static CompressedCache deserialize(std::span<const uint8_t> bytes, uint64_t expected_fingerprint);
+
+    bool operator==(const CompressedCache&) const = default;
+
+private:
+    size_t index(int64_t layer, int64_t kv_head) const {
+        return static_cast<size_t>(layer * n_kv_heads_ + kv_head);
+    }
+
+    int64_t n_layers_ = 0;
+    int64_t n_kv_heads_ = 0;
+    int64_t head_dim_ = 0;
+    uint64_t fingerprint_ = 0;
+    std::vector<int32_t> tokens_;
+    std::vector<KvHeadCache> heads_;
+};
+
+}  // namespace engine

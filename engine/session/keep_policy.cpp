@@ -1,0 +1,27 @@
+#include "engine/session/keep_policy.h"
+
+#include "engine/error.h"
+
+#include <numeric>
+
+namespace engine {
+
+std::vector<std::vector<int32_t>> FullPolicy::keep(const LayerKeepInput& in) {
+    std::vector<int32_t> all(static_cast<size_t>(in.n_tokens));
+    std::iota(all.begin(), all.end(), 0);
+    return std::vector<std::vector<int32_t>>(static_cast<size_t>(in.n_kv_heads), all);
+}
+
+void check_kept_indices(const KeepPolicy& policy, const LayerKeepInput& in,
+                        const std::vector<std::vector<int32_t>>& kept) {
+    const std::string where = "keep policy '" + policy.name() + "' at layer " + std::to_string(in.layer);
+    if (static_cast<int64_t>(kept.size()) != in.n_kv_heads)
+        throw Error(where + " returned " + std::to_string(kept.size()) + " head lists, expected " +
+                    std::to_string(in.n_kv_heads));
+    for (const auto& head : kept)
+        for (size_t i = 0; i < head.size(); ++i)
+            if (head[i] < 0 || head[i] >= in.n_tokens || (i > 0 && head[i] <= head[i - 1]))
+                throw Error(where + " returned an index that is out of range, repeated or out of order");
+}
+
+}  // namespace engine

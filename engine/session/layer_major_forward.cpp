@@ -1,0 +1,210 @@
+#include "engine/session/layer_major_forward.h"
+
+#include "engine/error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace engine {
+namespace {
+
+void grow(std::vector<float>& v, int64_t n) {
+    if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+}
+
+struct LayerPass {
+    const ModelConfig& c;
+    const LayerWeights& w;
+    const Model& model;
+    Backend& be;
+    ForwardScratch& s;
+    const CompressedCache& cache;
+    int64_t layer;
+    int64_t n;   // new tokens
+    std::vector<std::vector<float>>* cached_attention;
+
+    // Tokens [c0, c1) through the layer: attention against the cache and new tokens [0, c1).
+    void chunk(int64_t c0, int64_t c1, bool sum_key_attention) {
+        const int64_t m = c1 - c0;
+        float* x = s.hidden.data() + c0 * c.dim;
+        float* k = s.layer_k.data() + c0 * c.kv_dim();
+        float* v = s.layer_v.data() + c0 * c.kv_dim();
+        const std::span<const int32_t> pos(s.positions.data() + c0, static_cast<size_t>(m));
+
+        // Attention block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n), n = rmsnorm(x).
+        be.rmsnorm(x, w.attn_norm, m, c.dim, c.rms_eps, s.normed.data());
+        be.matmul(w.wq, s.normed.data(), m, s.q.data());
+        be.matmul(w.wk, s.normed.data(), m, k);
+        be.matmul(w.wv, s.normed.data(), m, v);
+        if (c.qkv_bias) {
+            be.add_bias(s.q.data(), w.bq, m);
+            be.add_bias(k, w.bk, m);
+            be.add_bias(v, w.bv, m);
+        }
+        if (c.qk_norm) {
+            be.rmsnorm(s.q.data(), w.q_norm, m * c.n_heads, c.head_dim, c.rms_eps, s.q.data());
+            be.rmsnorm(k, w.k_norm, m * c.n_kv_heads, c.head_dim, c.rms_eps, k);
+        }
+        be.rope(s.q.data(), m, c.n_heads, c.head_dim, pos, model.rope_freqs(), c.rope_style);
+        be.rope(k, m, c.n_kv_heads, c.head_dim, pos, model.rope_freqs(), c.rope_style);
+
+        std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
+        for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+            const KvHeadCache& hc = cache.head(layer, h);
+            past[static_cast<size_t>(h)] = KvSpan{hc.k.data(), hc.v.data(), hc.size(), c.head_dim};
+        }
+        std::vector<float*> past_attention;
+        if (cached_attention) {
+            for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                auto& totals = (*cached_attention)[static_cast<size_t>(layer * c.n_kv_heads + h)];
+                totals.resize(static_cast<size_t>(cache.head(layer, h).size()), 0.0f);
+                past_attention.push_back(totals.data());
+            }
+        }
+        AttentionArgs a;
+        a.q = s.q.data();
+        a.n_q = m;
+        a.n_heads = c.n_heads;
+        a.n_kv_heads = c.n_kv_heads;
+        a.head_dim = c.head_dim;
+        a.past = past;
+        a.k = s.layer_k.data();
+        a.v = s.layer_v.data();
+        a.n_cur = c1;
+        a.q_offset = c0;
+        a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        a.out = s.attn.data();
+        if (cached_attention) a.past_attention = past_attention.data();
+        if (sum_key_attention) {
+            a.key_attention = s.key_attention.data();
+            a.key_attention_stride = n;
+        }
+        be.attention(a);
+        be.matmul(w.wo, s.attn.data(), m, s.proj.data());
+        be.add(x, s.proj.data(), m * c.dim);
+
+        // Feed-forward block: x += W_down · (silu(W_gate·n) * W_up·n), n = rmsnorm(x).
+        be.rmsnorm(x, w.ffn_norm, m, c.dim, c.rms_eps, s.normed.data());
+        be.matmul(w.w_gate, s.normed.data(), m, s.gate.data());
+        be.matmul(w.w_up, s.normed.data(), m, s.up.data());
+        be.swiglu(s.gate.data(), s.up.data(), m * c.ffn_dim, s.gate.data());
+        be.matmul(w.w_down, s.gate.data(), m, s.proj.data());
+        be.add(x, s.proj.data(), m * c.dim);
+    }
+
+    // Keeps the rows of the last `window` queries of the new tokens that fall in [c0, c1).
+    void save_window_queries(int64_t c0, int64_t c1, int64_t window) {
+        const int64_t w0 = n - window;
+        for (int64_t t = std::max(c0, w0); t < c1; ++t)
+            std::copy_n(s.q.data() + (t - c0) * c.q_dim(), c.q_dim(), s.window_q.data() + (t - w0) * c.q_dim());
+    }
+};
+
+void append_kept(const ModelConfig& c, const ForwardScratch& s, CompressedCache& cache, int64_t layer,
+                 const std::vector<std::vector<int32_t>>& kept) {
+    for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+        KvHeadCache& hc = cache.head(layer, h);
+        for (int32_t t : kept[static_cast<size_t>(h)]) {
+            const float* k = s.layer_k.data() + t * c.kv_dim() + h * c.head_dim;
+            const float* v = s.layer_v.data() + t * c.kv_dim() + h * c.head_dim;
+            hc.positions.push_back(s.positions[static_cast<size_t>(t)]);
+            hc.k.insert(hc.k.end(), k, k + c.head_dim);
+            hc.v.insert(hc.v.end(), v, v + c.head_dim);
+        }
+    }
+}
+
+bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCache& cache,
+                const ForwardRequest& req, int64_t window, bool sum_key_attention) {
+    const ModelConfig& c = model.config();
+    const int64_t n = static_cast<int64_t>(req.tokens.size());
+    const int64_t chunk = std::min(req.chunk, n);
+    be.embed(model.weights().token_embd, req.tokens, s.hidden.data());
+
+    const int64_t total = n * c.n_layers;
+    for (int64_t l = 0; l < c.n_layers; ++l) {
+        LayerPass pass{c, model.weights().layers[static_cast<size_t>(l)], model, be, s, cache, l, n, req.cached_attention};
+        if (sum_key_attention) std::fill_n(s.key_attention.begin(), c.n_heads * n, 0.0f);
+        for (int64_t c0 = 0; c0 < n; c0 += chunk) {
+            if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return false;
+            const int64_t c1 = std::min(n, c0 + chunk);
+            pass.chunk(c0, c1, sum_key_attention);
+            if (window > 0) pass.save_window_queries(c0, c1, window);
+            if (req.progress && *req.progress) (*req.progress)(l * n + c1, total);
+        }
+
+        std::vector<std::vector<int32_t>> kept;
+        if (req.policy) {
+            LayerKeepInput in;
+            in.layer = l;
+            in.n_tokens = n;
+            in.n_heads = c.n_heads;
+            in.n_kv_heads = c.n_kv_heads;
+            in.head_dim = c.head_dim;
+            in.k = s.layer_k.data();
+            in.v = s.layer_v.data();
+            in.positions = s.positions;
+            in.window_queries = window > 0 ? s.window_q.data() : nullptr;
+            in.n_window = window;
+            in.key_attention = sum_key_attention ? s.key_attention.data() : nullptr;
+            kept = req.policy->keep(in);
+            check_kept_indices(*req.policy, in, kept);
+        } else {
+            LayerKeepInput all;
+            all.n_tokens = n;
+            all.n_kv_heads = c.n_kv_heads;
+            kept = FullPolicy().keep(all);
+        }
+        append_kept(c, s, cache, l, kept);
+    }
+    return true;
+}
+
+}  // namespace
+
+bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, CompressedCache& cache,
+                    const ForwardRequest& req, std::vector<float>& logits) {
+    const ModelConfig& c = model.config();
+    const int64_t n = static_cast<int64_t>(req.tokens.size());
+    if (n == 0) return true;
+    if (req.chunk <= 0) throw Error("prefill chunk size must be positive");
+    const int64_t chunk = std::min(req.chunk, n);
+    const int64_t window = req.policy ? std::min(req.policy->query_window(), n) : 0;
+    const bool sum_key_attention = req.policy && req.policy->wants_key_attention();
+
+    grow(s.hidden, n * c.dim);
+    grow(s.layer_k, n * c.kv_dim());
+    grow(s.layer_v, n * c.kv_dim());
+    grow(s.normed, chunk * c.dim);
+    grow(s.q, chunk * c.q_dim());
+    grow(s.attn, chunk * c.q_dim());
+    grow(s.proj, chunk * c.dim);
+    grow(s.gate, chunk * c.ffn_dim);
+    grow(s.up, chunk * c.ffn_dim);
+    grow(s.window_q, window * c.q_dim());
+    if (sum_key_attention) grow(s.key_attention, c.n_heads * n);
+    s.positions.resize(static_cast<size_t>(n));
+    for (int64_t t = 0; t < n; ++t) s.positions[static_cast<size_t>(t)] = static_cast<int32_t>(cache.next_position() + t);
+
+    if (req.cached_attention) req.cached_attention->resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
+    const CompressedCache::Mark before = cache.mark();
+    try {
+        if (!run_layers(model, be, s, cache, req, window, sum_key_attention)) {
+            cache.rollback(before);
+            return false;
+        }
+    } catch (...) {
+        cache.rollback(before);   // a failing policy or bad token leaves the session as it was
+        throw;
+    }
+
+    // Logits of the last token only: that is all generation needs.
+    const float* last = s.hidden.data() + (n - 1) * c.dim;
+    be.rmsnorm(last, model.weights().output_norm, 1, c.dim, c.rms_eps, s.normed.data());
+    logits.resize(static_cast<size_t>(c.vocab_size));
+    be.matmul(model.weights().output, s.normed.data(), 1, logits.data());
+    cache.add_tokens(req.tokens);
+    return true;
+}
+
+}  // namespace engine

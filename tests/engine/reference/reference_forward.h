@@ -1,0 +1,22 @@
+#pragma once
+// A deliberately naive double-precision transformer forward pass, written straight from
+// the equations, to check the engine against. It reads weights from the GGUF file itself
+// (dequantized to double) and takes the hyper-parameters from the spec the test wrote.
+
+#include "tiny_model.h"
+
+#include "engine/gguf/gguf_file.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace reference {
+
+// Logits ([vocab]) at every position of `tokens`, computed with full causal attention.
+std::vector<std::vector<double>> reference_logits(const engine::GgufFile& file, const TinySpec& spec,
+                                                  const std::vector<int32_t>& tokens);
+
+// max |a - b| / max |b|: the error of `a` relative to the scale of `b`.
+double relative_error(const std::vector<float>& a, const std::vector<double>& b);
+
+}  // namespace reference
