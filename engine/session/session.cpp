@@ -24,7 +24,7 @@ Session::Session(const Model& model, CompressedCache cache, SessionOptions optio
     cache_ = std::move(cache);
 }
 
-Session::Session(const Model& model, CompressedCache cache, std::vector<float> logits, SessionOptions options)
+Session::Session(const Model& model, CompressedCache cache, SessionOptions options, std::vector<float> logits)
     : Session(model, std::move(cache), std::move(options)) {
     if (static_cast<int64_t>(logits.size()) != model.config().vocab_size)
         throw Error("session: " + std::to_string(logits.size()) + " logits given for a vocabulary of " +

@@ -60,7 +60,7 @@ public:
     Session(const Model& model, CompressedCache cache, SessionOptions options = {});
     // Resumes from a snapshot together with the logits of its last token, so generate()
     // can follow at once (evaluations branch many compressed caches off one prefill).
-    Session(const Model& model, CompressedCache cache, std::vector<float> logits, SessionOptions options = {});
+    Session(const Model& model, CompressedCache cache, SessionOptions options, std::vector<float> logits);
 
     // Reads tokens through the model layer by layer, keeping what the policy chooses. Returns
     // false when cancelled, leaving the session exactly as before the call.

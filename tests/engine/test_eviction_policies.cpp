@@ -152,7 +152,9 @@ private slots:
             for (int64_t h = 0; h < layer.kv; ++h) {
                 double gap = 0;
                 auto expect = reference_snap(ref[size_t(h)], n, budget, window, &gap);
-                if (gap < 1e-6) continue;   // a float-rounding tie at the cut: no defined answer
+                // Equal pooled scores share a source token and tie the same way in float; a
+                // tiny non-zero gap is a float-rounding coin toss with no defined answer.
+                if (gap > 0 && gap < 1e-6) continue;
                 QCOMPARE(kept[size_t(h)], expect);
                 QCOMPARE(int64_t(kept[size_t(h)].size()), std::min(budget, n));
                 ++checked;
@@ -170,6 +172,10 @@ private slots:
             o.budget = budget;
             auto kept = make_policy("h2o", o)->keep(layer.input());
             const int64_t recent = budget / 2;
+            if (budget >= n) {
+                for (const auto& k : kept) QCOMPARE(int64_t(k.size()), n);
+                continue;
+            }
             for (int64_t kv = 0; kv < layer.kv; ++kv) {
                 std::vector<double> score(size_t(n - recent), 0.0);
                 for (int64_t h = kv * 2; h < kv * 2 + 2; ++h)
@@ -177,7 +183,7 @@ private slots:
                 double gap = 0;
                 auto expect = reference_top(score, budget - recent, &gap);
                 for (int64_t j = n - recent; j < n; ++j) expect.push_back(int32_t(j));
-                if (gap < 1e-5) continue;
+                if (gap > 0 && gap < 1e-5) continue;
                 QCOMPARE(kept[size_t(kv)], expect);
             }
         }
