@@ -165,6 +165,33 @@ private slots:
         if (checked == 0) QSKIP("this CPU has no AVX2+FMA");
     }
 
+    // Each instruction-set variant on its own, with odd block counts for the unrolled tails.
+    void avx2_and_avx512_block_dots_match_double_reference() {
+        std::mt19937_64 rng(fresh_seed("block dots per instruction set"));
+        int checked = 0;
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0}) {
+            const auto* avx2 = engine::cpu::avx2_block_float_kernels(type);
+            const engine::cpu::BlockDot dots[2] = {avx2 ? avx2->dot : nullptr, engine::cpu::avx512_block_dot(type)};
+            for (int n : {32, 96, 576, 1536}) {
+                const auto w = make_matrix(rng, type, 1, n);
+                const auto x = random_floats(rng, n);
+                double exact = 0.0, magnitude = 0.0;
+                for (int i = 0; i < n; ++i) {
+                    exact += double(w.decoded[i]) * x[i];
+                    magnitude += std::fabs(double(w.decoded[i]) * x[i]);
+                }
+                for (const auto dot : dots) {
+                    if (!dot) continue;
+                    const float got = dot(w.bytes.data(), x.data(), n);
+                    QVERIFY2(std::fabs(got - exact) <= 1e-5 * magnitude,
+                             qPrintable(QString("%1 n=%2: %3 vs %4").arg(engine::ggml_type_name(type).data()).arg(n).arg(got).arg(exact)));
+                    ++checked;
+                }
+            }
+        }
+        if (checked == 0) QSKIP("this CPU has neither AVX2 nor AVX-512");
+    }
+
     void attention_matches_double_reference() {
         std::mt19937_64 rng(fresh_seed("attention"));
         const int64_t n_heads = 6, n_kv = 2, hd = 16, n_cur = 11, q_offset = 4, n_q = 7;
