@@ -9,11 +9,14 @@
 namespace engine::cpu {
 namespace {
 
-// About 50 microseconds of polling: longer than the gaps between the loops of one forward
-// pass, shorter than anything a person would notice as a busy core.
-constexpr int kSpinRounds = 2000;
+// Polling before sleeping: first a few hundred pauses (the gap between the loops of one
+// forward pass is usually shorter), then yields, so that a thread sharing its core with
+// the one it waits for (a machine with more threads than free cores) hands the core over
+// instead of burning it.
+constexpr int kPauseRounds = 256;
+constexpr int kYieldRounds = 128;
 
-inline void cpu_relax() {
+inline void cpu_pause() {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();
 #else
@@ -24,9 +27,13 @@ inline void cpu_relax() {
 // Polls `ready` for a while; true if it became true.
 template <class F>
 bool spin_until(F&& ready) {
-    for (int i = 0; i < kSpinRounds; ++i) {
+    for (int i = 0; i < kPauseRounds; ++i) {
         if (ready()) return true;
-        cpu_relax();
+        cpu_pause();
+    }
+    for (int i = 0; i < kYieldRounds; ++i) {
+        if (ready()) return true;
+        std::this_thread::yield();
     }
     return ready();
 }

@@ -1,8 +1,9 @@
 #pragma once
 // A fixed set of worker threads that run one parallel loop at a time. The calling thread
-// works too, so a pool of n threads starts n - 1 workers. Between loops, workers spin
-// briefly before sleeping: a forward pass issues hundreds of loops per token, back to back,
-// and a sleep/wake round trip per loop costs more than the small loops of decode.
+// works too, so a pool of n threads starts n - 1 workers. Between loops, workers poll
+// briefly (pausing, then yielding the core) before sleeping: a forward pass issues hundreds
+// of loops per token, back to back, and a sleep/wake round trip per loop costs more than
+// the small loops of decode.
 
 #include <atomic>
 #include <condition_variable>
