@@ -45,6 +45,23 @@ bool Session::prefill(std::span<const int32_t> tokens, const ProgressCallback& o
     return run(tokens, options_.policy.get(), &on_progress, cancel);
 }
 
+bool Session::prefill_with(KeepPolicy& policy, std::span<const int32_t> tokens, const ProgressCallback& on_progress,
+                           const std::atomic<bool>* cancel) {
+    return run(tokens, &policy, &on_progress, cancel);
+}
+
+void Session::adopt(CompressedCache cache, std::vector<float> logits) {
+    const ModelConfig& c = model_.config();
+    if (cache.model_fingerprint() != model_.fingerprint() || cache.n_layers() != c.n_layers ||
+        cache.n_kv_heads() != c.n_kv_heads || cache.head_dim() != c.head_dim)
+        throw Error("session: the adopted KV cache does not belong to this model");
+    if (static_cast<int64_t>(logits.size()) != c.vocab_size)
+        throw Error("session: adopted logits have " + std::to_string(logits.size()) + " values, expected the vocabulary size " +
+                    std::to_string(c.vocab_size));
+    cache_ = std::move(cache);
+    logits_ = std::move(logits);
+}
+
 bool Session::append(std::span<const int32_t> tokens, const std::atomic<bool>* cancel) {
     return run(tokens, nullptr, nullptr, cancel);
 }
