@@ -1,0 +1,258 @@
+// Each eviction policy's kept set equals a naive double-precision reference on fresh random
+// keys and queries, keeps exactly its budget, and the registry builds them by name.
+
+#include "reference/eviction_reference.h"
+
+#include "engine/error.h"
+#include "engine/eviction/h2o_policy.h"
+#include "engine/eviction/kv_footprint.h"
+#include "engine/eviction/lookahead_policy.h"
+#include "engine/eviction/policy_registry.h"
+#include "engine/eviction/pyramidkv_policy.h"
+#include "engine/eviction/snapkv_policy.h"
+#include "engine/eviction/streaming_llm_policy.h"
+
+#include <QtTest/QtTest>
+
+#include <random>
+
+namespace {
+
+uint64_t fresh_seed(const char* what) {
+    const uint64_t seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+    qInfo("%s: seed %llu", what, static_cast<unsigned long long>(seed));
+    return seed;
+}
+
+// A random layer: float buffers for the policy, the same values in double for the reference.
+struct RandomLayer {
+    std::vector<float> k, window_q, lookahead_q, all_q;
+    reference::LayerData ref;
+    engine::LayerKeepInput input() const {
+        engine::LayerKeepInput in;
+        in.n_layers = 1;
+        in.n_tokens = ref.n;
+        in.n_heads = ref.heads;
+        in.n_kv_heads = ref.kv_heads;
+        in.head_dim = ref.d;
+        in.k = k.data();
+        in.window_queries = window_q.data();
+        in.n_window = ref.w;
+        if (ref.m > 0) {
+            in.lookahead_queries = lookahead_q.data();
+            in.n_lookahead = ref.m;
+        }
+        return in;
+    }
+};
+
+RandomLayer random_layer(std::mt19937_64& rng, int64_t n, int64_t window, int64_t lookahead, int64_t heads = 4,
+                         int64_t kv_heads = 2, int64_t d = 16) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    auto fill = [&](std::vector<float>& v, int64_t count) {
+        v.resize(static_cast<size_t>(count));
+        for (auto& x : v) x = normal(rng);
+    };
+    RandomLayer L;
+    fill(L.k, n * kv_heads * d);
+    fill(L.all_q, n * heads * d);   // every prompt query (H2O); the window is its tail
+    const int64_t w = std::min(window, n);
+    L.window_q.assign(L.all_q.end() - w * heads * d, L.all_q.end());
+    fill(L.lookahead_q, lookahead * heads * d);
+    L.ref = {n, heads, kv_heads, d, {L.k.begin(), L.k.end()}, {L.window_q.begin(), L.window_q.end()}, w,
+             {L.lookahead_q.begin(), L.lookahead_q.end()}, lookahead};
+    return L;
+}
+
+void check_budget(const std::vector<std::vector<int32_t>>& kept, int64_t budget, int64_t n) {
+    for (const auto& head : kept) QCOMPARE(static_cast<int64_t>(head.size()), std::min(budget, n));
+}
+
+}  // namespace
+
+class TestEvictionPolicies : public QObject {
+    Q_OBJECT
+
+private slots:
+    void streamingllm_keeps_sinks_and_recent_tokens() {
+        std::mt19937_64 rng(fresh_seed("streamingllm"));
+        const auto L = random_layer(rng, 50, 0, 0);
+        for (int64_t budget : {1, 3, 4, 5, 20, 49, 50, 80}) {
+            engine::StreamingLlmPolicy policy({.budget = budget});
+            const auto kept = policy.keep(L.input());
+            const int64_t sinks = std::min<int64_t>(4, budget);
+            auto expected = reference::ascending(0, budget >= 50 ? 50 : sinks);
+            if (budget < 50)
+                for (int32_t t : reference::ascending(50 - (budget - sinks), budget - sinks)) expected.push_back(t);
+            for (const auto& head : kept) QCOMPARE(head, expected);
+            check_budget(kept, budget, 50);
+        }
+    }
+
+    void snapkv_matches_the_reference() {
+        std::mt19937_64 rng(fresh_seed("snapkv"));
+        for (int trial = 0; trial < 6; ++trial) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(20, 90)(rng);
+            const int64_t window = trial < 3 ? 8 : 32;
+            const auto L = random_layer(rng, n, window, 0);
+            for (int64_t budget : {int64_t{3}, window, window + 1, n / 2 + window / 2, n - 1, n, n + 5}) {
+                engine::SnapKvPolicy policy({.budget = budget, .window = window, .kernel = 7});
+                QCOMPARE(policy.query_window(), window);
+                const auto kept = policy.keep(L.input());
+                QCOMPARE(kept, reference::snapkv_keep(L.ref, budget, window, 7));
+                check_budget(kept, budget, n);
+            }
+        }
+        // Other kernels too, and a kernel of 1 (no pooling).
+        const auto L = random_layer(rng, 60, 8, 0);
+        for (int64_t kernel : {1, 3, 9}) {
+            engine::SnapKvPolicy policy({.budget = 25, .window = 8, .kernel = kernel});
+            QCOMPARE(policy.keep(L.input()), reference::snapkv_keep(L.ref, 25, 8, kernel));
+        }
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.kernel = 4}));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.budget = 0}));
+    }
+
+    void pyramid_budgets_shrink_linearly_and_sum_to_the_total() {
+        for (int64_t layers : {1, 2, 7, 30}) {
+            for (int64_t budget : {16, 32, 33, 64, 100, 256}) {
+                const auto b = engine::pyramid_budgets(budget, 32, layers, 20.0);
+                QCOMPARE(static_cast<int64_t>(b.size()), layers);
+                QCOMPARE(std::accumulate(b.begin(), b.end(), int64_t{0}), budget * layers);
+                for (size_t l = 1; l < b.size(); ++l) QVERIFY(b[l] <= b[l - 1] + 1);   // rounding may lift one by 1
+                if (budget > 32 && layers > 1) {
+                    const double e = static_cast<double>(budget - 32);
+                    QVERIFY(std::abs(static_cast<double>(b.back() - 32) - e / 20.0) <= 1.0);
+                    QVERIFY(std::abs(static_cast<double>(b.front() - 32) - (2 * e - e / 20.0)) <= 1.0);
+                    for (int64_t l = 0; l < layers; ++l) {
+                        const double line = (2 * e - e / 20.0) - (2 * e - e / 10.0) * static_cast<double>(l) / (layers - 1);
+                        QVERIFY(std::abs(static_cast<double>(b[static_cast<size_t>(l)] - 32) - line) < 1.0);
+                    }
+                } else {
+                    for (auto x : b) QCOMPARE(x, budget);
+                }
+            }
+        }
+    }
+
+    void pyramidkv_is_snapkv_with_its_layer_budget() {
+        std::mt19937_64 rng(fresh_seed("pyramidkv"));
+        const int64_t n = 120, layers = 5, budget = 40, window = 8;
+        const auto budgets = engine::pyramid_budgets(budget, window, layers, 20.0);
+        engine::PyramidKvPolicy policy({.budget = budget, .window = window});
+        int64_t total = 0;
+        for (int64_t l = 0; l < layers; ++l) {
+            const auto L = random_layer(rng, n, window, 0);
+            auto in = L.input();
+            in.layer = l;
+            in.n_layers = layers;
+            const auto kept = policy.keep(in);
+            QCOMPARE(kept, reference::snapkv_keep(L.ref, budgets[static_cast<size_t>(l)], window, 7));
+            total += static_cast<int64_t>(kept[0].size());
+        }
+        QCOMPARE(total, budget * layers);
+        // B >= n: every layer keeps everything, even where its pyramid share is smaller.
+        const auto L = random_layer(rng, 30, window, 0);
+        auto in = L.input();
+        in.layer = 4;
+        in.n_layers = layers;
+        QCOMPARE(engine::PyramidKvPolicy({.budget = 30, .window = window}).keep(in)[1], reference::ascending(0, 30));
+    }
+
+    void h2o_keeps_heavy_hitters_and_recent_tokens() {
+        std::mt19937_64 rng(fresh_seed("h2o"));
+        for (int trial = 0; trial < 5; ++trial) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(10, 80)(rng);
+            const auto L = random_layer(rng, n, 0, 0);
+            // The full causal attention matrix of every prompt query, summed per key.
+            std::vector<double> received(static_cast<size_t>(L.ref.heads * n), 0.0);
+            for (int64_t h = 0; h < L.ref.heads; ++h)
+                for (int64_t i = 0; i < n; ++i) {
+                    std::vector<double> q(L.all_q.begin() + (i * L.ref.heads + h) * L.ref.d,
+                                          L.all_q.begin() + (i * L.ref.heads + h + 1) * L.ref.d);
+                    const auto row = reference::attention_row(L.ref, q.data(), h, i + 1);
+                    for (int64_t j = 0; j < n; ++j) received[static_cast<size_t>(h * n + j)] += row[static_cast<size_t>(j)];
+                }
+            const std::vector<float> key_attention(received.begin(), received.end());
+            auto in = L.input();
+            in.key_attention = key_attention.data();
+            for (int64_t budget : {int64_t{1}, int64_t{2}, int64_t{7}, n / 2, n - 1, n, n + 3}) {
+                engine::H2oPolicy policy({.budget = budget});
+                QVERIFY(policy.wants_key_attention());
+                const auto kept = policy.keep(in);
+                check_budget(kept, budget, n);
+                for (int64_t kvh = 0; kvh < L.ref.kv_heads; ++kvh) {
+                    std::vector<int32_t> expected = reference::ascending(0, n);
+                    if (budget < n) {
+                        const int64_t recent = budget / 2, older = n - recent, group = L.ref.heads / L.ref.kv_heads;
+                        std::vector<double> score(static_cast<size_t>(older), 0.0);
+                        for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
+                            for (int64_t j = 0; j < older; ++j) score[static_cast<size_t>(j)] += received[static_cast<size_t>(h * n + j)];
+                        expected = reference::best(score, budget - recent);
+                        for (int32_t t : reference::ascending(older, recent)) expected.push_back(t);
+                    }
+                    QCOMPARE(kept[static_cast<size_t>(kvh)], expected);
+                }
+            }
+        }
+    }
+
+    void lookahead_selection_adds_the_draft_queries() {
+        std::mt19937_64 rng(fresh_seed("lookahead"));
+        for (int trial = 0; trial < 4; ++trial) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(40, 90)(rng);
+            const auto L = random_layer(rng, n, 8, 5);
+            for (auto source : {engine::DraftSource::CompressedSelf, engine::DraftSource::DraftModel}) {
+                engine::LookaheadPolicy policy({.budget = 20, .window = 8, .draft_model_path = "unused.gguf"}, source);
+                const auto kept = policy.keep(L.input());
+                QCOMPARE(kept, reference::snapkv_keep(L.ref, 20, 8, 7));
+                check_budget(kept, 20, n);
+            }
+            // Without a draft it refuses rather than quietly acting as SnapKV.
+            auto no_draft = L.input();
+            no_draft.n_lookahead = 0;
+            no_draft.lookahead_queries = nullptr;
+            engine::LookaheadPolicy laq({.budget = 20, .window = 8}, engine::DraftSource::CompressedSelf);
+            QVERIFY_THROWS_EXCEPTION(engine::Error, laq.keep(no_draft));
+        }
+    }
+
+    void registry_builds_every_policy_by_name() {
+        engine::PolicyOptions options{.budget = 64, .draft_model_path = "draft.gguf"};
+        for (const auto& name : engine::policy_names()) {
+            const auto policy = engine::make_policy(name, options);
+            QCOMPARE(policy->name(), name);
+            QVERIFY(engine::describe_policy(name).starts_with(name + ":"));
+        }
+        QVERIFY(engine::describe_policy("laq").find("full cache of all layers") != std::string::npos);
+        QVERIFY(engine::describe_policy("snapkv").find("32") != std::string::npos);
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("lru", options));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::describe_policy("lru"));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("speckv", engine::PolicyOptions{}));   // no draft
+    }
+
+    void footprint_counts_kept_and_full_bytes() {
+        engine::CompressedCache cache(3, 2, 8, 42);
+        const std::vector<int32_t> tokens(10, 5);
+        cache.add_tokens(tokens);
+        int64_t entries = 0;
+        for (int64_t l = 0; l < 3; ++l)
+            for (int64_t h = 0; h < 2; ++h) {
+                auto& head = cache.head(l, h);
+                for (int32_t t = 0; t < 2 + l + h; ++t, ++entries) {
+                    head.positions.push_back(t);
+                    head.k.resize(head.k.size() + 8);
+                    head.v.resize(head.v.size() + 8);
+                }
+            }
+        const auto f = engine::kv_footprint(cache);
+        QCOMPARE(f.kept_bytes, entries * 8 * 2 * 4);
+        QCOMPARE(f.full_bytes, int64_t{10 * 3 * 2 * 8 * 2 * 4});
+        QCOMPARE(f.kept_fraction(), static_cast<double>(entries) / 60.0);
+        QVERIFY(f.summary().starts_with("kept 0.0 MiB of 0.0 MiB ("));
+        QVERIFY(f.summary().find("%)") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEvictionPolicies)
+#include "test_eviction_policies.moc"
