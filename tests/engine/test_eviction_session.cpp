@@ -166,6 +166,55 @@ private slots:
         }
     }
 
+    void snapkv_and_h2o_in_a_session_match_the_references() {
+        const uint64_t seed = fresh_seed("snapkv and h2o");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto& c = model->config();
+        const auto prompt = random_tokens(rng, 64);
+        const int64_t n = 64, budget = 21;
+        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(full.prefill(prompt));
+        const auto queries = queries_of(*model, engine::CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model->fingerprint()), prompt);
+
+        // SnapKV: the reference with no draft queries.
+        engine::Session snap(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", {.budget = budget, .window = 8})});
+        QVERIFY(snap.prefill(prompt));
+        std::vector<std::vector<std::vector<int32_t>>> expected_snap, expected_h2o;
+        for (int64_t l = 0; l < c.n_layers; ++l) {
+            reference::LayerData L{n, c.n_heads, c.n_kv_heads, c.head_dim, {}, {}, 8, {}, 0};
+            L.k.resize(static_cast<size_t>(n * c.kv_dim()));
+            for (int64_t h = 0; h < c.n_kv_heads; ++h)
+                for (int64_t t = 0; t < n; ++t)
+                    for (int64_t x = 0; x < c.head_dim; ++x)
+                        L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k[static_cast<size_t>(t * c.head_dim + x)];
+            const auto& q = queries[static_cast<size_t>(l)];
+            L.window_q.assign(q.end() - 8 * c.q_dim(), q.end());
+            expected_snap.push_back(reference::snapkv_keep(L, budget, 8, 7));
+
+            // H2O: the full causal attention matrix of every prompt query, summed per key over the group.
+            std::vector<std::vector<int32_t>> heads;
+            const int64_t group = c.n_heads / c.n_kv_heads, recent = budget / 2, older = n - recent;
+            for (int64_t kvh = 0; kvh < c.n_kv_heads; ++kvh) {
+                std::vector<double> score(static_cast<size_t>(older), 0.0);
+                for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
+                    for (int64_t i = 0; i < n; ++i) {
+                        const std::vector<double> qi(q.begin() + i * c.q_dim() + h * c.head_dim, q.begin() + i * c.q_dim() + (h + 1) * c.head_dim);
+                        const auto row = reference::attention_row(L, qi.data(), h, i + 1);
+                        for (int64_t j = 0; j < older; ++j) score[static_cast<size_t>(j)] += row[static_cast<size_t>(j)];
+                    }
+                auto kept = reference::best(score, budget - recent);
+                for (int32_t t : reference::ascending(older, recent)) kept.push_back(t);
+                heads.push_back(kept);
+            }
+            expected_h2o.push_back(heads);
+        }
+        check_kept(snap, full, expected_snap);
+        engine::Session h2o(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("h2o", {.budget = budget})});
+        QVERIFY(h2o.prefill(prompt));
+        check_kept(h2o, full, expected_h2o);
+    }
+
     void laq_drafts_on_the_snapkv_cache_and_rescores_the_full_one() {
         const uint64_t seed = fresh_seed("laq");
         std::mt19937_64 rng(seed);
