@@ -10,5 +10,11 @@ namespace glimpse::cli {
 
 void add_inspect_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+// Files that cannot be read are reported one by one and the others still read; at the
+// end the callback throws if any failed.
+void add_ingest_command(CLI::App& app);
+void add_ask_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace glimpse::cli

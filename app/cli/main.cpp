@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "glimpse-cli 0.1.0");
     glimpse::cli::add_inspect_command(app);
     glimpse::cli::add_tokenize_command(app);
+    glimpse::cli::add_ingest_command(app);
+    glimpse::cli::add_ask_command(app);
+    glimpse::cli::add_chat_command(app);
+    glimpse::cli::add_bench_command(app);
 
     try {
         app.parse(argc, argv);

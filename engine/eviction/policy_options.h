@@ -13,7 +13,7 @@ class Model;
 struct PolicyOptions {
     int64_t budget = 256;            // B: tokens kept per KV head per layer
     int64_t window = 32;             // SnapKV observation window (last prompt tokens as queries)
-    int64_t kernel = 7;              // SnapKV max-pooling kernel (odd, "same" padding)
+    int64_t pool_kernel = 7;              // SnapKV max-pooling kernel (odd, "same" padding)
     int64_t sinks = 4;               // StreamingLLM attention sinks
     double pyramid_beta = 20.0;      // PyramidKV: the top layer's extra budget is the mean's 1/beta
     int64_t draft_tokens = 8;        // LAQ / SpecKV pseudo-response length

@@ -10,36 +10,58 @@
 namespace engine {
 namespace {
 
-std::string known_names() {
-    std::string all;
-    for (const auto& n : policy_names()) all += (all.empty() ? "" : ", ") + n;
-    return all;
+// The part of a describe() text after "name: ".
+std::string summary_of(const std::string& described) { return described.substr(described.find(": ") + 2); }
+
+[[noreturn]] void unknown(std::string_view name) {
+    std::string known;
+    for (const auto& p : eviction_policies()) known += (known.empty() ? "" : ", ") + p.name;
+    throw Error("unknown eviction policy '" + std::string(name) + "' (known: " + known + ")");
 }
 
 }  // namespace
 
-std::vector<std::string> policy_names() { return {"full", "streamingllm", "snapkv", "pyramidkv", "h2o", "laq", "speckv"}; }
-
-std::string describe_policy(const std::string& name) {
-    if (name == "full") return "full: keeps every token (no eviction; the budget is ignored).";
-    if (name == "streamingllm") return StreamingLlmPolicy::describe();
-    if (name == "snapkv") return SnapKvPolicy::describe();
-    if (name == "pyramidkv") return PyramidKvPolicy::describe();
-    if (name == "h2o") return H2oPolicy::describe();
-    if (name == "laq") return LookaheadPolicy::describe(DraftSource::CompressedSelf);
-    if (name == "speckv") return LookaheadPolicy::describe(DraftSource::DraftModel);
-    throw Error("unknown eviction policy '" + name + "' (known: " + known_names() + ")");
+const std::vector<PolicyInfo>& eviction_policies() {
+    static const std::vector<PolicyInfo> policies = {
+        {"full", "keeps every token (no eviction; the budget is ignored)."},
+        {"streaming", summary_of(StreamingLlmPolicy::describe())},
+        {"snapkv", summary_of(SnapKvPolicy::describe())},
+        {"pyramidkv", summary_of(PyramidKvPolicy::describe())},
+        {"h2o", summary_of(H2oPolicy::describe())},
+        {"laq", summary_of(LookaheadPolicy::describe(DraftSource::CompressedSelf))},
+        {"speckv", summary_of(LookaheadPolicy::describe(DraftSource::DraftModel))},
+    };
+    return policies;
 }
 
-std::shared_ptr<KeepPolicy> make_policy(const std::string& name, const PolicyOptions& options) {
+std::vector<std::string> policy_names() {
+    std::vector<std::string> names;
+    for (const auto& p : eviction_policies()) names.push_back(p.name);
+    return names;
+}
+
+std::string describe_policy(std::string_view name) {
+    if (name == "streamingllm") name = "streaming";
+    for (const auto& p : eviction_policies())
+        if (p.name == name) return p.name + ": " + p.summary;
+    unknown(name);
+}
+
+std::string describe_policies() {
+    std::string out;
+    for (const auto& p : eviction_policies()) out += "  " + p.name + ": " + p.summary + "\n";
+    return out;
+}
+
+std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptions& options) {
     if (name == "full") return std::make_shared<FullPolicy>();
-    if (name == "streamingllm") return std::make_shared<StreamingLlmPolicy>(options);
+    if (name == "streaming" || name == "streamingllm") return std::make_shared<StreamingLlmPolicy>(options);
     if (name == "snapkv") return std::make_shared<SnapKvPolicy>(options);
     if (name == "pyramidkv") return std::make_shared<PyramidKvPolicy>(options);
     if (name == "h2o") return std::make_shared<H2oPolicy>(options);
     if (name == "laq") return std::make_shared<LookaheadPolicy>(options, DraftSource::CompressedSelf);
     if (name == "speckv") return std::make_shared<LookaheadPolicy>(options, DraftSource::DraftModel);
-    throw Error("unknown eviction policy '" + name + "' (known: " + known_names() + ")");
+    unknown(name);
 }
 
 bool prefill_with_policy(Session& session, KeepPolicy& policy, std::span<const int32_t> tokens,

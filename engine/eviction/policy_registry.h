@@ -1,5 +1,5 @@
 #pragma once
-// Eviction policies by name, for `--policy NAME --budget B`:
+// Eviction policies by name, for `--policy NAME --budget B` and the evaluation harness:
 //
 //   engine::PolicyOptions options{.budget = 256};
 //   auto policy = engine::make_policy("snapkv", options);      // throws for an unknown name
@@ -14,16 +14,27 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace engine {
 
-// full, streamingllm, snapkv, pyramidkv, h2o, laq, speckv.
+struct PolicyInfo {
+    std::string name;
+    std::string summary;   // for --help: what it keeps, its defaults
+};
+
+// full, streaming, snapkv, pyramidkv, h2o, laq, speckv, with their describe() texts.
+const std::vector<PolicyInfo>& eviction_policies();
 std::vector<std::string> policy_names();
-// What the policy keeps and its defaults, for --help. Throws for an unknown name.
-std::string describe_policy(const std::string& name);
+// "name: summary" of one policy. Throws for an unknown name.
+std::string describe_policy(std::string_view name);
+// The --help text: one "  name: summary" line per policy.
+std::string describe_policies();
 // Throws engine::Error naming the known policies for an unknown name, or for bad options.
-std::shared_ptr<KeepPolicy> make_policy(const std::string& name, const PolicyOptions& options);
+// "streamingllm" is accepted for "streaming". laq and speckv give a LookaheadPolicy, which
+// must be run through prefill_with_policy (it drafts before it selects).
+std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptions& options);
 
 // Prefills through the policy: the layer hook for most, the two-pass prefill for laq and
 // speckv (a LookaheadPolicy). Same return and cancel contract as Session::prefill.

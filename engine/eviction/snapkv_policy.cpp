@@ -5,7 +5,7 @@
 
 namespace engine {
 
-SnapKvPolicy::SnapKvPolicy(const PolicyOptions& o) : budget_(o.budget), window_(o.window), kernel_(o.kernel) {
+SnapKvPolicy::SnapKvPolicy(const PolicyOptions& o) : budget_(o.budget), window_(o.window), kernel_(o.pool_kernel) {
     if (budget_ < 1) throw Error("snapkv: the budget must be at least 1 token, got " + std::to_string(budget_));
     if (window_ < 1) throw Error("snapkv: the observation window must be at least 1 token, got " + std::to_string(window_));
     if (kernel_ < 1 || kernel_ % 2 == 0)

@@ -8,12 +8,12 @@
 namespace engine {
 
 StreamingLlmPolicy::StreamingLlmPolicy(const PolicyOptions& o) : budget_(o.budget), sinks_(o.sinks) {
-    if (budget_ < 1) throw Error("streamingllm: the budget must be at least 1 token, got " + std::to_string(budget_));
-    if (sinks_ < 0) throw Error("streamingllm: the number of sink tokens cannot be negative");
+    if (budget_ < 1) throw Error("streaming: the budget must be at least 1 token, got " + std::to_string(budget_));
+    if (sinks_ < 0) throw Error("streaming: the number of sink tokens cannot be negative");
 }
 
 std::string StreamingLlmPolicy::describe() {
-    return "streamingllm: attention sinks plus a recent window (Xiao et al. 2023). Keeps the first "
+    return "streaming: StreamingLLM, attention sinks plus a recent window (Xiao et al. 2023). Keeps the first "
            "--sinks tokens (default 4) and the most recent B - sinks prompt tokens, the same for every "
            "layer and head.";
 }

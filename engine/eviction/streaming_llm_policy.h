@@ -10,7 +10,7 @@ namespace engine {
 class StreamingLlmPolicy final : public KeepPolicy {
 public:
     explicit StreamingLlmPolicy(const PolicyOptions& options);
-    std::string name() const override { return "streamingllm"; }
+    std::string name() const override { return "streaming"; }
     static std::string describe();
     // The first min(sinks, B) tokens and the last B - that; every token when B >= n.
     std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;

@@ -24,6 +24,14 @@ Session::Session(const Model& model, CompressedCache cache, SessionOptions optio
     cache_ = std::move(cache);
 }
 
+Session::Session(const Model& model, CompressedCache cache, SessionOptions options, std::vector<float> logits)
+    : Session(model, std::move(cache), std::move(options)) {
+    if (static_cast<int64_t>(logits.size()) != model.config().vocab_size)
+        throw Error("session: " + std::to_string(logits.size()) + " logits given for a vocabulary of " +
+                    std::to_string(model.config().vocab_size));
+    logits_ = std::move(logits);
+}
+
 bool Session::run(std::span<const int32_t> tokens, KeepPolicy* policy, const ProgressCallback* progress,
                   const std::atomic<bool>* cancel, bool decoding) {
     ForwardRequest req;

@@ -58,6 +58,9 @@ public:
     // Resumes from a snapshot; throws engine::Error if it belongs to another model. The next
     // call is append() (the cache holds no logits to generate from).
     Session(const Model& model, CompressedCache cache, SessionOptions options = {});
+    // Resumes from a snapshot together with the logits of its last token, so generate()
+    // can follow at once (evaluations branch many compressed caches off one prefill).
+    Session(const Model& model, CompressedCache cache, SessionOptions options, std::vector<float> logits);
 
     // Reads tokens through the model layer by layer, keeping what the policy chooses. Returns
     // false when cancelled, leaving the session exactly as before the call.

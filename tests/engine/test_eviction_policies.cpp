@@ -96,7 +96,7 @@ private slots:
             const int64_t window = trial < 3 ? 8 : 32;
             const auto L = random_layer(rng, n, window, 0);
             for (int64_t budget : {int64_t{3}, window, window + 1, n / 2 + window / 2, n - 1, n, n + 5}) {
-                engine::SnapKvPolicy policy({.budget = budget, .window = window, .kernel = 7});
+                engine::SnapKvPolicy policy({.budget = budget, .window = window, .pool_kernel = 7});
                 QCOMPARE(policy.query_window(), window);
                 const auto kept = policy.keep(L.input());
                 QCOMPARE(kept, reference::snapkv_keep(L.ref, budget, window, 7));
@@ -106,10 +106,10 @@ private slots:
         // Other kernels too, and a kernel of 1 (no pooling).
         const auto L = random_layer(rng, 60, 8, 0);
         for (int64_t kernel : {1, 3, 9}) {
-            engine::SnapKvPolicy policy({.budget = 25, .window = 8, .kernel = kernel});
+            engine::SnapKvPolicy policy({.budget = 25, .window = 8, .pool_kernel = kernel});
             QCOMPARE(policy.keep(L.input()), reference::snapkv_keep(L.ref, 25, 8, kernel));
         }
-        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.kernel = 4}));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.pool_kernel = 4}));
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.budget = 0}));
     }
 
@@ -226,6 +226,9 @@ private slots:
         }
         QVERIFY(engine::describe_policy("laq").find("full cache of all layers") != std::string::npos);
         QVERIFY(engine::describe_policy("snapkv").find("32") != std::string::npos);
+        QCOMPARE(engine::make_policy("streamingllm", options)->name(), std::string("streaming"));
+        QVERIFY(engine::describe_policies().find("  pyramidkv: ") != std::string::npos);
+        QCOMPARE(engine::eviction_policies().size(), engine::policy_names().size());
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("lru", options));
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::describe_policy("lru"));
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("speckv", engine::PolicyOptions{}));   // no draft

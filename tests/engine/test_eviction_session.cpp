@@ -149,7 +149,7 @@ private slots:
         auto model = tiny_model(seed);
         const auto prompt = random_tokens(rng, 70);
         const int64_t budget = 24, layers = model->config().n_layers;
-        for (const std::string name : {"streamingllm", "snapkv", "pyramidkv", "h2o", "laq"}) {
+        for (const std::string name : {"streaming", "snapkv", "pyramidkv", "h2o", "laq"}) {
             engine::Session s(*model, {.threads = 2, .chunk = 32});
             QVERIFY(engine::prefill_with_policy(s, *engine::make_policy(name, {.budget = budget, .window = 8}), prompt));
             int64_t total = 0;

@@ -1,0 +1,40 @@
+#include "cli/document_loading.h"
+
+#include "engine/error.h"
+#include "ingest/read_document.h"
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace glimpse::cli {
+
+std::vector<PromptDocument> load_documents(const DocumentOptions& options) {
+    ingest::ReadOptions read;
+    read.ocr = options.ocr;
+    read.password = QByteArray::fromStdString(options.password);
+    const bool tty = isatty(STDERR_FILENO);
+    std::vector<PromptDocument> documents;
+    for (const auto& path : options.paths) {
+        auto progress = [&](const ingest::Progress& p) {
+            if (tty) std::fprintf(stderr, "\rreading %s: page %d of %d%s", path.c_str(), p.page, p.page_count,
+                                  p.ocr ? " (OCR)" : "");
+        };
+        ingest::Document doc;
+        try {
+            doc = ingest::read_document(QString::fromStdString(path), read, progress);
+        } catch (const ingest::IngestError& e) {
+            if (tty) std::fprintf(stderr, "\n");
+            throw engine::Error(e.what());
+        }
+        if (tty) std::fprintf(stderr, "\r\033[K");
+        for (const auto& w : doc.warnings) std::fprintf(stderr, "glimpse-cli: %s: %s\n", path.c_str(), qPrintable(w));
+        PromptDocument d;
+        d.title = doc.title.toStdString();
+        for (const auto& page : doc.pages)
+            if (!page.text.trimmed().isEmpty()) d.pages.push_back({page.number, page.text.toStdString()});
+        documents.push_back(std::move(d));
+    }
+    return documents;
+}
+
+}  // namespace glimpse::cli

@@ -1,0 +1,21 @@
+#pragma once
+// Reading the documents a question is about, with progress on the terminal.
+
+#include "prompt/document_prompt.h"
+
+#include <string>
+#include <vector>
+
+namespace glimpse::cli {
+
+struct DocumentOptions {
+    std::vector<std::string> paths;
+    bool ocr = true;
+    std::string password;
+};
+
+// Reads every file (PDF, text, Markdown); warnings go to stderr. Throws engine::Error
+// naming the file that could not be read.
+std::vector<PromptDocument> load_documents(const DocumentOptions& options);
+
+}  // namespace glimpse::cli

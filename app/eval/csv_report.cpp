@@ -1,0 +1,59 @@
+#include "app/eval/csv_report.h"
+
+#include "engine/error.h"
+
+#include <QFile>
+#include <QStringList>
+
+#include <cmath>
+
+namespace glimpse::eval {
+
+namespace {
+
+QString csvNumber(double value) {
+    if (!std::isfinite(value)) return QString();
+    if (value == std::floor(value) && std::abs(value) < 1e15) return QString::number(static_cast<qint64>(value));
+    return QString::number(value, 'g', 10);
+}
+
+}  // namespace
+
+QString csvField(const QString& text) {
+    const bool needsQuotes = text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) ||
+                             text.contains(QLatin1Char('\n')) || text.contains(QLatin1Char('\r')) ||
+                             (!text.isEmpty() && (text.front().isSpace() || text.back().isSpace()));
+    if (!needsQuotes) return text;
+    QString quoted = text;
+    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+QString recordsCsv(std::span<const engine::eval::EvalRecord> records) {
+    using engine::eval::EvalMetric;
+    QStringList header{QStringLiteral("policy"), QStringLiteral("budget"), QStringLiteral("setting"),
+                       QStringLiteral("task"), QStringLiteral("length")};
+    for (EvalMetric metric : engine::eval::all_eval_metrics())
+        header << QString::fromUtf8(engine::eval::eval_metric_name(metric).data(),
+                                    static_cast<qsizetype>(engine::eval::eval_metric_name(metric).size()));
+    QString out = header.join(QLatin1Char(',')) + QLatin1Char('\n');
+    for (const auto& record : records) {
+        QStringList row{csvField(QString::fromStdString(record.policy)), QString::number(record.budget),
+                        csvField(QString::fromStdString(record.setting)), csvField(QString::fromStdString(record.task)),
+                        QString::number(record.length)};
+        for (EvalMetric metric : engine::eval::all_eval_metrics()) row << csvNumber(record.value(metric));
+        out += row.join(QLatin1Char(',')) + QLatin1Char('\n');
+    }
+    return out;
+}
+
+void writeRecordsCsv(const QString& path, std::span<const engine::eval::EvalRecord> records) {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        throw engine::Error(path.toStdString() + ": cannot write the CSV (" + file.errorString().toStdString() + ")");
+    const QByteArray bytes = recordsCsv(records).toUtf8();
+    if (file.write(bytes) != bytes.size())
+        throw engine::Error(path.toStdString() + ": writing the CSV failed (" + file.errorString().toStdString() + ")");
+}
+
+}  // namespace glimpse::eval

@@ -1,0 +1,23 @@
+#pragma once
+// The per-run CSV of an evaluation: one row per EvalRecord.
+
+#include "engine/eval/eval_record.h"
+
+#include <QString>
+
+#include <span>
+
+namespace glimpse::eval {
+
+// RFC 4180 quoting: a field with a comma, a double quote, a line break or surrounding
+// spaces is wrapped in double quotes, with inner quotes doubled.
+QString csvField(const QString& text);
+
+// Header "policy,budget,setting,task,length,recall,dnll,correct,evict_ms,prefill_ms,kept_bytes"
+// and one line per record; missing (NaN) metrics are empty fields.
+QString recordsCsv(std::span<const engine::eval::EvalRecord> records);
+
+// Writes recordsCsv() to a file; throws engine::Error naming the file when it cannot.
+void writeRecordsCsv(const QString& path, std::span<const engine::eval::EvalRecord> records);
+
+}  // namespace glimpse::eval

@@ -1,0 +1,98 @@
+#include "prompt/document_prompt.h"
+
+#include "engine/error.h"
+
+#include <algorithm>
+
+namespace glimpse {
+namespace {
+
+std::string page_marker(int number) { return "[p. " + std::to_string(number) + "]"; }
+
+// Byte ranges of each page's text (marker included) inside the user message.
+struct PageSpan {
+    int32_t document;
+    int32_t page;
+    size_t begin;
+    size_t end;
+};
+
+std::string compose_message(const std::vector<PromptDocument>& documents, const std::string& question,
+                            std::vector<PageSpan>* spans) {
+    std::string m;
+    if (documents.size() == 1)
+        m += "Answer the question using the document below. Pages start with markers such as [p. 3]; "
+             "cite the pages you used that way.\n\n";
+    else
+        m += "Answer the question using the documents below. Pages start with markers such as [p. 3]; "
+             "cite the document and pages you used.\n\n";
+    for (size_t d = 0; d < documents.size(); ++d) {
+        const auto& doc = documents[d];
+        m += "# Document " + std::to_string(d + 1) + (doc.title.empty() ? "" : ": " + doc.title) + "\n\n";
+        for (const auto& page : doc.pages) {
+            size_t begin = m.size();
+            m += page_marker(page.number) + "\n" + page.text;
+            if (spans) spans->push_back({static_cast<int32_t>(d), page.number, begin, m.size()});
+            m += "\n\n";
+        }
+    }
+    m += "Question: " + question;
+    return m;
+}
+
+}  // namespace
+
+std::string document_message(const std::vector<PromptDocument>& documents, const std::string& question) {
+    return compose_message(documents, question, nullptr);
+}
+
+std::vector<int32_t> tokenize_rendered(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
+                                       const std::string& text) {
+    return tokenizer.encode(text, tokenizer.adds_bos() && !chat.renders_bos(), /*parse_special=*/true);
+}
+
+DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
+                                     const std::vector<PromptDocument>& documents, const std::string& question,
+                                     const std::string& system_prompt, int64_t context_length,
+                                     int64_t answer_tokens) {
+    std::vector<PageSpan> spans;
+    std::string message = compose_message(documents, question, &spans);
+    std::vector<engine::ChatMessage> messages;
+    if (!system_prompt.empty()) messages.push_back({"system", system_prompt});
+    messages.push_back({"user", message});
+
+    DocumentPrompt prompt;
+    prompt.text = chat.render(messages, /*add_generation_prompt=*/true);
+    prompt.tokens = tokenize_rendered(tokenizer, chat, prompt.text);
+
+    const auto total = static_cast<int64_t>(prompt.tokens.size());
+    if (total + answer_tokens > context_length)
+        throw engine::Error("the prompt is " + std::to_string(total) + " tokens long, but the model's context window holds " +
+                            std::to_string(context_length) + " tokens, " + std::to_string(answer_tokens) +
+                            " of them kept for the answer; shorten the documents or ask about fewer of them");
+
+    // Token byte offsets follow from the pieces: byte-level BPE pieces concatenate back to
+    // the text exactly. Some templates trim the message, so locate it by its first page.
+    prompt.sources.assign(prompt.tokens.size(), TokenSource{});
+    size_t message_at = std::string::npos;
+    if (!spans.empty()) {
+        const std::string first_page = message.substr(spans.front().begin, spans.front().end - spans.front().begin);
+        size_t found = prompt.text.find(first_page);
+        if (found != std::string::npos) message_at = found - spans.front().begin;
+    }
+    if (message_at == std::string::npos) return prompt;
+    size_t offset = 0;
+    size_t span = 0;
+    for (size_t i = 0; i < prompt.tokens.size(); ++i) {
+        size_t local = offset >= message_at ? offset - message_at : std::string::npos;
+        while (span < spans.size() && local != std::string::npos && local >= spans[span].end) ++span;
+        if (span < spans.size() && local != std::string::npos && local >= spans[span].begin) {
+            prompt.sources[i] = {spans[span].document, spans[span].page};
+            ++prompt.document_tokens;
+        }
+        offset += tokenizer.token_to_piece(prompt.tokens[i]).size();
+    }
+    return prompt;
+}
+
+}  // namespace glimpse

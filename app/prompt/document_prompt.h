@@ -1,0 +1,54 @@
+#pragma once
+// Turning documents and a question into the model's prompt: the documents' pages with a
+// marker before each ("[p. 12]") so the model can cite them, rendered through the model's
+// chat template, tokenized, with the (document, page) of every token kept beside it.
+
+#include "engine/chat/chat_template.h"
+#include "engine/tokenizer/tokenizer.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glimpse {
+
+struct PromptPage {
+    int number = 0;      // as the reader sees it (1-based)
+    std::string text;    // UTF-8
+};
+
+struct PromptDocument {
+    std::string title;
+    std::vector<PromptPage> pages;
+};
+
+// Where a prompt token came from: a page of a document, or the template and question.
+struct TokenSource {
+    int32_t document = -1;   // index into the documents, -1 for text outside them
+    int32_t page = 0;        // page number within that document, 0 outside
+};
+
+struct DocumentPrompt {
+    std::string text;                       // the rendered prompt
+    std::vector<int32_t> tokens;
+    std::vector<TokenSource> sources;       // one per token
+    int64_t document_tokens = 0;            // tokens that belong to some page
+};
+
+// The user message that carries the documents and the question.
+std::string document_message(const std::vector<PromptDocument>& documents, const std::string& question);
+
+// Renders [system?] + user(documents, question) with the generation prompt and tokenizes
+// it. Throws engine::Error when the prompt plus `answer_tokens` does not fit
+// `context_length`, saying how many tokens it has and how many fit.
+DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
+                                     const std::vector<PromptDocument>& documents, const std::string& question,
+                                     const std::string& system_prompt, int64_t context_length,
+                                     int64_t answer_tokens);
+
+// Tokenizes text rendered by `chat`, adding BOS only when the tokenizer wants one and the
+// template did not already write it.
+std::vector<int32_t> tokenize_rendered(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
+                                       const std::string& text);
+
+}  // namespace glimpse

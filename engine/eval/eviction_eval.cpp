@@ -1,0 +1,189 @@
+#include "engine/eval/eviction_eval.h"
+
+#include "engine/error.h"
+#include "engine/eval/answer_match.h"
+#include "engine/eval/attention_recall.h"
+#include "engine/eval/fan_out_policy.h"
+#include "engine/session/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace engine::eval {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+double negative_log_prob(std::span<const float> logits, int32_t token) {
+    const float top = *std::max_element(logits.begin(), logits.end());
+    double sum = 0;
+    for (float x : logits) sum += std::exp(double(x) - top);
+    return std::log(sum) - (double(logits[static_cast<size_t>(token)]) - top);
+}
+
+int32_t argmax(std::span<const float> logits) {
+    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+// The greedy response on a session: its tokens, and text for answer matching.
+struct Response {
+    std::vector<int32_t> tokens;
+    double mean_nll = 0;
+};
+
+Response greedy_response(Session& session, const Tokenizer& tokenizer, int64_t max_tokens) {
+    Response r;
+    double nll = 0;
+    for (int64_t i = 0; i < max_tokens; ++i) {
+        const int32_t token = argmax(session.logits());
+        nll += negative_log_prob(session.logits(), token);
+        r.tokens.push_back(token);
+        if (tokenizer.is_end_of_generation(token)) break;
+        session.decode(token);
+    }
+    r.mean_nll = r.tokens.empty() ? 0 : nll / static_cast<double>(r.tokens.size());
+    return r;
+}
+
+double teacher_forced_nll(Session& session, const std::vector<int32_t>& tokens) {
+    double nll = 0;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        nll += negative_log_prob(session.logits(), tokens[i]);
+        if (i + 1 < tokens.size()) session.decode(tokens[i]);
+    }
+    return tokens.empty() ? 0 : nll / static_cast<double>(tokens.size());
+}
+
+std::string response_text(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens) {
+    std::vector<int32_t> visible;
+    for (int32_t t : tokens)
+        if (!tokenizer.is_end_of_generation(t)) visible.push_back(t);
+    return tokenizer.decode(visible);
+}
+
+// Share of the full-cache response's attention to the prompt that falls on kept entries,
+// averaged over layers and KV heads. `attention[l * n_kv + h][i]` is what prompt token i
+// received (entries past the prompt are the response's own and are left out).
+double mean_attention_recall(const std::vector<std::vector<float>>& attention, int64_t n_prompt,
+                             const CompressedCache& kept, int64_t n_layers, int64_t n_kv) {
+    double sum = 0;
+    int64_t heads = 0;
+    std::vector<int32_t> positions;
+    for (int64_t l = 0; l < n_layers; ++l)
+        for (int64_t h = 0; h < n_kv; ++h) {
+            const auto& a = attention[static_cast<size_t>(l * n_kv + h)];
+            const auto prompt_part = std::span<const float>(a).first(static_cast<size_t>(std::min<int64_t>(n_prompt, a.size())));
+            double mass = 0;
+            for (float x : prompt_part) mass += x;
+            if (mass <= 0) continue;
+            positions.clear();
+            for (int32_t pos : kept.head(l, h).positions)
+                if (pos < static_cast<int32_t>(prompt_part.size())) positions.push_back(pos);
+            sum += attention_recall(prompt_part, positions);
+            ++heads;
+        }
+    return heads ? sum / static_cast<double>(heads) : 1.0;
+}
+
+struct Reference {
+    Response response;
+    std::vector<std::vector<float>> attention;   // per (layer, KV head), per prompt token
+    double prefill_ms = 0;
+};
+
+Reference full_cache_reference(const Model& model, const Tokenizer& tokenizer, const std::vector<int32_t>& prompt,
+                               const EvictionEvalOptions& options) {
+    Reference ref;
+    Session session(model, {.threads = options.threads});
+    auto start = Clock::now();
+    if (!session.prefill(prompt)) throw Error("evaluation prefill was cancelled");
+    ref.prefill_ms = ms_since(start);
+    session.track_cached_attention(true);
+    ref.response = greedy_response(session, tokenizer, options.response_tokens);
+    // The last response token was not read back, so a response of one end token leaves
+    // no attention: score its first (and only) step by reading it.
+    if (session.cached_attention().empty()) session.decode(ref.response.tokens.back());
+    ref.attention = session.cached_attention();
+    return ref;
+}
+
+}  // namespace
+
+std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& tokenizer, const EvictionPrompt& prompt,
+                                          const std::vector<EvictionCandidate>& candidates,
+                                          const EvictionEvalOptions& options) {
+    const ModelConfig& c = model.config();
+    std::vector<int32_t> all = prompt.context_tokens;
+    all.insert(all.end(), prompt.question_tokens.begin(), prompt.question_tokens.end());
+    const auto n_all = static_cast<int64_t>(all.size());
+    if (n_all == 0 || prompt.question_tokens.empty()) throw Error("evaluation prompt has no question");
+
+    const Reference ref = full_cache_reference(model, tokenizer, all, options);
+    const std::string ref_text = response_text(tokenizer, ref.response.tokens);
+
+    std::vector<EvalRecord> records;
+    auto record = [&](const std::string& policy, int64_t budget, const char* setting) {
+        EvalRecord r;
+        r.policy = policy;
+        r.budget = budget;
+        r.setting = setting;
+        r.task = prompt.task;
+        r.length = prompt.length;
+        return r;
+    };
+    {
+        EvalRecord r = record("full", 0, "full");
+        r.recall = 1.0;
+        r.dnll = 0.0;
+        if (auto score = answer_score(ref_text, prompt.answers)) r.correct = *score;
+        r.evict_ms = 0.0;
+        r.prefill_ms = ref.prefill_ms;
+        r.kept_bytes = static_cast<double>(n_all * c.n_layers * c.n_kv_heads * c.head_dim * 2 * int64_t(sizeof(float)));
+        records.push_back(r);
+    }
+    if (candidates.empty()) return records;
+
+    std::vector<std::shared_ptr<KeepPolicy>> keeps;
+    for (const auto& cand : candidates) keeps.push_back(cand.keep);
+
+    for (const bool question_aware : {true, false}) {
+        if (question_aware ? !options.question_aware : !options.context_only) continue;
+        const char* setting = question_aware ? "question-aware" : "context-only";
+        const std::vector<int32_t>& compressed = question_aware ? all : prompt.context_tokens;
+        auto fan_out = std::make_shared<FanOutPolicy>(keeps);
+        Session prefill(model, {.threads = options.threads, .policy = fan_out});
+        auto start = Clock::now();
+        if (!prefill.prefill(compressed)) throw Error("evaluation prefill was cancelled");
+        // What a single policy's prefill would cost: ours less the other policies' choosing.
+        const double base_prefill_ms = ms_since(start) - fan_out->total_eviction_ms();
+        const std::vector<float> logits(prefill.logits().begin(), prefill.logits().end());
+
+        for (size_t p = 0; p < candidates.size(); ++p) {
+            const auto n_compressed = static_cast<int64_t>(compressed.size());
+            CompressedCache cache = select_kept(prefill.cache(), n_compressed, fan_out->kept(p));
+            auto open = [&]() {
+                if (question_aware) return std::make_unique<Session>(model, cache, SessionOptions{.threads = options.threads}, logits);
+                auto s = std::make_unique<Session>(model, cache, SessionOptions{.threads = options.threads});
+                if (!s->append(prompt.question_tokens)) throw Error("evaluation append was cancelled");
+                return s;
+            };
+            auto answering = open();
+            EvalRecord r = record(candidates[p].policy, candidates[p].budget, setting);
+            r.kept_bytes = static_cast<double>(answering->cache().kv_bytes());
+            r.recall = mean_attention_recall(ref.attention, n_all, answering->cache(), c.n_layers, c.n_kv_heads);
+            Response answer = greedy_response(*answering, tokenizer, options.response_tokens);
+            if (auto score = answer_score(response_text(tokenizer, answer.tokens), prompt.answers)) r.correct = *score;
+            auto forced = open();
+            r.dnll = teacher_forced_nll(*forced, ref.response.tokens) - ref.response.mean_nll;
+            r.evict_ms = fan_out->eviction_ms(p);
+            r.prefill_ms = base_prefill_ms + r.evict_ms;
+            records.push_back(r);
+        }
+    }
+    return records;
+}
+
+}  // namespace engine::eval

@@ -1,0 +1,43 @@
+#pragma once
+// One prefill, many eviction policies. A prompt's hidden states do not depend on what is
+// evicted (within a layer every prompt token attends to the layer's full K/V), so one full
+// prefill can ask every policy which tokens it would keep, time each, and keep everything
+// itself; each policy's cache is then cut out of the full one.
+
+#include "engine/session/compressed_cache.h"
+#include "engine/session/keep_policy.h"
+
+#include <memory>
+#include <vector>
+
+namespace engine::eval {
+
+class FanOutPolicy final : public KeepPolicy {
+public:
+    explicit FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies);
+
+    std::string name() const override { return "fan-out"; }
+    int64_t query_window() const override { return window_; }
+    bool wants_key_attention() const override { return wants_attention_; }
+    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+
+    // kept(p)[layer][kv_head]: indices into the prefilled tokens that policy p kept.
+    const std::vector<std::vector<std::vector<int32_t>>>& kept(size_t policy) const { return kept_[policy]; }
+    // Milliseconds policy p spent choosing, over all layers.
+    double eviction_ms(size_t policy) const { return eviction_ms_[policy]; }
+    double total_eviction_ms() const;
+
+private:
+    std::vector<std::shared_ptr<KeepPolicy>> policies_;
+    int64_t window_ = 0;
+    bool wants_attention_ = false;
+    std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept_;
+    std::vector<double> eviction_ms_;
+};
+
+// The cache holding, for each layer and KV head, only the kept entries of `full` among its
+// first `n_prefilled` entries (all later entries are kept). `full` must hold every token.
+CompressedCache select_kept(const CompressedCache& full, int64_t n_prefilled,
+                            const std::vector<std::vector<std::vector<int32_t>>>& kept);
+
+}  // namespace engine::eval

@@ -1,0 +1,201 @@
+#include "engine/lookahead/lookahead_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace engine::lookahead {
+namespace {
+
+// Four independent sums: a single running sum makes every add wait for the one before.
+template <class W>
+double dot_impl(const W* w, const double* x, int64_t n) {
+    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+    int64_t c = 0;
+    for (; c + 4 <= n; c += 4) {
+        a0 += static_cast<double>(w[c]) * x[c];
+        a1 += static_cast<double>(w[c + 1]) * x[c + 1];
+        a2 += static_cast<double>(w[c + 2]) * x[c + 2];
+        a3 += static_cast<double>(w[c + 3]) * x[c + 3];
+    }
+    for (; c < n; ++c) a0 += static_cast<double>(w[c]) * x[c];
+    return (a0 + a1) + (a2 + a3);
+}
+
+}  // namespace
+
+double dot(const float* w, const double* x, int64_t n) { return dot_impl(w, x, n); }
+double dot(const double* w, const double* x, int64_t n) { return dot_impl(w, x, n); }
+
+void rmsnorm_forward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, double* y) {
+    for (int64_t r = 0; r < n_rows; ++r) {
+        const double* xr = x + r * dim;
+        double ss = 0.0;
+        for (int64_t i = 0; i < dim; ++i) ss += xr[i] * xr[i];
+        const double inv = 1.0 / std::sqrt(ss / static_cast<double>(dim) + eps);
+        for (int64_t i = 0; i < dim; ++i) y[r * dim + i] = xr[i] * inv * w[i];
+    }
+}
+
+// With s = 1/rms and g = dy * w: dx = s * g - s^3 * x * (g . x) / dim.
+void rmsnorm_backward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, const double* dy,
+                      double* dx) {
+    for (int64_t r = 0; r < n_rows; ++r) {
+        const double* xr = x + r * dim;
+        const double* dyr = dy + r * dim;
+        double ss = 0.0, gx = 0.0;
+        for (int64_t i = 0; i < dim; ++i) {
+            ss += xr[i] * xr[i];
+            gx += dyr[i] * w[i] * xr[i];
+        }
+        const double s = 1.0 / std::sqrt(ss / static_cast<double>(dim) + eps);
+        const double k = s * s * s * gx / static_cast<double>(dim);
+        for (int64_t i = 0; i < dim; ++i) dx[r * dim + i] += s * dyr[i] * w[i] - k * xr[i];
+    }
+}
+
+void linear_forward(const LoraLinear& p, const double* x, int64_t n_rows, double* xa, double* y) {
+    // Weight row outermost: each (possibly large) row of W is read once for all the rows.
+    for (int64_t o = 0; o < p.out; ++o) {
+        const float* wo = p.w + o * p.in;
+        for (int64_t t = 0; t < n_rows; ++t) {
+            const double* xt = x + t * p.in;
+            y[t * p.out + o] = (p.bias ? p.bias[o] : 0.0) + dot(wo, xt, p.in);
+        }
+    }
+    if (!p.a) return;
+    for (int64_t t = 0; t < n_rows; ++t) {
+        const double* xt = x + t * p.in;
+        double* xat = xa + t * p.rank;
+        for (int64_t k = 0; k < p.rank; ++k) {
+            xat[k] = dot(p.a + k * p.in, xt, p.in);
+        }
+        double* yt = y + t * p.out;
+        for (int64_t o = 0; o < p.out; ++o) {
+            const double* bo = p.b + o * p.rank;
+            double acc = 0.0;
+            for (int64_t k = 0; k < p.rank; ++k) acc += bo[k] * xat[k];
+            yt[o] += p.scale * acc;
+        }
+    }
+}
+
+void linear_backward(const LoraLinear& p, const double* x, const double* xa, const double* dy, int64_t n_rows,
+                     double* dx, double* da, double* db) {
+    if (dx)
+        for (int64_t o = 0; o < p.out; ++o) {
+            const float* wo = p.w + o * p.in;
+            for (int64_t t = 0; t < n_rows; ++t) {
+                const double g = dy[t * p.out + o];
+                double* dxt = dx + t * p.in;
+                for (int64_t c = 0; c < p.in; ++c) dxt[c] += g * static_cast<double>(wo[c]);
+            }
+        }
+    if (!p.a) return;
+    std::vector<double> dxa(static_cast<size_t>(p.rank));
+    for (int64_t t = 0; t < n_rows; ++t) {
+        const double* xt = x + t * p.in;
+        const double* dyt = dy + t * p.out;
+        // dxa = scale * dy B; dB += scale * dy^T xa; dA += dxa^T x; dx += dxa A.
+        const double* xat = xa + t * p.rank;
+        std::fill(dxa.begin(), dxa.end(), 0.0);
+        for (int64_t o = 0; o < p.out; ++o) {
+            const double g = p.scale * dyt[o];
+            const double* bo = p.b + o * p.rank;
+            for (int64_t k = 0; k < p.rank; ++k) {
+                dxa[static_cast<size_t>(k)] += g * bo[k];
+                if (db) db[o * p.rank + k] += g * xat[k];
+            }
+        }
+        for (int64_t k = 0; k < p.rank; ++k) {
+            const double g = dxa[static_cast<size_t>(k)];
+            const double* ak = p.a + k * p.in;
+            if (da)
+                for (int64_t c = 0; c < p.in; ++c) da[k * p.in + c] += g * xt[c];
+            if (dx)
+                for (int64_t c = 0; c < p.in; ++c) dx[t * p.in + c] += g * ak[c];
+        }
+    }
+}
+
+namespace {
+
+void rotate(double* x, int64_t n_rows, int64_t n_heads, int64_t head_dim, int64_t first_position,
+            std::span<const float> freqs, RopeStyle style, double sign) {
+    const int64_t pairs = static_cast<int64_t>(freqs.size());
+    for (int64_t r = 0; r < n_rows; ++r) {
+        // The same angle the engine computes: double position times the float frequency.
+        const double pos = static_cast<double>(first_position + r);
+        for (int64_t i = 0; i < pairs; ++i) {
+            const double angle = pos * freqs[static_cast<size_t>(i)];
+            const double c = std::cos(angle), s = sign * std::sin(angle);
+            const int64_t a = style == RopeStyle::Normal ? 2 * i : i;
+            const int64_t b = style == RopeStyle::Normal ? 2 * i + 1 : i + pairs;
+            for (int64_t h = 0; h < n_heads; ++h) {
+                double* v = x + (r * n_heads + h) * head_dim;
+                const double x0 = v[a], x1 = v[b];
+                v[a] = x0 * c - x1 * s;
+                v[b] = x0 * s + x1 * c;
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void rope_forward(double* x, int64_t n_rows, int64_t n_heads, int64_t head_dim, int64_t first_position,
+                  std::span<const float> freqs, RopeStyle style) {
+    rotate(x, n_rows, n_heads, head_dim, first_position, freqs, style, 1.0);
+}
+
+void rope_backward(double* dx, int64_t n_rows, int64_t n_heads, int64_t head_dim, int64_t first_position,
+                   std::span<const float> freqs, RopeStyle style) {
+    rotate(dx, n_rows, n_heads, head_dim, first_position, freqs, style, -1.0);
+}
+
+void softmax_forward(const double* x, int64_t n, double* p) {
+    if (n <= 0) return;
+    const double m = *std::max_element(x, x + n);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        p[i] = std::exp(x[i] - m);
+        sum += p[i];
+    }
+    for (int64_t i = 0; i < n; ++i) p[i] /= sum;
+}
+
+void softmax_backward(const double* p, const double* dp, int64_t n, double* dx) {
+    double dot = 0.0;
+    for (int64_t i = 0; i < n; ++i) dot += p[i] * dp[i];
+    for (int64_t i = 0; i < n; ++i) dx[i] += p[i] * (dp[i] - dot);
+}
+
+namespace {
+double sigmoid(double g) { return 1.0 / (1.0 + std::exp(-g)); }
+}  // namespace
+
+void swiglu_forward(const double* gate, const double* up, int64_t n, double* y) {
+    for (int64_t i = 0; i < n; ++i) y[i] = gate[i] * sigmoid(gate[i]) * up[i];
+}
+
+// silu'(g) = sigma(g) * (1 + g * (1 - sigma(g))).
+void swiglu_backward(const double* gate, const double* up, const double* dy, int64_t n, double* dgate, double* dup) {
+    for (int64_t i = 0; i < n; ++i) {
+        const double s = sigmoid(gate[i]);
+        dgate[i] += dy[i] * up[i] * s * (1.0 + gate[i] * (1.0 - s));
+        dup[i] += dy[i] * gate[i] * s;
+    }
+}
+
+void add_forward(double* x, const double* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+void add_backward(const double* dsum, int64_t n, double* dx, double* dy) {
+    for (int64_t i = 0; i < n; ++i) {
+        dx[i] += dsum[i];
+        dy[i] += dsum[i];
+    }
+}
+
+}  // namespace engine::lookahead

@@ -1,0 +1,30 @@
+#pragma once
+// The seven projections of a transformer layer that a LookaheadKV LoRA can adapt, with the
+// shapes the base model gives them.
+
+#include "engine/model/model_config.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace engine {
+
+enum class LoraTarget { Q = 0, K, V, O, Gate, Up, Down };
+
+inline constexpr int kLoraTargetCount = 7;
+inline constexpr std::array<LoraTarget, kLoraTargetCount> kAllLoraTargets{
+    LoraTarget::Q, LoraTarget::K, LoraTarget::V, LoraTarget::O, LoraTarget::Gate, LoraTarget::Up, LoraTarget::Down};
+
+// "q", "k", "v", "o", "gate", "up", "down": the names used in adapter files.
+std::string_view lora_target_name(LoraTarget target);
+std::optional<LoraTarget> lora_target_from_name(std::string_view name);
+
+// Input and output width of the projection in this model (y = W x, W is [out][in]).
+int64_t lora_target_in(const ModelConfig& config, LoraTarget target);
+int64_t lora_target_out(const ModelConfig& config, LoraTarget target);
+
+inline size_t lora_index(LoraTarget target) { return static_cast<size_t>(target); }
+
+}  // namespace engine

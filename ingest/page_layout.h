@@ -1,0 +1,45 @@
+#pragma once
+// Rebuilds lines and reading order from positioned words (Poppler's text boxes or
+// Tesseract's word boxes): words on one baseline become lines, lines split at wide gaps,
+// columns are found from vertical strips of white space (gutters), and lines are read
+// column by column. Each line is marked where a paragraph starts and whether it sits in the
+// top or bottom band of the page, where running headers and footers live.
+
+#include <QRectF>
+#include <QSizeF>
+#include <QString>
+
+#include <vector>
+
+namespace ingest {
+
+struct PositionedWord {
+    QString text;
+    QRectF box;               // points, origin top-left
+    bool space_after = true;
+};
+
+enum class PageBand { Body, Top, Bottom };
+
+// Running headers and footers sit within this fraction of the page height from the top or
+// bottom edge (LaTeX puts page numbers at about 88% of the height).
+constexpr double kRunningBandFraction = 0.14;
+
+struct LayoutLine {
+    QString text;             // cleaned (NFKC, control characters removed)
+    double top = 0, bottom = 0;  // vertical extent in points, from the top of the page
+    double height = 0;        // box height in points: a proxy for font size
+    bool paragraph_start = false;
+    bool soft_hyphen_end = false;  // the line ended with U+00AD: join without a hyphen
+    PageBand band = PageBand::Body;
+};
+
+struct PageLayout {
+    std::vector<LayoutLine> lines;  // in reading order
+    int column_count = 1;
+    int undecodable = 0;            // characters dropped because the font had no Unicode map
+};
+
+PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_size);
+
+}  // namespace ingest

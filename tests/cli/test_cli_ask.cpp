@@ -1,0 +1,125 @@
+// `glimpse-cli ask`, `chat` and `bench` with the default model, end to end.
+
+#include "test_support.h"
+
+#include <QtGui/QGuiApplication>
+#include <QtGui/QPainter>
+#include <QtGui/QPdfWriter>
+#include <QtTest/QtTest>
+
+class TestCliAsk : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+
+    struct Result {
+        int code = -1;
+        QString out;
+        QString err;
+    };
+
+    Result run(const QStringList& args, const QByteArray& input = {}) {
+        QProcess p;
+        p.start(QString::fromStdString(test_support::cli_path().string()), args);
+        if (!input.isEmpty()) p.write(input);
+        p.closeWriteChannel();
+        if (!p.waitForFinished(600000)) return {-2, "timeout", "timeout"};
+        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    }
+
+    QString sample() const {
+        return QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.md").string());
+    }
+
+private slots:
+    void answers_a_fact_from_the_last_page_of_the_sample() {
+        auto r = run({"ask", "--threads", "2", "--doc", sample(), "What is the entrance code for the night tours?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("PELICAN-47"), qPrintable(r.out));
+        QVERIFY2(r.err.contains(QRegularExpression("prompt \\d+ tokens, prefill [\\d.]+ tok/s")), qPrintable(r.err));
+        QVERIFY(r.err.contains("peak RSS"));
+    }
+
+    void answers_from_a_pdf() {
+        // The sample report, one section per PDF page.
+        QFile md(sample());
+        QVERIFY(md.open(QIODevice::ReadOnly));
+        const QStringList sections = QString::fromUtf8(md.readAll()).split("\n## ");
+        QString pdf = dir_.filePath("report.pdf");
+        {
+            QPdfWriter writer(pdf);
+            writer.setTitle("The Harbor Light of Vessel Point");
+            QPainter painter(&writer);
+            painter.setFont(QFont("DejaVu Sans", 11));
+            for (int i = 0; i < sections.size(); ++i) {
+                if (i > 0) writer.newPage();
+                QString text = sections[i];
+                text.replace(QRegularExpression("([^\\n])\\n(?!\\n)"), "\\1 ");   // unwrap the lines
+                painter.drawText(QRect(0, 0, writer.width(), writer.height()), Qt::TextWordWrap, text);
+            }
+        }
+        auto r = run({"ask", "--doc", pdf, "What is the entrance code for the night tours?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("PELICAN-47"), qPrintable(r.out + r.err));
+    }
+
+    void a_document_longer_than_the_context_is_an_error() {
+        QString path = dir_.filePath("long.txt");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 3000; ++i) f.write("The quick brown fox jumps over the lazy dog near the river bank. ");
+        f.close();
+        auto r = run({"ask", "--doc", path, "What does the fox do?"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains(QRegularExpression("the prompt is \\d+ tokens long, but the model's context window holds 8192")),
+                 qPrintable(r.err));
+        QCOMPARE(r.err.count('\n'), 1);
+    }
+
+    void bad_arguments_fail_with_usage() {
+        QVERIFY(run({"ask"}).code != 0);                                        // no question
+        QVERIFY(run({"ask", "--doc", dir_.filePath("missing.txt"), "q"}).code != 0);
+        auto r = run({"ask", "--model", sample(), "q"});                         // not a GGUF file
+        QVERIFY(r.code != 0);
+        QVERIFY(r.err.contains("not a GGUF file"));
+    }
+
+    void chat_appends_later_turns_instead_of_rereading() {
+        auto r = run({"chat", "--threads", "2", "--max-tokens", "48", "--doc", sample()},
+                     "Who designed the tower?\nWhen was the light automated?\n");
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.contains("Elwin"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("1987"), qPrintable(r.out));
+        auto prompts = QRegularExpression("prompt (\\d+) tokens").globalMatch(r.err);
+        QList<int> sizes;
+        while (prompts.hasNext()) sizes << prompts.next().captured(1).toInt();
+        QCOMPARE(sizes.size(), 2);
+        QVERIFY(sizes[0] > 500);     // the document
+        QVERIFY(sizes[1] < 50);      // only the new question
+    }
+
+    void ingest_counts_prompt_tokens_for_the_model() {
+        auto r = run({"ingest", sample()});
+        QCOMPARE(r.code, 0);
+        auto m = QRegularExpression("tokens:\\s+(\\d+) \\(SmolLM2-135M-Instruct.Q4_1.gguf\\)").match(r.out);
+        QVERIFY2(m.hasMatch(), qPrintable(r.out));
+        QVERIFY(m.captured(1).toInt() > 800 && m.captured(1).toInt() < 1100);   // the ask prompt is ~970
+        QVERIFY(r.out.contains(QRegularExpression("pages:\\s+2\\n")));   // logical pages of ~3,000 characters
+    }
+
+    void bench_prints_json() {
+        auto r = run({"bench", "--prompt-tokens", "32,64", "--gen-tokens", "4", "--runs", "1", "--threads", "2", "--json"});
+        QCOMPARE(r.code, 0);
+        auto doc = QJsonDocument::fromJson(r.out.toUtf8());
+        QVERIFY2(doc.isObject(), qPrintable(r.out));
+        auto rows = doc.object()["rows"].toArray();
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows[1].toObject()["prompt_tokens"].toInt(), 64);
+        QVERIFY(rows[0].toObject()["prefill_tok_s_median"].toDouble() > 0);
+        QVERIFY(rows[0].toObject()["decode_tok_s_median"].toDouble() > 0);
+        QVERIFY(rows[0].toObject()["peak_rss_mib"].toDouble() > 50);
+    }
+};
+
+QTEST_MAIN(TestCliAsk)
+#include "test_cli_ask.moc"
