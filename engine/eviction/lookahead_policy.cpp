@@ -14,7 +14,7 @@ std::string LookaheadPolicy::describe(DraftSource source) {
     if (source == DraftSource::CompressedSelf)
         return "laq: Lookahead Q-Cache. Prefills with the full cache, compresses a copy with snapkv, greedily drafts "
                "--draft-tokens (default 8) pseudo-answer tokens on that copy, then scores the full prompt cache with "
-               "the draft's queries plus the observation window (snapkv scoring, window and kernel as snapkv) and "
+               "the draft's queries plus the observation window (snapkv scoring, window and pool kernel as snapkv) and "
                "re-selects per layer. Peak memory holds the full cache of all layers.";
     return "speckv: draft-model lookahead. A smaller model with the same vocabulary (--draft-model) greedily drafts "
            "--draft-tokens (default 8) pseudo-answer tokens with a full cache; the target model's queries for them "

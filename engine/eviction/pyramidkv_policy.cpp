@@ -44,7 +44,7 @@ PyramidKvPolicy::PyramidKvPolicy(const PolicyOptions& o) : SnapKvPolicy(o), beta
 std::string PyramidKvPolicy::describe() {
     return "pyramidkv: SnapKV scoring with pyramid budgets (Cai et al. 2024). With e = B - window, the top layer "
            "keeps e/beta (--pyramid-beta, default 20) beyond the window, the lowest 2e - e/beta, the layers between "
-           "linearly in between; the total over layers is B x layers. Window, kernel as snapkv.";
+           "linearly in between; the total over layers is B x layers. Window and pool kernel as snapkv.";
 }
 
 int64_t PyramidKvPolicy::layer_budget(const LayerKeepInput& in) const {

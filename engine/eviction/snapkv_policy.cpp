@@ -15,7 +15,7 @@ SnapKvPolicy::SnapKvPolicy(const PolicyOptions& o) : budget_(o.budget), window_(
 std::string SnapKvPolicy::describe() {
     return "snapkv: observation-window attention (Li et al. 2024). The last --window prompt tokens (default 32) "
            "are queries; each earlier token's score is its softmax attention from them (causal), averaged over "
-           "the window and the query heads of its KV group, max-pooled along the sequence (--kernel, default 7). "
+           "the window and the query heads of its KV group, max-pooled along the sequence (--pool-kernel, default 7). "
            "Each KV head keeps the window plus its top B - window tokens; B <= window keeps the last B.";
 }
 
