@@ -33,7 +33,7 @@ void run_ask(const AskOptions& opt) {
                                         loaded.model->config().context_length, opt.sampling.max_new_tokens);
 
     const auto* cancel = install_interrupt_flag();
-    engine::Session session(*loaded.model, {.threads = opt.model.threads});
+    engine::Session session(*loaded.model, session_options(opt.model, *loaded.model));
     auto start = std::chrono::steady_clock::now();
     bool done = session.prefill(prompt.tokens, terminal_progress("reading the prompt"), cancel);
     clear_terminal_progress();
@@ -50,6 +50,7 @@ void run_ask(const AskOptions& opt) {
         cancel);
     std::printf("\n");
     print_run_report(prefill, stats);
+    print_kv_report(session, opt.model.policy, opt.model.budget);
     if (stats.stop_reason == engine::StopReason::Cancelled) std::fprintf(stderr, "glimpse-cli: answer cancelled\n");
 }
 

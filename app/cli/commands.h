@@ -16,5 +16,6 @@ void add_ingest_command(CLI::App& app);
 void add_ask_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 }  // namespace glimpse::cli

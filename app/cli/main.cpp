@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     glimpse::cli::add_ask_command(app);
     glimpse::cli::add_chat_command(app);
     glimpse::cli::add_bench_command(app);
+    glimpse::cli::add_eval_command(app);
 
     try {
         app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include "cli/model_options.h"
 
 #include "cli/model_path.h"
+#include "engine/eviction/policy_registry.h"
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,17 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
                     "mistral-v1, mistral-v3, mistral-v7, gemma");
     cmd->add_option("--threads,-t", options.threads, "CPU threads (default: one per hardware thread)")
         ->check(CLI::Range(0, 1024));
+    cmd->add_option("--policy", options.policy, "KV eviction policy while the prompt is read:\n" + engine::describe_policies())
+        ->default_val("full");
+    cmd->add_option("--budget", options.budget, "KV tokens kept per KV head per layer")
+        ->default_val(256)->check(CLI::Range(1, 1 << 24));
+}
+
+engine::SessionOptions session_options(const ModelOptions& options, const engine::Model& model) {
+    engine::PolicyOptions policy;
+    policy.budget = options.budget;
+    policy.n_layers = model.config().n_layers;
+    return {.threads = options.threads, .policy = engine::make_policy(options.policy, policy)};
 }
 
 void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params) {

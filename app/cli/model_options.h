@@ -4,6 +4,7 @@
 #include "engine/chat/chat_template.h"
 #include "engine/model/model.h"
 #include "engine/session/sampling.h"
+#include "engine/session/session.h"
 #include "engine/tokenizer/tokenizer.h"
 
 #include <memory>
@@ -19,6 +20,8 @@ struct ModelOptions {
     std::string model;          // empty: the default model
     std::string chat_template;  // empty: the model's own
     int threads = 0;            // 0: one per hardware thread
+    std::string policy = "full";
+    int64_t budget = 256;       // tokens kept per KV head per layer
 };
 
 struct LoadedModel {
@@ -32,5 +35,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& options);
 void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params);
 
 LoadedModel load_model(const ModelOptions& options);
+
+// The session options the model options ask for: threads and the eviction policy.
+engine::SessionOptions session_options(const ModelOptions& options, const engine::Model& model);
 
 }  // namespace glimpse::cli

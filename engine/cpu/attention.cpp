@@ -21,6 +21,11 @@ struct HeadQueries {
     void score(const float* q0, const float* q1, const float* k, int64_t stride, int64_t count, float* s0,
                float* s1) const {
         const int64_t hd = a.head_dim;
+        if (q0 == q1) {   // a lone query: one dot per key, no second row to share loads with
+            kernels.f32_dots(q0, k, stride, count, hd, s0);
+            for (int64_t j = 0; j < count; ++j) s0[j] *= a.scale;
+            return;
+        }
         float block[8];
         int64_t j = 0;
         for (; j + 4 <= count; j += 4) {
@@ -43,19 +48,19 @@ struct HeadQueries {
         float sum = 0.0f;
         for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
         const float inv = 1.0f / sum;
+        for (int64_t j = 0; j < n; ++j) s[j] *= inv;
 
         float* out = a.out + (i * a.n_heads + h) * hd;
         std::fill(out, out + hd, 0.0f);
-        for (int64_t j = 0; j < past.n; ++j) kernels.axpy(s[j] * inv, past.v + j * past.stride, out, hd);
-        for (int64_t j = past.n; j < n; ++j)
-            kernels.axpy(s[j] * inv, a.v + (j - past.n) * kv_stride + kvh * hd, out, hd);
+        kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
+        kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, n - past.n, hd, out);
         if (a.key_attention) {
             float* acc = a.key_attention + h * a.key_attention_stride;
-            for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j] * inv;
+            for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j];
         }
         if (a.past_attention) {
             float* acc = a.past_attention[kvh];
-            for (int64_t j = 0; j < past.n; ++j) acc[j] += s[j] * inv;
+            for (int64_t j = 0; j < past.n; ++j) acc[j] += s[j];
         }
     }
 

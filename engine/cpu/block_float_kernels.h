@@ -21,5 +21,10 @@ struct BlockFloatKernels {
 
 // SIMD kernels for `type` on this CPU, or nullptr (then decode_row and the float dot serve).
 const BlockFloatKernels* block_float_kernels(GgmlType type);
+// The AVX2 kernels alone (nullptr without AVX2+FMA+F16C), and the AVX-512 dot for Q4_0,
+// Q4_1 or Q8_0 (nullptr without AVX-512); block_float_kernels picks the widest. Tests
+// check each against plain decoding.
+const BlockFloatKernels* avx2_block_float_kernels(GgmlType type);
+BlockDot avx512_block_dot(GgmlType type);
 
 }  // namespace engine::cpu

@@ -1,4 +1,5 @@
-// AVX2 + FMA + F16C float-activation kernels for Q4_0, Q4_1, Q8_0, Q6_K, F16 and BF16, chosen at run time.
+// AVX2 + FMA + F16C float-activation kernels for Q4_0, Q4_1, Q8_0, Q6_K, F16 and BF16, chosen at run time
+// (with the AVX-512 dots of block_float_kernels_avx512.cpp where the CPU has them).
 
 #include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/half.h"
@@ -180,7 +181,7 @@ bool has_avx2() {
 
 }  // namespace
 
-const BlockFloatKernels* block_float_kernels(GgmlType type) {
+const BlockFloatKernels* avx2_block_float_kernels(GgmlType type) {
     static const BlockFloatKernels q4_0{dot_q4_0, decode_q4_0}, q4_1{dot_q4_1, decode_q4_1}, q8_0{dot_q8_0, decode_q8_0},
         f16{dot_16bit<f16_values, half_to_float>, decode_16bit<f16_values, half_to_float>},
         bf16{dot_16bit<bf16_values, bf16_to_float>, decode_16bit<bf16_values, bf16_to_float>},
@@ -197,11 +198,25 @@ const BlockFloatKernels* block_float_kernels(GgmlType type) {
     }
 }
 
+const BlockFloatKernels* block_float_kernels(GgmlType type) {
+    // The AVX2 decoders with the AVX-512 dot where the CPU has one.
+    static const BlockFloatKernels widest[3] = {
+        {avx512_block_dot(GgmlType::Q4_0), decode_q4_0},
+        {avx512_block_dot(GgmlType::Q4_1), decode_q4_1},
+        {avx512_block_dot(GgmlType::Q8_0), decode_q8_0},
+    };
+    const BlockFloatKernels* avx2 = avx2_block_float_kernels(type);
+    if (!avx2) return nullptr;
+    const int slot = type == GgmlType::Q4_0 ? 0 : type == GgmlType::Q4_1 ? 1 : type == GgmlType::Q8_0 ? 2 : -1;
+    return slot >= 0 && widest[slot].dot ? &widest[slot] : avx2;
+}
+
 }  // namespace engine::cpu
 
 #else
 
 namespace engine::cpu {
+const BlockFloatKernels* avx2_block_float_kernels(GgmlType) { return nullptr; }
 const BlockFloatKernels* block_float_kernels(GgmlType) { return nullptr; }
 }  // namespace engine::cpu
 

@@ -74,11 +74,15 @@ public:
     void attention(const AttentionArgs& args) override { cpu::attention(pool_, args, attention_scores_); }
 
     void swiglu(const float* gate, const float* up, int64_t n, float* out) override {
-        for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+        for_spans(n, [&](int64_t i0, int64_t i1) {
+            for (int64_t i = i0; i < i1; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+        });
     }
 
     void add(float* x, const float* y, int64_t n) override {
-        for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+        for_spans(n, [&](int64_t i0, int64_t i1) {
+            for (int64_t i = i0; i < i1; ++i) x[i] += y[i];
+        });
     }
 
     void softmax(float* x, int64_t n) override {
@@ -114,6 +118,16 @@ private:
         constexpr int64_t kRows = 16;
         pool_.parallel_for((n_rows + kRows - 1) / kRows, [&](int64_t task, int) {
             for (int64_t r = task * kRows; r < std::min(n_rows, (task + 1) * kRows); ++r) f(r);
+        });
+    }
+
+    // Elementwise work over n values, in spans of 16K once there is enough to share.
+    template <class F>
+    void for_spans(int64_t n, F&& f) {
+        constexpr int64_t kSpan = 16384;
+        if (n <= kSpan) return f(int64_t{0}, n);
+        pool_.parallel_for((n + kSpan - 1) / kSpan, [&](int64_t task, int) {
+            f(task * kSpan, std::min(n, (task + 1) * kSpan));
         });
     }
 

@@ -29,12 +29,18 @@ using FloatDot4x2 = void (*)(const float* w, int64_t ldw, const float* x, int64_
 // y += a * x over n floats.
 using FloatAxpy = void (*)(float a, const float* x, float* y, int64_t n);
 using Q8Dot = float (*)(const uint8_t* w_row, const Q8Block* x, int64_t n_blocks);
+// out[j] = dot(q, k + j * stride) over n floats, for j < count (one query against many keys).
+using FloatDots = void (*)(const float* q, const float* k, int64_t stride, int64_t count, int64_t n, float* out);
+// out[i] += sum_j a[j] * x[j * stride + i] for i < n, j < count (attention's weighted sum of values).
+using FloatWeightedSum = void (*)(const float* a, const float* x, int64_t stride, int64_t count, int64_t n, float* out);
 
 struct DotKernels {
     FloatDot f32 = nullptr;
     FloatDot4x2 f32_4x2 = nullptr;
     FloatAxpy axpy = nullptr;
     Q8Dot q4_0 = nullptr, q4_1 = nullptr, q5_0 = nullptr, q5_1 = nullptr, q8_0 = nullptr;
+    FloatDots f32_dots = nullptr;
+    FloatWeightedSum weighted_sum = nullptr;
     const char* name = "";
 
     // The integer kernel for a weight type, or nullptr when it takes the float path.

@@ -76,6 +76,69 @@ GLIMPSE_AVX2 void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64
         }
 }
 
+// Four keys at a time; the four sums are reduced together with horizontal adds.
+GLIMPSE_AVX2 void dots_f32(const float* q, const float* k, int64_t stride, int64_t count, int64_t n, float* out) {
+    int64_t j = 0;
+    if (n % 8 == 0) {
+        for (; j + 4 <= count; j += 4) {
+            const float* k0 = k + j * stride;
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+            for (int64_t i = 0; i < n; i += 8) {
+                const __m256 qv = _mm256_loadu_ps(q + i);
+                a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + i), a0);
+                a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + stride + i), a1);
+                a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + 2 * stride + i), a2);
+                a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + 3 * stride + i), a3);
+            }
+            const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+            _mm_storeu_ps(out + j, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+        }
+    }
+    for (; j < count; ++j) out[j] = dot_f32(q, k + j * stride, n);
+}
+
+// Up to 32 outputs stay in four registers while the rows stream past.
+GLIMPSE_AVX2 void weighted_sum_f32(const float* a, const float* x, int64_t stride, int64_t count, int64_t n, float* out) {
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 o0 = _mm256_loadu_ps(out + i), o1 = _mm256_loadu_ps(out + i + 8), o2 = _mm256_loadu_ps(out + i + 16),
+               o3 = _mm256_loadu_ps(out + i + 24);
+        // Odd and even rows go to separate accumulators: eight FMA chains instead of four.
+        __m256 e0 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps(), e3 = _mm256_setzero_ps();
+        int64_t j = 0;
+        for (; j + 2 <= count; j += 2) {
+            const __m256 aj = _mm256_set1_ps(a[j]), ak = _mm256_set1_ps(a[j + 1]);
+            const float* xj = x + j * stride + i;
+            const float* xk = xj + stride;
+            o0 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj), o0);
+            o1 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj + 8), o1);
+            o2 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj + 16), o2);
+            o3 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj + 24), o3);
+            e0 = _mm256_fmadd_ps(ak, _mm256_loadu_ps(xk), e0);
+            e1 = _mm256_fmadd_ps(ak, _mm256_loadu_ps(xk + 8), e1);
+            e2 = _mm256_fmadd_ps(ak, _mm256_loadu_ps(xk + 16), e2);
+            e3 = _mm256_fmadd_ps(ak, _mm256_loadu_ps(xk + 24), e3);
+        }
+        if (j < count) {
+            const __m256 aj = _mm256_set1_ps(a[j]);
+            const float* xj = x + j * stride + i;
+            o0 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj), o0);
+            o1 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj + 8), o1);
+            o2 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj + 16), o2);
+            o3 = _mm256_fmadd_ps(aj, _mm256_loadu_ps(xj + 24), o3);
+        }
+        _mm256_storeu_ps(out + i, _mm256_add_ps(o0, e0));
+        _mm256_storeu_ps(out + i + 8, _mm256_add_ps(o1, e1));
+        _mm256_storeu_ps(out + i + 16, _mm256_add_ps(o2, e2));
+        _mm256_storeu_ps(out + i + 24, _mm256_add_ps(o3, e3));
+    }
+    for (; i < n; ++i) {
+        float sum = out[i];
+        for (int64_t j = 0; j < count; ++j) sum += a[j] * x[j * stride + i];
+        out[i] = sum;
+    }
+}
+
 GLIMPSE_AVX2 void axpy_f32(float a, const float* x, float* y, int64_t n) {
     const __m256 av = _mm256_set1_ps(a);
     int64_t i = 0;
@@ -121,7 +184,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, "avx2"};
+        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, "avx2"};
         return &kernels;
     }();
     return chosen;

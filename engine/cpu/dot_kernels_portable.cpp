@@ -25,6 +25,15 @@ void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64
         for (int r = 0; r < 4; ++r) out[t * 4 + r] = dot_f32(w + r * ldw, x + t * ldx, n);
 }
 
+void dots_f32(const float* q, const float* k, int64_t stride, int64_t count, int64_t n, float* out) {
+    for (int64_t j = 0; j < count; ++j) out[j] = dot_f32(q, k + j * stride, n);
+}
+
+void weighted_sum_f32(const float* a, const float* x, int64_t stride, int64_t count, int64_t n, float* out) {
+    for (int64_t j = 0; j < count; ++j)
+        for (int64_t i = 0; i < n; ++i) out[i] += a[j] * x[j * stride + i];
+}
+
 void axpy_f32(float a, const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
@@ -138,7 +147,7 @@ Q8Dot DotKernels::q8_kernel(GgmlType type) const {
 }
 
 const DotKernels& portable_dot_kernels() {
-    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, "portable"};
+    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, "portable"};
     return kernels;
 }
 

@@ -15,6 +15,14 @@ constexpr int64_t kFusedMaxTokens = 2;
 
 int64_t tasks_for(int64_t rows) { return (rows + kRowTile - 1) / kRowTile; }
 
+// Rows per task when each row is cheap (one or two tokens): about eight tasks per thread,
+// enough to balance a busy machine, few enough that handing out tasks costs little.
+int64_t cheap_row_tile(int64_t rows, int threads) {
+    const int64_t target = std::max<int64_t>(1, int64_t{threads} * 8);
+    const int64_t tile = (rows + target - 1) / target;
+    return std::max(kRowTile, (tile + kRowTile - 1) / kRowTile * kRowTile);
+}
+
 void matmul_q8(ThreadPool& pool, MatmulScratch& scratch, Q8Dot dot, const WeightMatrix& w,
                const float* x, int64_t n_tokens, float* out) {
     const int64_t nb = w.cols / kQ8BlockSize;
@@ -38,8 +46,9 @@ void matmul_q8(ThreadPool& pool, MatmulScratch& scratch, Q8Dot dot, const Weight
 void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const float* x, int64_t n_tokens,
                   float* out) {
     const size_t row_bytes = ggml_row_size(w.type, w.cols);
-    pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int) {
-        const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+    const int64_t tile = cheap_row_tile(w.rows, pool.size());
+    pool.parallel_for((w.rows + tile - 1) / tile, [&](int64_t task, int) {
+        const int64_t r0 = task * tile, r1 = std::min(w.rows, r0 + tile);
         for (int64_t r = r0; r < r1; ++r)
             for (int64_t t = 0; t < n_tokens; ++t)
                 out[t * w.rows + r] = dot(w.data + static_cast<size_t>(r) * row_bytes, x + t * w.cols, w.cols);

@@ -1,6 +1,9 @@
 #pragma once
 // A fixed set of worker threads that run one parallel loop at a time. The calling thread
-// works too, so a pool of n threads starts n - 1 workers.
+// works too, so a pool of n threads starts n - 1 workers. Between loops, workers poll
+// briefly (pausing, then yielding the core) before sleeping: a forward pass issues hundreds
+// of loops per token, back to back, and a sleep/wake round trip per loop costs more than
+// the small loops of decode.
 
 #include <atomic>
 #include <condition_variable>
@@ -37,9 +40,9 @@ private:
     std::mutex mutex_;
     std::condition_variable start_cv_;
     std::condition_variable done_cv_;
-    uint64_t generation_ = 0;
-    int busy_workers_ = 0;
-    bool stopping_ = false;
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<int> busy_workers_{0};
+    std::atomic<bool> stopping_{false};
 
     const std::function<void(int64_t, int)>* body_ = nullptr;
     int64_t n_tasks_ = 0;

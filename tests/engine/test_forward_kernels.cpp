@@ -165,6 +165,68 @@ private slots:
         if (checked == 0) QSKIP("this CPU has no AVX2+FMA");
     }
 
+    // Each instruction-set variant on its own, with odd block counts for the unrolled tails.
+    void avx2_and_avx512_block_dots_match_double_reference() {
+        std::mt19937_64 rng(fresh_seed("block dots per instruction set"));
+        int checked = 0;
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0}) {
+            const auto* avx2 = engine::cpu::avx2_block_float_kernels(type);
+            const engine::cpu::BlockDot dots[2] = {avx2 ? avx2->dot : nullptr, engine::cpu::avx512_block_dot(type)};
+            for (int n : {32, 96, 576, 1536}) {
+                const auto w = make_matrix(rng, type, 1, n);
+                const auto x = random_floats(rng, n);
+                double exact = 0.0, magnitude = 0.0;
+                for (int i = 0; i < n; ++i) {
+                    exact += double(w.decoded[i]) * x[i];
+                    magnitude += std::fabs(double(w.decoded[i]) * x[i]);
+                }
+                for (const auto dot : dots) {
+                    if (!dot) continue;
+                    const float got = dot(w.bytes.data(), x.data(), n);
+                    QVERIFY2(std::fabs(got - exact) <= 1e-5 * magnitude,
+                             qPrintable(QString("%1 n=%2: %3 vs %4").arg(engine::ggml_type_name(type).data()).arg(n).arg(got).arg(exact)));
+                    ++checked;
+                }
+            }
+        }
+        if (checked == 0) QSKIP("this CPU has neither AVX2 nor AVX-512");
+    }
+
+    // The attention helpers (one query against many keys, weighted sums of value rows), SIMD
+    // and portable, against double sums; sizes cover the 4-key and 32-float tails.
+    void attention_dot_kernels_match_double_reference() {
+        std::mt19937_64 rng(fresh_seed("attention dot kernels"));
+        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
+        if (const auto* simd = engine::cpu::avx2_dot_kernels()) sets.push_back(simd);
+        for (const auto* kernels : sets)
+            for (int64_t n : {16, 20, 64, 72}) {
+                const int64_t count = 11, stride = n + 5;
+                const auto q = random_floats(rng, static_cast<size_t>(n));
+                const auto k = random_floats(rng, static_cast<size_t>(count * stride));
+                const auto a = random_floats(rng, static_cast<size_t>(count));
+                std::vector<float> dots(count);
+                kernels->f32_dots(q.data(), k.data(), stride, count, n, dots.data());
+                std::vector<float> sums(static_cast<size_t>(n), 1.0f);   // accumulates onto what is there
+                kernels->weighted_sum(a.data(), k.data(), stride, count, n, sums.data());
+                for (int64_t j = 0; j < count; ++j) {
+                    double exact = 0.0, magnitude = 0.0;
+                    for (int64_t i = 0; i < n; ++i) {
+                        exact += double(q[i]) * k[j * stride + i];
+                        magnitude += std::fabs(double(q[i]) * k[j * stride + i]);
+                    }
+                    QVERIFY2(std::fabs(dots[j] - exact) <= 1e-5 * magnitude, kernels->name);
+                }
+                for (int64_t i = 0; i < n; ++i) {
+                    double exact = 1.0, magnitude = 1.0;
+                    for (int64_t j = 0; j < count; ++j) {
+                        exact += double(a[j]) * k[j * stride + i];
+                        magnitude += std::fabs(double(a[j]) * k[j * stride + i]);
+                    }
+                    QVERIFY2(std::fabs(sums[i] - exact) <= 1e-5 * magnitude, kernels->name);
+                }
+            }
+    }
+
     void attention_matches_double_reference() {
         std::mt19937_64 rng(fresh_seed("attention"));
         const int64_t n_heads = 6, n_kv = 2, hd = 16, n_cur = 11, q_offset = 4, n_q = 7;

@@ -1,0 +1,158 @@
+// glimpse-cli eval: eviction policies against the full cache on generated long-context
+// tasks, in the question-aware and context-only settings; writes a CSV, a Markdown table
+// of means with 95% confidence intervals, and one PNG plot per metric.
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "engine/error.h"
+#include "engine/eval/eval_task.h"
+#include "engine/eval/eviction_eval.h"
+#include "engine/eval/haystack_corpus.h"
+#include "engine/eviction/policy_registry.h"
+#include "eval/csv_report.h"
+#include "eval/markdown_report.h"
+#include "eval/metric_plot.h"
+#include "eval/progress_bar.h"
+#include "prompt/document_prompt.h"
+
+#include <CLI/CLI.hpp>
+
+#include <QDir>
+#include <QFile>
+#include <QGuiApplication>
+
+#include <cstdio>
+#include <memory>
+
+namespace glimpse::cli {
+namespace {
+
+struct EvalOptions {
+    ModelOptions model;
+    std::vector<std::string> policies{"full", "streaming", "snapkv", "pyramidkv", "h2o"};
+    std::vector<int64_t> budgets{64, 128, 256, 512};
+    std::vector<std::string> tasks{"niah_single", "niah_multikey", "niah_multivalue", "niah_multiquery",
+                                   "variable_tracking", "common_words", "qa_fact", "free_summary"};
+    std::vector<int> lengths{2048, 4096};
+    int samples = 1;
+    uint64_t seed = 1;
+    int64_t response_tokens = 32;
+    std::string settings = "both";
+    std::string corpus = GLIMPSE_SOURCE_DIR "/resources/eval/haystack.jsonl";
+    std::string out = "eval-out";
+};
+
+// The chat prompt of a sample, cut where the question starts: the document part is what
+// the context-only setting compresses before the question is known.
+engine::eval::EvictionPrompt chat_prompt(const LoadedModel& m, const engine::eval::EvalSample& sample) {
+    const std::string separator = "\n\n" + sample.question;
+    std::vector<engine::ChatMessage> messages{{"user", sample.prompt()}};
+    const std::string rendered = m.chat.render(messages, true);
+    const size_t cut = rendered.rfind(separator);
+    if (cut == std::string::npos) throw engine::Error("eval: the chat template changed the question text");
+    engine::eval::EvictionPrompt p;
+    p.task = sample.task;
+    p.length = sample.target_tokens;
+    p.context_tokens = tokenize_rendered(m.tokenizer, m.chat, rendered.substr(0, cut));
+    p.question_tokens = m.tokenizer.encode(std::string_view(rendered).substr(cut), false, true);
+    p.answers = sample.answers;
+    return p;
+}
+
+void run_eval(const EvalOptions& opt) {
+    // The plots are drawn with QPainter, which needs a GUI application (never shown).
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    static int argc = 1;
+    static char name[] = "glimpse-cli";
+    static char* argv[] = {name, nullptr};
+    QGuiApplication gui(argc, argv);
+
+    auto loaded = load_model(opt.model);
+    const auto corpus = engine::eval::HaystackCorpus::load(opt.corpus);
+    const auto& config = loaded.model->config();
+    for (int length : opt.lengths)
+        if (length + opt.response_tokens + 64 > config.context_length)
+            throw engine::Error("eval: length " + std::to_string(length) + " does not fit the model's context of " +
+                                std::to_string(config.context_length));
+
+    std::vector<engine::eval::EvictionCandidate> candidates;
+    for (const auto& policy : opt.policies) {
+        if (policy == "full") continue;   // the reference, always measured
+        for (int64_t budget : opt.budgets) {
+            engine::PolicyOptions po;
+            po.budget = budget;
+            po.n_layers = config.n_layers;
+            candidates.push_back({policy, budget, engine::make_policy(policy, po)});
+        }
+    }
+    engine::eval::EvictionEvalOptions eval_options;
+    eval_options.threads = opt.model.threads;
+    eval_options.response_tokens = opt.response_tokens;
+    eval_options.question_aware = opt.settings != "context-only";
+    eval_options.context_only = opt.settings != "question-aware";
+
+    auto count_tokens = [&](std::string_view text) {
+        return static_cast<int>(loaded.tokenizer.encode(text, false, false).size());
+    };
+    QDir().mkpath(QString::fromStdString(opt.out));
+    const qint64 total = static_cast<qint64>(opt.tasks.size() * opt.lengths.size()) * opt.samples;
+    eval::ProgressBar progress(QStringLiteral("eval"), total);
+    std::vector<engine::eval::EvalRecord> records;
+    qint64 done = 0;
+    for (int length : opt.lengths)
+        for (const auto& task : opt.tasks)
+            for (int i = 0; i < opt.samples; ++i) {
+                engine::eval::SampleRequest request;
+                request.task = engine::eval::eval_task_from_name(task);
+                request.split = engine::eval::EvalSplit::Eval;
+                request.base_seed = opt.seed;
+                request.index = static_cast<uint64_t>(i);
+                request.target_tokens = length;
+                const auto sample = engine::eval::generate_eval_sample(corpus, request, count_tokens);
+                auto rows = engine::eval::evaluate_eviction(*loaded.model, loaded.tokenizer, chat_prompt(loaded, sample),
+                                                            candidates, eval_options);
+                records.insert(records.end(), rows.begin(), rows.end());
+                progress.update(++done);
+                // Keep what is measured so far on disk: a long run can be stopped at any time.
+                eval::writeRecordsCsv(QDir(QString::fromStdString(opt.out)).filePath("results.csv"), records);
+            }
+    progress.finish();
+
+    const QDir out(QString::fromStdString(opt.out));
+    const QString table = eval::markdownSummaryTable(records);
+    QFile md(out.filePath("summary.md"));
+    if (!md.open(QIODevice::WriteOnly) || md.write(table.toUtf8()) < 0)
+        throw engine::Error("cannot write " + md.fileName().toStdString());
+    const QStringList plots = eval::writeMetricPlots(records, out.path());
+    std::printf("%s\n", table.toUtf8().constData());
+    std::printf("wrote %s, %s and %lld plots in %s\n", "results.csv", "summary.md", (long long)plots.size(),
+                opt.out.c_str());
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+    auto opt = std::make_shared<EvalOptions>();
+    auto* cmd = app.add_subcommand("eval", "Compare KV eviction policies against the full cache on generated tasks");
+    add_model_options(cmd, opt->model);
+    cmd->add_option("--policies", opt->policies, "Policies, comma-separated:\n" + engine::describe_policies())
+        ->delimiter(',');
+    cmd->add_option("--budgets", opt->budgets, "KV budgets (tokens per KV head per layer), comma-separated")
+        ->delimiter(',');
+    cmd->add_option("--tasks", opt->tasks,
+                    "Tasks, comma-separated: niah_single, niah_multikey, niah_multivalue, niah_multiquery, "
+                    "variable_tracking, common_words, qa_fact, free_summary, free_explain, free_topics")
+        ->delimiter(',');
+    cmd->add_option("--lengths", opt->lengths, "Prompt lengths in tokens, comma-separated")->delimiter(',');
+    cmd->add_option("--samples", opt->samples, "Samples per task and length")->check(CLI::Range(1, 100000));
+    cmd->add_option("--seed", opt->seed, "Base seed; the same seed gives the same prompts");
+    cmd->add_option("--response-tokens", opt->response_tokens, "Length of the full-cache response that is scored")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--settings", opt->settings, "question-aware, context-only or both")
+        ->check(CLI::IsMember({"both", "question-aware", "context-only"}));
+    cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines)");
+    cmd->add_option("--out", opt->out, "Folder for results.csv, summary.md and the plots");
+    cmd->callback([opt] { run_eval(*opt); });
+}
+
+}  // namespace glimpse::cli
