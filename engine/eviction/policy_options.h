@@ -12,6 +12,7 @@ class Model;
 
 struct PolicyOptions {
     int64_t budget = 256;            // B: tokens kept per KV head per layer
+    int64_t n_layers = 0;            // 0: the model's, as the forward pass reports; else must match it
     int64_t window = 32;             // SnapKV observation window (last prompt tokens as queries)
     int64_t pool_kernel = 7;              // SnapKV max-pooling kernel (odd, "same" padding)
     int64_t sinks = 4;               // StreamingLLM attention sinks

@@ -37,8 +37,9 @@ std::vector<int64_t> pyramid_budgets(int64_t budget, int64_t window, int64_t n_l
     return out;
 }
 
-PyramidKvPolicy::PyramidKvPolicy(const PolicyOptions& o) : SnapKvPolicy(o), beta_(o.pyramid_beta) {
+PyramidKvPolicy::PyramidKvPolicy(const PolicyOptions& o) : SnapKvPolicy(o), beta_(o.pyramid_beta), n_layers_(o.n_layers) {
     if (!(beta_ >= 1.0)) throw Error("pyramidkv: beta must be at least 1, got " + std::to_string(beta_));
+    if (n_layers_ < 0) throw Error("pyramidkv: the layer count cannot be negative");
 }
 
 std::string PyramidKvPolicy::describe() {
@@ -49,6 +50,8 @@ std::string PyramidKvPolicy::describe() {
 
 int64_t PyramidKvPolicy::layer_budget(const LayerKeepInput& in) const {
     if (in.n_layers <= in.layer) throw Error("pyramidkv: the forward pass did not say how many layers the model has");
+    if (n_layers_ > 0 && n_layers_ != in.n_layers)
+        throw Error("pyramidkv: set up for " + std::to_string(n_layers_) + " layers but the model has " + std::to_string(in.n_layers));
     return pyramid_budgets(budget_, window_, in.n_layers, beta_)[static_cast<size_t>(in.layer)];
 }
 

@@ -31,6 +31,7 @@ protected:
 
 private:
     double beta_;
+    int64_t n_layers_;
 };
 
 }  // namespace engine

@@ -151,6 +151,12 @@ private slots:
             total += static_cast<int64_t>(kept[0].size());
         }
         QCOMPARE(total, budget * layers);
+        // A layer count given up front must be the model's.
+        const auto other_layer = random_layer(rng, n, window, 0);
+        auto other = other_layer.input();
+        other.n_layers = layers;
+        QCOMPARE(engine::PyramidKvPolicy({.budget = budget, .n_layers = layers, .window = window}).keep(other).size(), size_t{2});
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::PyramidKvPolicy({.budget = budget, .n_layers = layers + 1, .window = window}).keep(other));
         // B >= n: every layer keeps everything, even where its pyramid share is smaller.
         const auto L = random_layer(rng, 30, window, 0);
         auto in = L.input();
