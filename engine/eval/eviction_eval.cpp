@@ -165,7 +165,11 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
             const auto n_compressed = static_cast<int64_t>(compressed.size());
             CompressedCache cache = select_kept(prefill.cache(), n_compressed, fan_out->kept(p));
             auto open = [&]() {
-                if (question_aware) return std::make_unique<Session>(model, cache, SessionOptions{.threads = options.threads}, logits);
+                if (question_aware) {
+                    auto s = std::make_unique<Session>(model, SessionOptions{.threads = options.threads});
+                    s->adopt(cache, logits);
+                    return s;
+                }
                 auto s = std::make_unique<Session>(model, cache, SessionOptions{.threads = options.threads});
                 if (!s->append(prompt.question_tokens)) throw Error("evaluation append was cancelled");
                 return s;

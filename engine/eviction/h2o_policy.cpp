@@ -1,29 +1,35 @@
 #include "engine/eviction/h2o_policy.h"
 
 #include "engine/error.h"
-#include "engine/eviction/eviction_scoring.h"
+#include "engine/eviction/token_selection.h"
 
 namespace engine {
 
+H2oPolicy::H2oPolicy(const PolicyOptions& o) : budget_(o.budget) {
+    if (budget_ < 1) throw Error("h2o: the budget must be at least 1 token, got " + std::to_string(budget_));
+}
+
+std::string H2oPolicy::describe() {
+    return "h2o: heavy hitters plus recent tokens (Zhang et al. 2023). Each prompt token's score is the softmax "
+           "attention it receives from every later prompt query, summed over the query heads of its KV group; "
+           "each KV head keeps the last B/2 tokens and the top B - B/2 of the rest.";
+}
+
 std::vector<std::vector<int32_t>> H2oPolicy::keep(const LayerKeepInput& in) {
     const int64_t n = in.n_tokens;
-    std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
-    if (options_.budget >= n) {
-        for (auto& k : kept) k = recent_indices(n, n);
-        return kept;
-    }
-    if (!in.key_attention) throw Error("h2o: the layer's accumulated attention is missing");
-    const int64_t recent = options_.budget / 2;
-    const int64_t heavy = options_.budget - recent;
-    const int64_t older = n - recent;
+    if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
+    if (!in.key_attention) throw Error("h2o: the forward pass gave no accumulated attention");
+    const int64_t recent = budget_ / 2, older = n - recent;
     const int64_t group = in.n_heads / in.n_kv_heads;
-    for (int64_t kv = 0; kv < in.n_kv_heads; ++kv) {
-        std::vector<float> score(static_cast<size_t>(older), 0.0f);
-        for (int64_t h = kv * group; h < (kv + 1) * group; ++h)
-            for (int64_t j = 0; j < older; ++j) score[static_cast<size_t>(j)] += in.key_attention[h * n + j];
-        auto& k = kept[static_cast<size_t>(kv)];
-        k = top_indices(score, older, heavy);
-        for (int32_t j : recent_indices(n, recent)) k.push_back(j);
+    std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
+    for (int64_t h = 0; h < in.n_kv_heads; ++h) {
+        std::vector<double> score(static_cast<size_t>(older), 0.0);
+        for (int64_t qh = h * group; qh < (h + 1) * group; ++qh)
+            for (int64_t j = 0; j < older; ++j) score[static_cast<size_t>(j)] += in.key_attention[qh * n + j];
+        auto chosen = top_indices(score, budget_ - recent);
+        const auto tail = index_range(older, recent);
+        chosen.insert(chosen.end(), tail.begin(), tail.end());
+        kept[static_cast<size_t>(h)] = std::move(chosen);
     }
     return kept;
 }

@@ -1,7 +1,6 @@
 #pragma once
-// H2O (Zhang et al., 2023): "heavy hitters", the tokens that received the most attention
-// from all later prompt tokens (summed inside the attention kernel, never as a full
-// matrix), plus the most recent tokens: half the budget each, as in the paper.
+// H2O (Zhang et al., 2023): heavy hitters (the tokens with the most accumulated attention
+// from all later prompt queries) plus the most recent tokens, half of the budget each.
 
 #include "engine/eviction/policy_options.h"
 #include "engine/session/keep_policy.h"
@@ -10,13 +9,17 @@ namespace engine {
 
 class H2oPolicy final : public KeepPolicy {
 public:
-    explicit H2oPolicy(const PolicyOptions& options) : options_(options) {}
+    explicit H2oPolicy(const PolicyOptions& options);
     std::string name() const override { return "h2o"; }
+    static std::string describe();
     bool wants_key_attention() const override { return true; }
+    // B >= n: every token. Otherwise per KV head: the last B/2 (rounded down) tokens plus the
+    // top B - B/2 earlier ones by attention summed over all prompt queries and the query
+    // heads of the KV group.
     std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
 
 private:
-    PolicyOptions options_;
+    int64_t budget_;
 };
 
 }  // namespace engine

@@ -1,17 +1,25 @@
 #pragma once
-// Settings of the eviction policies, with their papers' defaults.
+// The knobs of every eviction policy, with the papers' defaults. The budget B counts the
+// prompt tokens kept per KV head per layer.
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 
 namespace engine {
 
+class Model;
+
 struct PolicyOptions {
-    int64_t budget = 256;        // tokens kept per KV head per layer
-    int64_t n_layers = 0;        // PyramidKV spreads budget * n_layers over the layers
-    int64_t window = 32;         // SnapKV/PyramidKV observation window (SnapKV paper)
-    int64_t pool_kernel = 7;     // SnapKV max-pooling kernel
-    int64_t sinks = 4;           // StreamingLLM attention sinks
-    double pyramid_beta = 20.0;  // PyramidKV: the top layer gets budget / beta
+    int64_t budget = 256;            // B: tokens kept per KV head per layer
+    int64_t n_layers = 0;            // 0: the model's, as the forward pass reports; else must match it
+    int64_t window = 32;             // SnapKV observation window (last prompt tokens as queries)
+    int64_t pool_kernel = 7;              // SnapKV max-pooling kernel (odd, "same" padding)
+    int64_t sinks = 4;               // StreamingLLM attention sinks
+    double pyramid_beta = 20.0;      // PyramidKV: the top layer's extra budget is the mean's 1/beta
+    int64_t draft_tokens = 8;        // LAQ / SpecKV pseudo-response length
+    std::filesystem::path draft_model_path;        // SpecKV draft GGUF (same vocabulary)
+    std::shared_ptr<const Model> draft_model;      // or an already opened draft (wins over the path)
 };
 
 }  // namespace engine

@@ -2,42 +2,73 @@
 
 #include "engine/error.h"
 #include "engine/eviction/h2o_policy.h"
+#include "engine/eviction/lookahead_prefill.h"
 #include "engine/eviction/pyramidkv_policy.h"
 #include "engine/eviction/snapkv_policy.h"
-#include "engine/eviction/streaming_policy.h"
+#include "engine/eviction/streaming_llm_policy.h"
 
 namespace engine {
+namespace {
+
+// The part of a describe() text after "name: ".
+std::string summary_of(const std::string& described) { return described.substr(described.find(": ") + 2); }
+
+[[noreturn]] void unknown(std::string_view name) {
+    std::string known;
+    for (const auto& p : eviction_policies()) known += (known.empty() ? "" : ", ") + p.name;
+    throw Error("unknown eviction policy '" + std::string(name) + "' (known: " + known + ")");
+}
+
+}  // namespace
 
 const std::vector<PolicyInfo>& eviction_policies() {
     static const std::vector<PolicyInfo> policies = {
-        {"full", "keep every token (the uncompressed reference)"},
-        {"streaming", "StreamingLLM: 4 attention-sink tokens + the most recent ones"},
-        {"snapkv", "SnapKV: the last 32 prompt tokens' attention, averaged over the window and the query "
-                   "heads of each KV group, max-pooled (kernel 7); keeps the window + the top (B - 32)"},
-        {"pyramidkv", "PyramidKV: SnapKV scores with budgets falling linearly from 2B - B/20 (bottom layer) "
-                      "to B/20 (top layer), the same total (beta = 20)"},
-        {"h2o", "H2O: half the budget for the tokens that received the most attention from all later "
-                "prompt tokens, half for the most recent ones"},
+        {"full", "keeps every token (no eviction; the budget is ignored)."},
+        {"streaming", summary_of(StreamingLlmPolicy::describe())},
+        {"snapkv", summary_of(SnapKvPolicy::describe())},
+        {"pyramidkv", summary_of(PyramidKvPolicy::describe())},
+        {"h2o", summary_of(H2oPolicy::describe())},
+        {"laq", summary_of(LookaheadPolicy::describe(DraftSource::CompressedSelf))},
+        {"speckv", summary_of(LookaheadPolicy::describe(DraftSource::DraftModel))},
     };
     return policies;
 }
 
-std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptions& options) {
-    if (options.budget < 1) throw Error("the KV budget must be at least 1 token per head per layer");
-    if (name == "full") return std::make_shared<FullPolicy>();
-    if (name == "streaming") return std::make_shared<StreamingPolicy>(options);
-    if (name == "snapkv") return std::make_shared<SnapKvPolicy>(options);
-    if (name == "pyramidkv") return std::make_shared<PyramidKvPolicy>(options);
-    if (name == "h2o") return std::make_shared<H2oPolicy>(options);
-    std::string known;
-    for (const auto& p : eviction_policies()) known += (known.empty() ? "" : ", ") + std::string(p.name);
-    throw Error("unknown eviction policy \"" + std::string(name) + "\"; known policies: " + known);
+std::vector<std::string> policy_names() {
+    std::vector<std::string> names;
+    for (const auto& p : eviction_policies()) names.push_back(p.name);
+    return names;
+}
+
+std::string describe_policy(std::string_view name) {
+    if (name == "streamingllm") name = "streaming";
+    for (const auto& p : eviction_policies())
+        if (p.name == name) return p.name + ": " + p.summary;
+    unknown(name);
 }
 
 std::string describe_policies() {
     std::string out;
-    for (const auto& p : eviction_policies()) out += "  " + std::string(p.name) + ": " + std::string(p.summary) + "\n";
+    for (const auto& p : eviction_policies()) out += "  " + p.name + ": " + p.summary + "\n";
     return out;
+}
+
+std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptions& options) {
+    if (name == "full") return std::make_shared<FullPolicy>();
+    if (name == "streaming" || name == "streamingllm") return std::make_shared<StreamingLlmPolicy>(options);
+    if (name == "snapkv") return std::make_shared<SnapKvPolicy>(options);
+    if (name == "pyramidkv") return std::make_shared<PyramidKvPolicy>(options);
+    if (name == "h2o") return std::make_shared<H2oPolicy>(options);
+    if (name == "laq") return std::make_shared<LookaheadPolicy>(options, DraftSource::CompressedSelf);
+    if (name == "speckv") return std::make_shared<LookaheadPolicy>(options, DraftSource::DraftModel);
+    unknown(name);
+}
+
+bool prefill_with_policy(Session& session, KeepPolicy& policy, std::span<const int32_t> tokens,
+                         const ProgressCallback& on_progress, const std::atomic<bool>* cancel) {
+    if (const auto* lookahead = dynamic_cast<const LookaheadPolicy*>(&policy))
+        return lookahead_prefill(session, tokens, *lookahead, on_progress, cancel);
+    return session.prefill_with(policy, tokens, on_progress, cancel);
 }
 
 }  // namespace engine

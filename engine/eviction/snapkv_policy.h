@@ -1,22 +1,31 @@
 #pragma once
-// SnapKV (Li et al., 2024): the last `window` prompt tokens vote, through their attention,
-// for the earlier tokens each KV head keeps; scores are max-pooled so neighbours of an
-// important token come along.
+// SnapKV (Li et al., 2024): the last `window` prompt tokens act as queries; each earlier
+// token is scored by the attention it gets from them, max-pooled along the sequence, and
+// each KV head keeps its top B - window plus the window itself.
 
 #include "engine/eviction/policy_options.h"
 #include "engine/session/keep_policy.h"
 
 namespace engine {
 
-class SnapKvPolicy final : public KeepPolicy {
+class SnapKvPolicy : public KeepPolicy {
 public:
-    explicit SnapKvPolicy(const PolicyOptions& options) : options_(options) {}
+    explicit SnapKvPolicy(const PolicyOptions& options);
     std::string name() const override { return "snapkv"; }
-    int64_t query_window() const override { return options_.window; }
+    static std::string describe();
+    int64_t query_window() const override { return window_; }
+    // B >= n: every token. B <= window: the last B. Otherwise per KV head: the window plus the
+    // top B - window earlier tokens by max-pooled mean attention (see prefix_attention; the
+    // lookahead queries of LayerKeepInput count as further queries when given).
     std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
 
-private:
-    PolicyOptions options_;
+protected:
+    // The budget of this input's layer (PyramidKV varies it).
+    virtual int64_t layer_budget(const LayerKeepInput& input) const;
+
+    int64_t budget_;
+    int64_t window_;
+    int64_t kernel_;
 };
 
 }  // namespace engine

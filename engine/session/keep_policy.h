@@ -12,6 +12,7 @@ namespace engine {
 
 struct LayerKeepInput {
     int64_t layer = 0;
+    int64_t n_layers = 0;                  // layers in the model (per-layer budgets)
     int64_t n_tokens = 0;                  // new tokens in this layer
     int64_t n_heads = 0;
     int64_t n_kv_heads = 0;
@@ -26,6 +27,11 @@ struct LayerKeepInput {
     // When asked for: [n_heads][n_tokens], the attention each new token received, summed
     // over all new queries (H2O's accumulated score).
     const float* key_attention = nullptr;
+    // Optional queries of tokens that come after all new tokens (a drafted answer),
+    // [n_lookahead][n_heads * head_dim] after RoPE; each sees every new token. Set by
+    // two-pass prefills (engine/eviction/lookahead_prefill.h), never by the forward pass.
+    const float* lookahead_queries = nullptr;
+    int64_t n_lookahead = 0;
 };
 
 class KeepPolicy {

@@ -22,6 +22,7 @@ struct LayerPass {
     int64_t layer;
     int64_t n;   // new tokens
     std::vector<std::vector<float>>* cached_attention;
+    std::vector<float>* queries;   // optional [n][q_dim] of this layer
 
     // Tokens [c0, c1) through the layer: attention against the cache and new tokens [0, c1).
     void chunk(int64_t c0, int64_t c1, bool sum_key_attention) {
@@ -47,6 +48,7 @@ struct LayerPass {
         }
         be.rope(s.q.data(), m, c.n_heads, c.head_dim, pos, model.rope_freqs(), c.rope_style);
         be.rope(k, m, c.n_kv_heads, c.head_dim, pos, model.rope_freqs(), c.rope_style);
+        if (queries) std::copy_n(s.q.data(), m * c.q_dim(), queries->data() + c0 * c.q_dim());
 
         std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
         for (int64_t h = 0; h < c.n_kv_heads; ++h) {
@@ -123,7 +125,13 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
 
     const int64_t total = n * c.n_layers;
     for (int64_t l = 0; l < c.n_layers; ++l) {
-        LayerPass pass{c, model.weights().layers[static_cast<size_t>(l)], model, be, s, cache, l, n, req.cached_attention};
+        std::vector<float>* queries = nullptr;
+        if (req.queries) {
+            queries = &(*req.queries)[static_cast<size_t>(l)];
+            queries->assign(static_cast<size_t>(n * c.q_dim()), 0.0f);
+        }
+        LayerPass pass{c, model.weights().layers[static_cast<size_t>(l)], model, be, s, cache, l, n, req.cached_attention,
+                       queries};
         if (sum_key_attention) std::fill_n(s.key_attention.begin(), c.n_heads * n, 0.0f);
         for (int64_t c0 = 0; c0 < n; c0 += chunk) {
             if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return false;
@@ -137,6 +145,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
         if (req.policy) {
             LayerKeepInput in;
             in.layer = l;
+            in.n_layers = c.n_layers;
             in.n_tokens = n;
             in.n_heads = c.n_heads;
             in.n_kv_heads = c.n_kv_heads;
@@ -187,6 +196,7 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
     for (int64_t t = 0; t < n; ++t) s.positions[static_cast<size_t>(t)] = static_cast<int32_t>(cache.next_position() + t);
 
     if (req.cached_attention) req.cached_attention->resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
+    if (req.queries) req.queries->resize(static_cast<size_t>(c.n_layers));
     const CompressedCache::Mark before = cache.mark();
     try {
         if (!run_layers(model, be, s, cache, req, window, sum_key_attention)) {

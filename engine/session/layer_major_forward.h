@@ -45,6 +45,9 @@ struct ForwardRequest {
     // When set ([layer * n_kv_heads + kv_head], grown to the cache's sizes): adds the
     // attention each cached entry receives from these tokens.
     std::vector<std::vector<float>>* cached_attention = nullptr;
+    // When set: resized to n_layers, entry l gets layer l's queries of the new tokens,
+    // [n][q_dim] after RoPE (two-pass prefills score a prompt with a draft's queries).
+    std::vector<std::vector<float>>* queries = nullptr;
 };
 
 // Runs the tokens at positions cache.next_position()... through the model, appends what

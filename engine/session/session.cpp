@@ -24,14 +24,6 @@ Session::Session(const Model& model, CompressedCache cache, SessionOptions optio
     cache_ = std::move(cache);
 }
 
-Session::Session(const Model& model, CompressedCache cache, SessionOptions options, std::vector<float> logits)
-    : Session(model, std::move(cache), std::move(options)) {
-    if (static_cast<int64_t>(logits.size()) != model.config().vocab_size)
-        throw Error("session: " + std::to_string(logits.size()) + " logits given for a vocabulary of " +
-                    std::to_string(model.config().vocab_size));
-    logits_ = std::move(logits);
-}
-
 bool Session::run(std::span<const int32_t> tokens, KeepPolicy* policy, const ProgressCallback* progress,
                   const std::atomic<bool>* cancel, bool decoding) {
     ForwardRequest req;
@@ -51,6 +43,23 @@ bool Session::run(std::span<const int32_t> tokens, KeepPolicy* policy, const Pro
 bool Session::prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress,
                       const std::atomic<bool>* cancel) {
     return run(tokens, options_.policy.get(), &on_progress, cancel);
+}
+
+bool Session::prefill_with(KeepPolicy& policy, std::span<const int32_t> tokens, const ProgressCallback& on_progress,
+                           const std::atomic<bool>* cancel) {
+    return run(tokens, &policy, &on_progress, cancel);
+}
+
+void Session::adopt(CompressedCache cache, std::vector<float> logits) {
+    const ModelConfig& c = model_.config();
+    if (cache.model_fingerprint() != model_.fingerprint() || cache.n_layers() != c.n_layers ||
+        cache.n_kv_heads() != c.n_kv_heads || cache.head_dim() != c.head_dim)
+        throw Error("session: the adopted KV cache does not belong to this model");
+    if (static_cast<int64_t>(logits.size()) != c.vocab_size)
+        throw Error("session: adopted logits have " + std::to_string(logits.size()) + " values, expected the vocabulary size " +
+                    std::to_string(c.vocab_size));
+    cache_ = std::move(cache);
+    logits_ = std::move(logits);
 }
 
 bool Session::append(std::span<const int32_t> tokens, const std::atomic<bool>* cancel) {

@@ -58,14 +58,14 @@ public:
     // Resumes from a snapshot; throws engine::Error if it belongs to another model. The next
     // call is append() (the cache holds no logits to generate from).
     Session(const Model& model, CompressedCache cache, SessionOptions options = {});
-    // Resumes from a snapshot together with the logits of its last token, so generate()
-    // can follow at once (evaluations branch many compressed caches off one prefill).
-    Session(const Model& model, CompressedCache cache, SessionOptions options, std::vector<float> logits);
 
     // Reads tokens through the model layer by layer, keeping what the policy chooses. Returns
     // false when cancelled, leaving the session exactly as before the call.
     bool prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress = {},
                  const std::atomic<bool>* cancel = nullptr);
+    // The same with another keep policy than the session's, for this call only.
+    bool prefill_with(KeepPolicy& policy, std::span<const int32_t> tokens, const ProgressCallback& on_progress = {},
+                      const std::atomic<bool>* cancel = nullptr);
     // Adds the next turn's tokens, keeping all of them. Same cancel contract as prefill.
     bool append(std::span<const int32_t> tokens, const std::atomic<bool>* cancel = nullptr);
 
@@ -88,6 +88,10 @@ public:
     // The last token's logits, empty before the first token.
     std::span<const float> logits() const { return logits_; }
     const CompressedCache& cache() const { return cache_; }
+    // Replaces cache and logits with what a prefill made outside the session (two-pass
+    // policies in engine/eviction/); throws engine::Error for another model's cache.
+    void adopt(CompressedCache cache, std::vector<float> logits);
+    const SessionOptions& options() const { return options_; }
     int64_t position() const { return cache_.next_position(); }
     const Model& model() const { return model_; }
     Backend& backend() { return *backend_; }

@@ -82,7 +82,8 @@ private slots:
             QVERIFY2(cut == alone.cache(), names[p].c_str());
             QVERIFY(fan_out->eviction_ms(p) >= 0);
             // And the cut cache, resumed with the prefill's logits, decodes as the real one.
-            Session resumed(*model, cut, {.threads = 1}, std::vector<float>(all.logits().begin(), all.logits().end()));
+            Session resumed(*model, {.threads = 1});
+            resumed.adopt(cut, std::vector<float>(all.logits().begin(), all.logits().end()));
             QVERIFY(std::equal(resumed.logits().begin(), resumed.logits().end(), alone.logits().begin()));
             resumed.decode(11);
             alone.decode(11);

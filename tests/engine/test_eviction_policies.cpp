@@ -1,135 +1,71 @@
-// Eviction policies against brute-force references on fresh random inputs (the same kept
-// set), exact budgets, and with a budget of at least the prompt: Full's logits bit for bit.
+// Each eviction policy's kept set equals a naive double-precision reference on fresh random
+// keys and queries, keeps exactly its budget, and the registry builds them by name.
+
+#include "reference/eviction_reference.h"
 
 #include "engine/error.h"
-#include "engine/eviction/eviction_scoring.h"
+#include "engine/eviction/h2o_policy.h"
+#include "engine/eviction/kv_footprint.h"
+#include "engine/eviction/lookahead_policy.h"
 #include "engine/eviction/policy_registry.h"
 #include "engine/eviction/pyramidkv_policy.h"
-#include "engine/gguf/gguf_file.h"
-#include "engine/model/model.h"
-#include "engine/session/session.h"
-#include "reference/tiny_model.h"
+#include "engine/eviction/snapkv_policy.h"
+#include "engine/eviction/streaming_llm_policy.h"
 
 #include <QtTest/QtTest>
 
-#include <algorithm>
-#include <cmath>
 #include <random>
-
-using namespace engine;
 
 namespace {
 
-struct RandomLayer {
-    int64_t n, heads = 4, kv = 2, d = 16, window;
-    std::vector<float> k, v, q, key_attention;
-    std::vector<int32_t> positions;
+uint64_t fresh_seed(const char* what) {
+    const uint64_t seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+    qInfo("%s: seed %llu", what, static_cast<unsigned long long>(seed));
+    return seed;
+}
 
-    LayerKeepInput input(int64_t layer = 0) const {
-        LayerKeepInput in;
-        in.layer = layer;
-        in.n_tokens = n;
-        in.n_heads = heads;
-        in.n_kv_heads = kv;
-        in.head_dim = d;
+// A random layer: float buffers for the policy, the same values in double for the reference.
+struct RandomLayer {
+    std::vector<float> k, window_q, lookahead_q, all_q;
+    reference::LayerData ref;
+    engine::LayerKeepInput input() const {
+        engine::LayerKeepInput in;
+        in.n_layers = 1;
+        in.n_tokens = ref.n;
+        in.n_heads = ref.heads;
+        in.n_kv_heads = ref.kv_heads;
+        in.head_dim = ref.d;
         in.k = k.data();
-        in.v = v.data();
-        in.positions = positions;
-        in.window_queries = q.data() + (n - window) * heads * d;
-        in.n_window = window;
-        in.key_attention = key_attention.data();
+        in.window_queries = window_q.data();
+        in.n_window = ref.w;
+        if (ref.m > 0) {
+            in.lookahead_queries = lookahead_q.data();
+            in.n_lookahead = ref.m;
+        }
         return in;
     }
 };
 
-RandomLayer random_layer(std::mt19937_64& rng, int64_t n, int64_t window) {
-    RandomLayer r{n, 4, 2, 16, window, {}, {}, {}, {}, {}};
+RandomLayer random_layer(std::mt19937_64& rng, int64_t n, int64_t window, int64_t lookahead, int64_t heads = 4,
+                         int64_t kv_heads = 2, int64_t d = 16) {
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    r.k.resize(static_cast<size_t>(n * r.kv * r.d));
-    r.v.resize(r.k.size());
-    r.q.resize(static_cast<size_t>(n * r.heads * r.d));
-    for (auto* x : {&r.k, &r.v, &r.q})
-        for (auto& e : *x) e = normal(rng);
-    for (int64_t i = 0; i < n; ++i) r.positions.push_back(static_cast<int32_t>(i));
-    // H2O's accumulated attention, from every query's causal softmax, in double.
-    r.key_attention.assign(static_cast<size_t>(r.heads * n), 0.0f);
-    std::vector<double> acc(static_cast<size_t>(r.heads * n), 0.0);
-    for (int64_t h = 0; h < r.heads; ++h)
-        for (int64_t i = 0; i < n; ++i) {
-            std::vector<double> s(static_cast<size_t>(i + 1));
-            double top = -1e300, sum = 0;
-            for (int64_t j = 0; j <= i; ++j) {
-                double dot = 0;
-                for (int64_t x = 0; x < r.d; ++x)
-                    dot += double(r.q[size_t((i * r.heads + h) * r.d + x)]) * r.k[size_t((j * r.kv + h / 2) * r.d + x)];
-                s[size_t(j)] = dot / std::sqrt(double(r.d));
-                top = std::max(top, s[size_t(j)]);
-            }
-            for (auto& x : s) sum += (x = std::exp(x - top));
-            for (int64_t j = 0; j <= i; ++j) acc[size_t(h * n + j)] += s[size_t(j)] / sum;
-        }
-    for (size_t i = 0; i < acc.size(); ++i) r.key_attention[i] = float(acc[i]);
-    return r;
+    auto fill = [&](std::vector<float>& v, int64_t count) {
+        v.resize(static_cast<size_t>(count));
+        for (auto& x : v) x = normal(rng);
+    };
+    RandomLayer L;
+    fill(L.k, n * kv_heads * d);
+    fill(L.all_q, n * heads * d);   // every prompt query (H2O); the window is its tail
+    const int64_t w = std::min(window, n);
+    L.window_q.assign(L.all_q.end() - w * heads * d, L.all_q.end());
+    fill(L.lookahead_q, lookahead * heads * d);
+    L.ref = {n, heads, kv_heads, d, {L.k.begin(), L.k.end()}, {L.window_q.begin(), L.window_q.end()}, w,
+             {L.lookahead_q.begin(), L.lookahead_q.end()}, lookahead};
+    return L;
 }
 
-// SnapKV's score per KV head, in double, written out plainly.
-std::vector<std::vector<double>> reference_window_scores(const RandomLayer& r) {
-    std::vector<std::vector<double>> out(size_t(r.kv), std::vector<double>(size_t(r.n), 0.0));
-    const int64_t group = r.heads / r.kv;
-    for (int64_t h = 0; h < r.heads; ++h)
-        for (int64_t i = r.n - r.window; i < r.n; ++i) {
-            std::vector<double> s(size_t(i + 1));
-            double top = -1e300, sum = 0;
-            for (int64_t j = 0; j <= i; ++j) {
-                double dot = 0;
-                for (int64_t x = 0; x < r.d; ++x)
-                    dot += double(r.q[size_t((i * r.heads + h) * r.d + x)]) * r.k[size_t((j * r.kv + h / group) * r.d + x)];
-                s[size_t(j)] = dot / std::sqrt(double(r.d));
-                top = std::max(top, s[size_t(j)]);
-            }
-            for (auto& x : s) sum += (x = std::exp(x - top));
-            for (int64_t j = 0; j <= i; ++j) out[size_t(h / group)][size_t(j)] += s[size_t(j)] / sum / double(r.window * group);
-        }
-    return out;
-}
-
-// Top `count` of `scores` (higher first, lower index on ties), ascending; and the gap at
-// the cut, so a test can tell a real choice from a float-rounding coin toss.
-std::vector<int32_t> reference_top(const std::vector<double>& scores, int64_t count, double* gap) {
-    std::vector<int32_t> idx(scores.size());
-    for (size_t i = 0; i < idx.size(); ++i) idx[i] = int32_t(i);
-    std::stable_sort(idx.begin(), idx.end(), [&](int32_t a, int32_t b) { return scores[size_t(a)] > scores[size_t(b)]; });
-    if (gap) *gap = count < int64_t(idx.size()) && count > 0 ? scores[size_t(idx[size_t(count - 1)])] - scores[size_t(idx[size_t(count)])] : 1.0;
-    idx.resize(size_t(count));
-    std::sort(idx.begin(), idx.end());
-    return idx;
-}
-
-std::vector<double> reference_pool(const std::vector<double>& s, int64_t n, int64_t kernel) {
-    std::vector<double> out(static_cast<size_t>(n), 0.0);
-    for (int64_t j = 0; j < n; ++j) {
-        double m = -1e300;
-        for (int64_t x = std::max<int64_t>(0, j - kernel / 2); x <= std::min(n - 1, j + kernel / 2); ++x) m = std::max(m, s[size_t(x)]);
-        out[size_t(j)] = m;
-    }
-    return out;
-}
-
-std::vector<int32_t> reference_snap(const std::vector<double>& scores, int64_t n, int64_t budget, int64_t window,
-                                    double* gap) {
-    std::vector<int32_t> kept;
-    if (budget >= n) { for (int64_t j = 0; j < n; ++j) kept.push_back(int32_t(j)); *gap = 1; return kept; }
-    if (budget <= window) { for (int64_t j = n - budget; j < n; ++j) kept.push_back(int32_t(j)); *gap = 1; return kept; }
-    auto pooled = reference_pool(std::vector<double>(scores.begin(), scores.begin() + (n - window)), n - window, 7);
-    kept = reference_top(pooled, budget - window, gap);
-    for (int64_t j = n - window; j < n; ++j) kept.push_back(int32_t(j));
-    return kept;
-}
-
-uint64_t fresh_seed() {
-    uint64_t seed = std::random_device{}();
-    qInfo("seed %llu", (unsigned long long)seed);
-    return seed;
+void check_budget(const std::vector<std::vector<int32_t>>& kept, int64_t budget, int64_t n) {
+    for (const auto& head : kept) QCOMPARE(static_cast<int64_t>(head.size()), std::min(budget, n));
 }
 
 }  // namespace
@@ -138,173 +74,192 @@ class TestEvictionPolicies : public QObject {
     Q_OBJECT
 
 private slots:
-    void snapkv_matches_brute_force() {
-        std::mt19937_64 rng(fresh_seed());
-        int checked = 0;
-        for (int trial = 0; trial < 40; ++trial) {
-            const int64_t n = 40 + int64_t(rng() % 160), window = 8, budget = 12 + int64_t(rng() % 40);
-            auto layer = random_layer(rng, n, window);
-            PolicyOptions o;
-            o.budget = budget;
-            o.window = window;
-            auto kept = make_policy("snapkv", o)->keep(layer.input());
-            auto ref = reference_window_scores(layer);
-            for (int64_t h = 0; h < layer.kv; ++h) {
-                double gap = 0;
-                auto expect = reference_snap(ref[size_t(h)], n, budget, window, &gap);
-                // Equal pooled scores share a source token and tie the same way in float; a
-                // tiny non-zero gap is a float-rounding coin toss with no defined answer.
-                if (gap > 0 && gap < 1e-6) continue;
-                QCOMPARE(kept[size_t(h)], expect);
-                QCOMPARE(int64_t(kept[size_t(h)].size()), std::min(budget, n));
-                ++checked;
-            }
-        }
-        QVERIFY(checked > 60);
-    }
-
-    void h2o_matches_brute_force() {
-        std::mt19937_64 rng(fresh_seed());
-        for (int trial = 0; trial < 30; ++trial) {
-            const int64_t n = 30 + int64_t(rng() % 120), budget = 6 + int64_t(rng() % 30);
-            auto layer = random_layer(rng, n, 1);
-            PolicyOptions o;
-            o.budget = budget;
-            auto kept = make_policy("h2o", o)->keep(layer.input());
-            const int64_t recent = budget / 2;
-            if (budget >= n) {
-                for (const auto& k : kept) QCOMPARE(int64_t(k.size()), n);
-                continue;
-            }
-            for (int64_t kv = 0; kv < layer.kv; ++kv) {
-                std::vector<double> score(size_t(n - recent), 0.0);
-                for (int64_t h = kv * 2; h < kv * 2 + 2; ++h)
-                    for (int64_t j = 0; j < n - recent; ++j) score[size_t(j)] += layer.key_attention[size_t(h * n + j)];
-                double gap = 0;
-                auto expect = reference_top(score, budget - recent, &gap);
-                for (int64_t j = n - recent; j < n; ++j) expect.push_back(int32_t(j));
-                if (gap > 0 && gap < 1e-5) continue;
-                QCOMPARE(kept[size_t(kv)], expect);
-            }
+    void streamingllm_keeps_sinks_and_recent_tokens() {
+        std::mt19937_64 rng(fresh_seed("streamingllm"));
+        const auto L = random_layer(rng, 50, 0, 0);
+        for (int64_t budget : {1, 3, 4, 5, 20, 49, 50, 80}) {
+            engine::StreamingLlmPolicy policy({.budget = budget});
+            const auto kept = policy.keep(L.input());
+            const int64_t sinks = std::min<int64_t>(4, budget);
+            auto expected = reference::ascending(0, budget >= 50 ? 50 : sinks);
+            if (budget < 50)
+                for (int32_t t : reference::ascending(50 - (budget - sinks), budget - sinks)) expected.push_back(t);
+            for (const auto& head : kept) QCOMPARE(head, expected);
+            check_budget(kept, budget, 50);
         }
     }
 
-    void streaming_keeps_sinks_and_recent_tokens() {
-        std::mt19937_64 rng(fresh_seed());
-        auto layer = random_layer(rng, 50, 1);
-        PolicyOptions o;
-        o.budget = 10;
-        auto kept = make_policy("streaming", o)->keep(layer.input());
-        std::vector<int32_t> expect = {0, 1, 2, 3, 44, 45, 46, 47, 48, 49};
-        QCOMPARE(kept[0], expect);
-        QCOMPARE(kept[1], expect);
-    }
-
-    void pyramid_budgets_fall_linearly_and_keep_the_total() {
-        for (int64_t budget : {64, 128, 256, 512, 7})
-            for (int64_t layers : {1, 2, 30, 32}) {
-                auto b = pyramid_budgets(budget, layers, 20.0);
-                int64_t sum = 0;
-                for (auto x : b) sum += x;
-                QCOMPARE(sum, budget * layers);
-                for (size_t l = 1; l < b.size(); ++l) QVERIFY(b[l] <= b[l - 1]);
-                if (layers == 30) {
-                    QVERIFY(std::abs(double(b.back()) - double(budget) / 20.0) <= 1.0);
-                    QVERIFY(std::abs(double(b.front()) - (2.0 * budget - budget / 20.0)) <= 1.0);
-                }
+    void snapkv_matches_the_reference() {
+        std::mt19937_64 rng(fresh_seed("snapkv"));
+        for (int trial = 0; trial < 6; ++trial) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(20, 90)(rng);
+            const int64_t window = trial < 3 ? 8 : 32;
+            const auto L = random_layer(rng, n, window, 0);
+            for (int64_t budget : {int64_t{3}, window, window + 1, n / 2 + window / 2, n - 1, n, n + 5}) {
+                engine::SnapKvPolicy policy({.budget = budget, .window = window, .pool_kernel = 7});
+                QCOMPARE(policy.query_window(), window);
+                const auto kept = policy.keep(L.input());
+                QCOMPARE(kept, reference::snapkv_keep(L.ref, budget, window, 7));
+                check_budget(kept, budget, n);
             }
-    }
-
-    void pyramidkv_is_snapkv_with_the_layer_budget() {
-        std::mt19937_64 rng(fresh_seed());
-        auto layer = random_layer(rng, 150, 8);
-        PolicyOptions o;
-        o.budget = 32;
-        o.window = 8;
-        o.n_layers = 4;
-        PyramidKvPolicy pyramid(o);
-        for (int64_t l = 0; l < 4; ++l) {
-            auto kept = pyramid.keep(layer.input(l));
-            PolicyOptions snap = o;
-            snap.budget = pyramid.layer_budgets()[size_t(l)];
-            QCOMPARE(kept, make_policy("snapkv", snap)->keep(layer.input(l)));
-            QCOMPARE(int64_t(kept[0].size()), std::min<int64_t>(150, pyramid.layer_budgets()[size_t(l)]));
         }
+        // Other kernels too, and a kernel of 1 (no pooling).
+        const auto L = random_layer(rng, 60, 8, 0);
+        for (int64_t kernel : {1, 3, 9}) {
+            engine::SnapKvPolicy policy({.budget = 25, .window = 8, .pool_kernel = kernel});
+            QCOMPARE(policy.keep(L.input()), reference::snapkv_keep(L.ref, 25, 8, kernel));
+        }
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.pool_kernel = 4}));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::SnapKvPolicy({.budget = 0}));
     }
 
-    void every_policy_keeps_exactly_its_budget() {
-        std::mt19937_64 rng(fresh_seed());
-        auto layer = random_layer(rng, 120, 32 > 120 ? 120 : 32);
-        for (const auto& info : eviction_policies()) {
-            if (info.name == "full" || info.name == "pyramidkv") continue;
-            for (int64_t budget : {1, 16, 33, 64, 119, 120, 500}) {
-                PolicyOptions o;
-                o.budget = budget;
-                auto kept = make_policy(info.name, o)->keep(layer.input());
-                for (const auto& k : kept) {
-                    QCOMPARE(int64_t(k.size()), std::min<int64_t>(budget, 120));
-                    QVERIFY(std::is_sorted(k.begin(), k.end()));
-                    QVERIFY(std::adjacent_find(k.begin(), k.end()) == k.end());
+    void pyramid_budgets_shrink_linearly_and_sum_to_the_total() {
+        for (int64_t layers : {1, 2, 7, 30}) {
+            for (int64_t budget : {16, 32, 33, 64, 100, 256}) {
+                const auto b = engine::pyramid_budgets(budget, 32, layers, 20.0);
+                QCOMPARE(static_cast<int64_t>(b.size()), layers);
+                QCOMPARE(std::accumulate(b.begin(), b.end(), int64_t{0}), budget * layers);
+                for (size_t l = 1; l < b.size(); ++l) QVERIFY(b[l] <= b[l - 1] + 1);   // rounding may lift one by 1
+                if (budget > 32 && layers > 1) {
+                    const double e = static_cast<double>(budget - 32);
+                    QVERIFY(std::abs(static_cast<double>(b.back() - 32) - e / 20.0) <= 1.0);
+                    QVERIFY(std::abs(static_cast<double>(b.front() - 32) - (2 * e - e / 20.0)) <= 1.0);
+                    for (int64_t l = 0; l < layers; ++l) {
+                        const double line = (2 * e - e / 20.0) - (2 * e - e / 10.0) * static_cast<double>(l) / (layers - 1);
+                        QVERIFY(std::abs(static_cast<double>(b[static_cast<size_t>(l)] - 32) - line) < 1.0);
+                    }
+                } else {
+                    for (auto x : b) QCOMPARE(x, budget);
                 }
             }
         }
     }
 
-    void a_budget_of_the_whole_prompt_reproduces_full_bit_for_bit() {
-        reference::TinySpec spec;
-        auto model = Model::from_file(GgufFile::parse(reference::write_tiny_model(spec, fresh_seed())));
-        std::vector<int32_t> prompt;
-        for (int i = 0; i < 40; ++i) prompt.push_back(5 + (i * 7) % 90);
-        for (const auto& info : eviction_policies()) {
-            Session full(*model, {.threads = 1});
-            QVERIFY(full.prefill(prompt));
-            PolicyOptions o;
-            o.budget = 40;
-            o.n_layers = spec.n_layers;
-            o.pyramid_beta = 1.0;   // every layer gets the same budget, so all keep everything
-            Session s(*model, {.threads = 1, .policy = make_policy(info.name, o)});
-            QVERIFY(s.prefill(prompt));
-            QVERIFY(std::equal(full.logits().begin(), full.logits().end(), s.logits().begin()));
-            for (int step = 0; step < 3; ++step) {
-                full.decode(7 + step);
-                s.decode(7 + step);
-                QVERIFY2(std::equal(full.logits().begin(), full.logits().end(), s.logits().begin()),
-                         std::string(info.name).c_str());
+    void pyramidkv_is_snapkv_with_its_layer_budget() {
+        std::mt19937_64 rng(fresh_seed("pyramidkv"));
+        const int64_t n = 120, layers = 5, budget = 40, window = 8;
+        const auto budgets = engine::pyramid_budgets(budget, window, layers, 20.0);
+        engine::PyramidKvPolicy policy({.budget = budget, .window = window});
+        int64_t total = 0;
+        for (int64_t l = 0; l < layers; ++l) {
+            const auto L = random_layer(rng, n, window, 0);
+            auto in = L.input();
+            in.layer = l;
+            in.n_layers = layers;
+            const auto kept = policy.keep(in);
+            QCOMPARE(kept, reference::snapkv_keep(L.ref, budgets[static_cast<size_t>(l)], window, 7));
+            total += static_cast<int64_t>(kept[0].size());
+        }
+        QCOMPARE(total, budget * layers);
+        // A layer count given up front must be the model's.
+        const auto other_layer = random_layer(rng, n, window, 0);
+        auto other = other_layer.input();
+        other.n_layers = layers;
+        QCOMPARE(engine::PyramidKvPolicy({.budget = budget, .n_layers = layers, .window = window}).keep(other).size(), size_t{2});
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::PyramidKvPolicy({.budget = budget, .n_layers = layers + 1, .window = window}).keep(other));
+        // B >= n: every layer keeps everything, even where its pyramid share is smaller.
+        const auto L = random_layer(rng, 30, window, 0);
+        auto in = L.input();
+        in.layer = 4;
+        in.n_layers = layers;
+        QCOMPARE(engine::PyramidKvPolicy({.budget = 30, .window = window}).keep(in)[1], reference::ascending(0, 30));
+    }
+
+    void h2o_keeps_heavy_hitters_and_recent_tokens() {
+        std::mt19937_64 rng(fresh_seed("h2o"));
+        for (int trial = 0; trial < 5; ++trial) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(10, 80)(rng);
+            const auto L = random_layer(rng, n, 0, 0);
+            // The full causal attention matrix of every prompt query, summed per key.
+            std::vector<double> received(static_cast<size_t>(L.ref.heads * n), 0.0);
+            for (int64_t h = 0; h < L.ref.heads; ++h)
+                for (int64_t i = 0; i < n; ++i) {
+                    std::vector<double> q(L.all_q.begin() + (i * L.ref.heads + h) * L.ref.d,
+                                          L.all_q.begin() + (i * L.ref.heads + h + 1) * L.ref.d);
+                    const auto row = reference::attention_row(L.ref, q.data(), h, i + 1);
+                    for (int64_t j = 0; j < n; ++j) received[static_cast<size_t>(h * n + j)] += row[static_cast<size_t>(j)];
+                }
+            const std::vector<float> key_attention(received.begin(), received.end());
+            auto in = L.input();
+            in.key_attention = key_attention.data();
+            for (int64_t budget : {int64_t{1}, int64_t{2}, int64_t{7}, n / 2, n - 1, n, n + 3}) {
+                engine::H2oPolicy policy({.budget = budget});
+                QVERIFY(policy.wants_key_attention());
+                const auto kept = policy.keep(in);
+                check_budget(kept, budget, n);
+                for (int64_t kvh = 0; kvh < L.ref.kv_heads; ++kvh) {
+                    std::vector<int32_t> expected = reference::ascending(0, n);
+                    if (budget < n) {
+                        const int64_t recent = budget / 2, older = n - recent, group = L.ref.heads / L.ref.kv_heads;
+                        std::vector<double> score(static_cast<size_t>(older), 0.0);
+                        for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
+                            for (int64_t j = 0; j < older; ++j) score[static_cast<size_t>(j)] += received[static_cast<size_t>(h * n + j)];
+                        expected = reference::best(score, budget - recent);
+                        for (int32_t t : reference::ascending(older, recent)) expected.push_back(t);
+                    }
+                    QCOMPARE(kept[static_cast<size_t>(kvh)], expected);
+                }
             }
         }
     }
 
-    void small_budgets_evict_and_shrink_the_cache() {
-        reference::TinySpec spec;
-        auto model = Model::from_file(GgufFile::parse(reference::write_tiny_model(spec, fresh_seed())));
-        std::vector<int32_t> prompt;
-        for (int i = 0; i < 100; ++i) prompt.push_back(5 + (i * 13) % 90);
-        for (const auto& info : eviction_policies()) {
-            PolicyOptions o;
-            o.budget = 16;
-            o.window = 8;
-            o.n_layers = spec.n_layers;
-            Session s(*model, {.threads = 1, .policy = make_policy(info.name, o)});
-            QVERIFY(s.prefill(prompt));
-            const int64_t expected = info.name == "full" ? 100 * spec.n_layers * spec.n_kv_heads : 16 * spec.n_layers * spec.n_kv_heads;
-            QCOMPARE(s.cache().entries(), expected);
-            s.decode(9);   // decode still works on the compressed cache
-            QVERIFY(std::isfinite(s.logits()[0]));
+    void lookahead_selection_adds_the_draft_queries() {
+        std::mt19937_64 rng(fresh_seed("lookahead"));
+        for (int trial = 0; trial < 4; ++trial) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(40, 90)(rng);
+            const auto L = random_layer(rng, n, 8, 5);
+            for (auto source : {engine::DraftSource::CompressedSelf, engine::DraftSource::DraftModel}) {
+                engine::LookaheadPolicy policy({.budget = 20, .window = 8, .draft_model_path = "unused.gguf"}, source);
+                const auto kept = policy.keep(L.input());
+                QCOMPARE(kept, reference::snapkv_keep(L.ref, 20, 8, 7));
+                check_budget(kept, 20, n);
+            }
+            // Without a draft it refuses rather than quietly acting as SnapKV.
+            auto no_draft = L.input();
+            no_draft.n_lookahead = 0;
+            no_draft.lookahead_queries = nullptr;
+            engine::LookaheadPolicy laq({.budget = 20, .window = 8}, engine::DraftSource::CompressedSelf);
+            QVERIFY_THROWS_EXCEPTION(engine::Error, laq.keep(no_draft));
         }
     }
 
-    void unknown_names_and_bad_budgets_are_errors() {
-        PolicyOptions o;
-        QVERIFY_THROWS_EXCEPTION(Error, make_policy("snapkv2", o));
-        o.budget = 0;
-        QVERIFY_THROWS_EXCEPTION(Error, make_policy("snapkv", o));
-        o.budget = 8;
-        QVERIFY_THROWS_EXCEPTION(Error, make_policy("pyramidkv", o));   // no layer count
-        try {
-            make_policy("nope", PolicyOptions{});
-        } catch (const Error& e) {
-            QVERIFY(QString(e.what()).contains("known policies: full, streaming, snapkv, pyramidkv, h2o"));
+    void registry_builds_every_policy_by_name() {
+        engine::PolicyOptions options{.budget = 64, .draft_model_path = "draft.gguf"};
+        for (const auto& name : engine::policy_names()) {
+            const auto policy = engine::make_policy(name, options);
+            QCOMPARE(policy->name(), name);
+            QVERIFY(engine::describe_policy(name).starts_with(name + ":"));
         }
+        QVERIFY(engine::describe_policy("laq").find("full cache of all layers") != std::string::npos);
+        QVERIFY(engine::describe_policy("snapkv").find("32") != std::string::npos);
+        QCOMPARE(engine::make_policy("streamingllm", options)->name(), std::string("streaming"));
+        QVERIFY(engine::describe_policies().find("  pyramidkv: ") != std::string::npos);
+        QCOMPARE(engine::eviction_policies().size(), engine::policy_names().size());
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("lru", options));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::describe_policy("lru"));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("speckv", engine::PolicyOptions{}));   // no draft
+    }
+
+    void footprint_counts_kept_and_full_bytes() {
+        engine::CompressedCache cache(3, 2, 8, 42);
+        const std::vector<int32_t> tokens(10, 5);
+        cache.add_tokens(tokens);
+        int64_t entries = 0;
+        for (int64_t l = 0; l < 3; ++l)
+            for (int64_t h = 0; h < 2; ++h) {
+                auto& head = cache.head(l, h);
+                for (int32_t t = 0; t < 2 + l + h; ++t, ++entries) {
+                    head.positions.push_back(t);
+                    head.k.resize(head.k.size() + 8);
+                    head.v.resize(head.v.size() + 8);
+                }
+            }
+        const auto f = engine::kv_footprint(cache);
+        QCOMPARE(f.kept_bytes, entries * 8 * 2 * 4);
+        QCOMPARE(f.full_bytes, int64_t{10 * 3 * 2 * 8 * 2 * 4});
+        QCOMPARE(f.kept_fraction(), static_cast<double>(entries) / 60.0);
+        QVERIFY(f.summary().starts_with("kept 0.0 MiB of 0.0 MiB ("));
+        QVERIFY(f.summary().find("%)") != std::string::npos);
     }
 };
 

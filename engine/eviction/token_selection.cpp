@@ -1,0 +1,89 @@
+#include "engine/eviction/token_selection.h"
+
+#include "engine/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace engine {
+
+std::vector<int32_t> top_indices(const std::vector<double>& scores, int64_t k) {
+    const int64_t n = static_cast<int64_t>(scores.size());
+    k = std::clamp<int64_t>(k, 0, n);
+    std::vector<int32_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+        const double sa = scores[static_cast<size_t>(a)], sb = scores[static_cast<size_t>(b)];
+        return sa > sb || (sa == sb && a < b);
+    });
+    order.resize(static_cast<size_t>(k));
+    std::sort(order.begin(), order.end());
+    return order;
+}
+
+std::vector<double> max_pool(const std::vector<double>& scores, int64_t kernel) {
+    if (kernel < 1 || kernel % 2 == 0) throw Error("max-pooling kernel must be a positive odd number, got " + std::to_string(kernel));
+    const int64_t n = static_cast<int64_t>(scores.size()), half = kernel / 2;
+    std::vector<double> out(scores.size());
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t lo = std::max<int64_t>(0, i - half), hi = std::min(n - 1, i + half);
+        out[static_cast<size_t>(i)] = *std::max_element(scores.begin() + lo, scores.begin() + hi + 1);
+    }
+    return out;
+}
+
+namespace {
+
+// Adds one query head's softmax weights over new tokens [0, visible) to the prefix totals.
+void add_query(const LayerKeepInput& in, int64_t kv_head, const float* q, int64_t visible, int64_t n_prefix,
+               std::vector<double>& logits, std::vector<double>& totals) {
+    const double scale = 1.0 / std::sqrt(static_cast<double>(in.head_dim));
+    const int64_t kv_dim = in.n_kv_heads * in.head_dim;
+    double top = -INFINITY;
+    for (int64_t j = 0; j < visible; ++j) {
+        const float* k = in.k + j * kv_dim + kv_head * in.head_dim;
+        double dot = 0.0;
+        for (int64_t d = 0; d < in.head_dim; ++d) dot += static_cast<double>(q[d]) * k[d];
+        logits[static_cast<size_t>(j)] = dot * scale;
+        top = std::max(top, dot * scale);
+    }
+    double sum = 0.0;
+    for (int64_t j = 0; j < visible; ++j) sum += (logits[static_cast<size_t>(j)] = std::exp(logits[static_cast<size_t>(j)] - top));
+    for (int64_t j = 0; j < std::min(visible, n_prefix); ++j) totals[static_cast<size_t>(j)] += logits[static_cast<size_t>(j)] / sum;
+}
+
+}  // namespace
+
+std::vector<double> prefix_attention(const LayerKeepInput& in, int64_t kv_head, int64_t n_prefix) {
+    const int64_t group = in.n_heads / in.n_kv_heads;
+    const int64_t q_dim = in.n_heads * in.head_dim;
+    std::vector<double> totals(static_cast<size_t>(n_prefix), 0.0), logits(static_cast<size_t>(in.n_tokens));
+    int64_t count = 0;
+    for (int64_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
+        for (int64_t i = 0; i < in.n_window; ++i) {
+            const int64_t token = in.n_tokens - in.n_window + i;
+            add_query(in, kv_head, in.window_queries + i * q_dim + h * in.head_dim, token + 1, n_prefix, logits, totals);
+            ++count;
+        }
+        for (int64_t i = 0; i < in.n_lookahead; ++i) {
+            add_query(in, kv_head, in.lookahead_queries + i * q_dim + h * in.head_dim, in.n_tokens, n_prefix, logits, totals);
+            ++count;
+        }
+    }
+    if (count > 0)
+        for (double& t : totals) t /= static_cast<double>(count);
+    return totals;
+}
+
+std::vector<std::vector<int32_t>> same_for_all_heads(const LayerKeepInput& in, const std::vector<int32_t>& kept) {
+    return std::vector<std::vector<int32_t>>(static_cast<size_t>(in.n_kv_heads), kept);
+}
+
+std::vector<int32_t> index_range(int64_t first, int64_t count) {
+    std::vector<int32_t> out(static_cast<size_t>(std::max<int64_t>(count, 0)));
+    std::iota(out.begin(), out.end(), static_cast<int32_t>(first));
+    return out;
+}
+
+}  // namespace engine

@@ -1,0 +1,30 @@
+#pragma once
+// The selection steps the policies share: attention scores of the prompt tokens seen by a
+// set of queries, max-pooling, and top-k with a fixed tie rule (lower index wins).
+
+#include "engine/session/keep_policy.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace engine {
+
+// Indices of the k largest scores, returned ascending. Ties: the lower index wins.
+std::vector<int32_t> top_indices(const std::vector<double>& scores, int64_t k);
+
+// out[i] = max of scores[i - kernel/2 ..= i + kernel/2] that exist ("same" padding).
+std::vector<double> max_pool(const std::vector<double>& scores, int64_t kernel);
+
+// For KV head `kv_head`: per new token j < n_prefix, the softmax attention weight it gets,
+// averaged over the window queries (query i is new token n - n_window + i and sees new tokens
+// 0 ..= its own; scaled dot product, softmax over what it sees), the lookahead queries (each
+// sees all new tokens) and the query heads sharing the KV head. Computed in double.
+std::vector<double> prefix_attention(const LayerKeepInput& input, int64_t kv_head, int64_t n_prefix);
+
+// The same set for every KV head.
+std::vector<std::vector<int32_t>> same_for_all_heads(const LayerKeepInput& input, const std::vector<int32_t>& kept);
+
+// [first, first + count) as indices.
+std::vector<int32_t> index_range(int64_t first, int64_t count);
+
+}  // namespace engine

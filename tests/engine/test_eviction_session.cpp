@@ -1,0 +1,304 @@
+// Eviction policies inside a Session on tiny random models: with a budget of at least the
+// prompt every policy reproduces the full cache and its logits bit for bit; LAQ and SpecKV
+// draft what greedy generation gives and keep what a naive reference of their scoring keeps.
+
+#include "reference/eviction_reference.h"
+#include "reference/tiny_model.h"
+
+#include "engine/error.h"
+#include "engine/eviction/kv_footprint.h"
+#include "engine/eviction/lookahead_prefill.h"
+#include "engine/eviction/policy_registry.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model.h"
+#include "engine/session/session.h"
+
+#include <QtTest/QtTest>
+
+#include <random>
+
+using reference::TinySpec;
+
+namespace {
+
+uint64_t fresh_seed(const char* what) {
+    const uint64_t seed = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+    qInfo("%s: seed %llu", what, static_cast<unsigned long long>(seed));
+    return seed;
+}
+
+TinySpec four_layers() {
+    TinySpec spec;
+    spec.n_layers = 4;
+    spec.eos_token = 1000;   // outside the vocabulary: drafts run their full length
+    return spec;
+}
+
+std::shared_ptr<const engine::Model> tiny_model(uint64_t seed, TinySpec spec = four_layers()) {
+    return engine::Model::from_file(engine::GgufFile::parse(reference::write_tiny_model(spec, seed)));
+}
+
+std::vector<int32_t> random_tokens(std::mt19937_64& rng, size_t n, int32_t vocab = 97) {
+    std::uniform_int_distribution<int32_t> pick(4, vocab - 1);
+    std::vector<int32_t> t(n);
+    for (auto& x : t) x = pick(rng);
+    return t;
+}
+
+std::vector<float> logits_of(const engine::Session& s) { return {s.logits().begin(), s.logits().end()}; }
+
+// Every layer's post-RoPE queries of `tokens` read after `cache` (which is left as it was).
+std::vector<std::vector<float>> queries_of(const engine::Model& model, engine::CompressedCache cache,
+                                           const std::vector<int32_t>& tokens) {
+    auto backend = engine::make_cpu_backend(2);
+    engine::ForwardScratch scratch;
+    std::vector<float> logits;
+    std::vector<std::vector<float>> queries;
+    engine::ForwardRequest req;
+    req.tokens = tokens;
+    req.queries = &queries;
+    engine::forward_tokens(model, *backend, scratch, cache, req, logits);
+    return queries;
+}
+
+// What LAQ/SpecKV should keep: the reference SnapKV selection with the draft's queries,
+// computed from a full prefill's keys and independently captured queries.
+std::vector<std::vector<std::vector<int32_t>>> reference_lookahead(const engine::Model& model, const std::vector<int32_t>& prompt,
+                                                                   const std::vector<int32_t>& draft, int64_t budget, int64_t window) {
+    const auto& c = model.config();
+    engine::Session full(model, {.threads = 2});
+    if (!full.prefill(prompt)) qFatal("prefill cancelled");
+    const auto prompt_q = queries_of(model, engine::CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model.fingerprint()), prompt);
+    const auto draft_q = queries_of(model, full.cache(), draft);
+    const int64_t n = static_cast<int64_t>(prompt.size()), w = std::min(window, n), m = static_cast<int64_t>(draft.size());
+    std::vector<std::vector<std::vector<int32_t>>> out;
+    for (int64_t l = 0; l < c.n_layers; ++l) {
+        reference::LayerData L{n, c.n_heads, c.n_kv_heads, c.head_dim, {}, {}, w, {}, m};
+        L.k.resize(static_cast<size_t>(n * c.kv_dim()));
+        for (int64_t h = 0; h < c.n_kv_heads; ++h)
+            for (int64_t t = 0; t < n; ++t)
+                for (int64_t x = 0; x < c.head_dim; ++x)
+                    L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k[static_cast<size_t>(t * c.head_dim + x)];
+        const auto& pq = prompt_q[static_cast<size_t>(l)];
+        L.window_q.assign(pq.end() - w * c.q_dim(), pq.end());
+        L.lookahead_q.assign(draft_q[static_cast<size_t>(l)].begin(), draft_q[static_cast<size_t>(l)].end());
+        out.push_back(reference::snapkv_keep(L, budget, window, 7));
+    }
+    return out;
+}
+
+// The session's kept prompt entries per head are exactly `expected`, with the full cache's K and V.
+void check_kept(const engine::Session& s, const engine::Session& full, const std::vector<std::vector<std::vector<int32_t>>>& expected) {
+    const auto& c = s.model().config();
+    for (int64_t l = 0; l < c.n_layers; ++l)
+        for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+            const auto& head = s.cache().head(l, h);
+            QCOMPARE(head.positions, expected[static_cast<size_t>(l)][static_cast<size_t>(h)]);
+            const auto& all = full.cache().head(l, h);
+            for (size_t e = 0; e < head.positions.size(); ++e) {
+                const auto at = static_cast<size_t>(head.positions[e] * c.head_dim);
+                QVERIFY(std::equal(head.k.begin() + e * c.head_dim, head.k.begin() + (e + 1) * c.head_dim, all.k.begin() + at));
+                QVERIFY(std::equal(head.v.begin() + e * c.head_dim, head.v.begin() + (e + 1) * c.head_dim, all.v.begin() + at));
+            }
+        }
+}
+
+std::vector<int32_t> greedy(engine::Session& s, int64_t count) {
+    return s.generate({.max_new_tokens = count}, {}, {}).tokens;
+}
+
+}  // namespace
+
+class TestEvictionSession : public QObject {
+    Q_OBJECT
+
+private slots:
+    void budget_of_the_whole_prompt_reproduces_full_exactly() {
+        const uint64_t seed = fresh_seed("full equivalence");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto prompt = random_tokens(rng, 45), next_turn = random_tokens(rng, 4);
+
+        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(full.prefill(prompt));
+        const auto full_logits = logits_of(full);
+        QVERIFY(full.append(next_turn));
+        const auto full_after = logits_of(full);
+        const auto full_answer = greedy(full, 4);
+
+        for (const auto& name : engine::policy_names())
+            for (int64_t budget : {int64_t{45}, int64_t{60}}) {
+                engine::PolicyOptions options{.budget = budget, .window = 8, .draft_tokens = 3, .draft_model = model};
+                auto policy = engine::make_policy(name, options);
+                engine::Session s(*model, {.threads = 2, .chunk = 16});
+                QVERIFY(engine::prefill_with_policy(s, *policy, prompt));
+                QCOMPARE(logits_of(s), full_logits);
+                engine::Session reference_full(*model, {.threads = 2, .chunk = 16});
+                QVERIFY(reference_full.prefill(prompt));
+                QVERIFY(s.cache() == reference_full.cache());
+                QCOMPARE(engine::kv_footprint(s.cache()).kept_fraction(), 1.0);
+                QVERIFY(s.append(next_turn));
+                QCOMPARE(logits_of(s), full_after);
+                QCOMPARE(greedy(s, 4), full_answer);
+            }
+    }
+
+    void layer_policies_keep_their_budget_in_a_session() {
+        const uint64_t seed = fresh_seed("budgets");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto prompt = random_tokens(rng, 70);
+        const int64_t budget = 24, layers = model->config().n_layers;
+        for (const std::string name : {"streaming", "snapkv", "pyramidkv", "h2o", "laq"}) {
+            engine::Session s(*model, {.threads = 2, .chunk = 32});
+            QVERIFY(engine::prefill_with_policy(s, *engine::make_policy(name, {.budget = budget, .window = 8}), prompt));
+            int64_t total = 0;
+            for (int64_t l = 0; l < layers; ++l)
+                for (int64_t h = 0; h < model->config().n_kv_heads; ++h) {
+                    const int64_t size = s.cache().head(l, h).size();
+                    if (name != "pyramidkv") QCOMPARE(size, budget);
+                    total += size;
+                }
+            QCOMPARE(total, budget * layers * model->config().n_kv_heads);
+            const auto f = engine::kv_footprint(s.cache());
+            QCOMPARE(f.kept_fraction(), static_cast<double>(budget) / 70.0);
+            QCOMPARE(greedy(s, 3).size(), size_t{3});   // and it answers from the compressed cache
+        }
+    }
+
+    void snapkv_and_h2o_in_a_session_match_the_references() {
+        const uint64_t seed = fresh_seed("snapkv and h2o");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto& c = model->config();
+        const auto prompt = random_tokens(rng, 64);
+        const int64_t n = 64, budget = 21;
+        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(full.prefill(prompt));
+        const auto queries = queries_of(*model, engine::CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model->fingerprint()), prompt);
+
+        // SnapKV: the reference with no draft queries.
+        engine::Session snap(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", {.budget = budget, .window = 8})});
+        QVERIFY(snap.prefill(prompt));
+        std::vector<std::vector<std::vector<int32_t>>> expected_snap, expected_h2o;
+        for (int64_t l = 0; l < c.n_layers; ++l) {
+            reference::LayerData L{n, c.n_heads, c.n_kv_heads, c.head_dim, {}, {}, 8, {}, 0};
+            L.k.resize(static_cast<size_t>(n * c.kv_dim()));
+            for (int64_t h = 0; h < c.n_kv_heads; ++h)
+                for (int64_t t = 0; t < n; ++t)
+                    for (int64_t x = 0; x < c.head_dim; ++x)
+                        L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k[static_cast<size_t>(t * c.head_dim + x)];
+            const auto& q = queries[static_cast<size_t>(l)];
+            L.window_q.assign(q.end() - 8 * c.q_dim(), q.end());
+            expected_snap.push_back(reference::snapkv_keep(L, budget, 8, 7));
+
+            // H2O: the full causal attention matrix of every prompt query, summed per key over the group.
+            std::vector<std::vector<int32_t>> heads;
+            const int64_t group = c.n_heads / c.n_kv_heads, recent = budget / 2, older = n - recent;
+            for (int64_t kvh = 0; kvh < c.n_kv_heads; ++kvh) {
+                std::vector<double> score(static_cast<size_t>(older), 0.0);
+                for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
+                    for (int64_t i = 0; i < n; ++i) {
+                        const std::vector<double> qi(q.begin() + i * c.q_dim() + h * c.head_dim, q.begin() + i * c.q_dim() + (h + 1) * c.head_dim);
+                        const auto row = reference::attention_row(L, qi.data(), h, i + 1);
+                        for (int64_t j = 0; j < older; ++j) score[static_cast<size_t>(j)] += row[static_cast<size_t>(j)];
+                    }
+                auto kept = reference::best(score, budget - recent);
+                for (int32_t t : reference::ascending(older, recent)) kept.push_back(t);
+                heads.push_back(kept);
+            }
+            expected_h2o.push_back(heads);
+        }
+        check_kept(snap, full, expected_snap);
+        engine::Session h2o(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("h2o", {.budget = budget})});
+        QVERIFY(h2o.prefill(prompt));
+        check_kept(h2o, full, expected_h2o);
+    }
+
+    void laq_drafts_on_the_snapkv_cache_and_rescores_the_full_one() {
+        const uint64_t seed = fresh_seed("laq");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto prompt = random_tokens(rng, 60);
+        const engine::PolicyOptions options{.budget = 20, .window = 8, .draft_tokens = 5};
+
+        engine::Session s(*model, {.threads = 2, .chunk = 16});
+        std::vector<int32_t> drafted;
+        QVERIFY(engine::lookahead_prefill(s, prompt, engine::LookaheadPolicy(options, engine::DraftSource::CompressedSelf), {},
+                                          nullptr, &drafted));
+
+        // The draft is what greedy generation gives on a SnapKV-compressed session.
+        engine::Session snap(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", options)});
+        QVERIFY(snap.prefill(prompt));
+        QCOMPARE(drafted, greedy(snap, 5));
+
+        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(full.prefill(prompt));
+        QCOMPARE(logits_of(s), logits_of(full));   // the prompt's own logits saw every token
+        check_kept(s, full, reference_lookahead(*model, prompt, drafted, 20, 8));
+        QCOMPARE(s.position(), int64_t{60});
+        QCOMPARE(greedy(s, 3).size(), size_t{3});
+    }
+
+    void speckv_drafts_with_another_model_and_rescores_with_the_target() {
+        const uint64_t seed = fresh_seed("speckv");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        TinySpec small = four_layers();
+        small.n_layers = 1;
+        small.dim = 32;
+        small.n_heads = 2;
+        small.n_kv_heads = 1;
+        auto draft_model = tiny_model(seed + 1, small);
+        const auto history = random_tokens(rng, 10), prompt = random_tokens(rng, 50);
+        const engine::PolicyOptions options{.budget = 16, .window = 8, .draft_tokens = 4, .draft_model = draft_model};
+
+        // A second turn: the draft model reads the whole history, the selection only the new tokens.
+        engine::Session s(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(s.prefill(history));
+        std::vector<int32_t> drafted;
+        QVERIFY(engine::lookahead_prefill(s, prompt, engine::LookaheadPolicy(options, engine::DraftSource::DraftModel), {},
+                                          nullptr, &drafted));
+        engine::Session drafter(*draft_model, {.threads = 2});
+        std::vector<int32_t> all = history;
+        all.insert(all.end(), prompt.begin(), prompt.end());
+        QVERIFY(drafter.prefill(all));
+        QCOMPARE(drafted, greedy(drafter, 4));
+
+        // Reference on the new tokens alone needs a session whose history is the same.
+        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(full.prefill(history));
+        QVERIFY(full.prefill(prompt));
+        QCOMPARE(logits_of(s), logits_of(full));
+        const auto& c = model->config();
+        for (int64_t l = 0; l < c.n_layers; ++l)
+            for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                const auto& positions = s.cache().head(l, h).positions;
+                QCOMPARE(static_cast<int64_t>(positions.size()), int64_t{10 + 16});
+                for (int32_t t = 0; t < 10; ++t) QCOMPARE(positions[static_cast<size_t>(t)], t);   // history untouched
+            }
+
+        // On a fresh session the kept sets match the reference scoring exactly.
+        engine::Session fresh(*model, {.threads = 2, .chunk = 16});
+        QVERIFY(engine::lookahead_prefill(fresh, prompt, engine::LookaheadPolicy(options, engine::DraftSource::DraftModel), {},
+                                          nullptr, &drafted));
+        engine::Session full_fresh(*model, {.threads = 2});
+        QVERIFY(full_fresh.prefill(prompt));
+        check_kept(fresh, full_fresh, reference_lookahead(*model, prompt, drafted, 16, 8));
+
+        // A draft with another vocabulary is refused; a cancelled prefill changes nothing.
+        TinySpec other = small;
+        other.vocab = 50;
+        engine::PolicyOptions wrong = options;
+        wrong.draft_model = tiny_model(seed + 2, other);
+        engine::Session t(*model, {.threads = 2});
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::speckv_prefill(t, prompt, wrong));
+        std::atomic<bool> cancel{true};
+        QVERIFY(!engine::speckv_prefill(t, prompt, options, {}, &cancel));
+        QCOMPARE(t.position(), int64_t{0});
+        QVERIFY(t.logits().empty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEvictionSession)
+#include "test_eviction_session.moc"
