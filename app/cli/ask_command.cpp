@@ -6,6 +6,7 @@
 #include "cli/model_options.h"
 #include "cli/run_report.h"
 #include "engine/error.h"
+#include "engine/eviction/policy_registry.h"
 #include "engine/session/generate_text.h"
 #include "prompt/document_prompt.h"
 
@@ -33,9 +34,10 @@ void run_ask(const AskOptions& opt) {
                                         loaded.model->config().context_length, opt.sampling.max_new_tokens);
 
     const auto* cancel = install_interrupt_flag();
-    engine::Session session(*loaded.model, session_options(opt.model, *loaded.model));
+    engine::Session session(*loaded.model, session_options(opt.model, loaded.model));
     auto start = std::chrono::steady_clock::now();
-    bool done = session.prefill(prompt.tokens, terminal_progress("reading the prompt"), cancel);
+    bool done = engine::prefill_with_policy(session, *session.options().policy, prompt.tokens,
+                                            terminal_progress("reading the prompt"), cancel);
     clear_terminal_progress();
     if (!done) throw engine::Error("cancelled while reading the prompt");
     PrefillTiming prefill{static_cast<int64_t>(prompt.tokens.size()),

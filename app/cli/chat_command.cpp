@@ -7,6 +7,7 @@
 #include "cli/model_options.h"
 #include "cli/run_report.h"
 #include "engine/error.h"
+#include "engine/eviction/policy_registry.h"
 #include "engine/session/generate_text.h"
 #include "prompt/document_prompt.h"
 
@@ -102,8 +103,8 @@ private:
     int64_t start_session(const std::string& text, const std::vector<int32_t>& tokens,
                           const std::atomic<bool>* cancel) {
         check_fits(static_cast<int64_t>(tokens.size()));
-        auto session = std::make_unique<engine::Session>(*loaded_.model, session_options(options_.model, *loaded_.model));
-        bool done = session->prefill(tokens, terminal_progress("reading"), cancel);
+        auto session = std::make_unique<engine::Session>(*loaded_.model, session_options(options_.model, loaded_.model));
+        bool done = engine::prefill_with_policy(*session, *session->options().policy, tokens, terminal_progress("reading"), cancel);
         clear_terminal_progress();
         if (!done) {
             messages_.pop_back();

@@ -29,7 +29,7 @@ namespace {
 
 struct EvalOptions {
     ModelOptions model;
-    std::vector<std::string> policies{"full", "streaming", "snapkv", "pyramidkv", "h2o"};
+    std::vector<std::string> policies{"full", "streaming", "snapkv", "pyramidkv", "h2o", "laq", "speckv"};
     std::vector<int64_t> budgets{64, 128, 256, 512};
     std::vector<std::string> tasks{"niah_single", "niah_multikey", "niah_multivalue", "niah_multiquery",
                                    "variable_tracking", "common_words", "qa_fact", "free_summary"};
@@ -82,6 +82,7 @@ void run_eval(const EvalOptions& opt) {
             engine::PolicyOptions po;
             po.budget = budget;
             po.n_layers = config.n_layers;
+            po.draft_model = loaded.model;   // SpecKV: the model drafts for itself unless given a pair
             candidates.push_back({policy, budget, engine::make_policy(policy, po)});
         }
     }

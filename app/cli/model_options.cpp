@@ -18,12 +18,17 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
         ->default_val("full");
     cmd->add_option("--budget", options.budget, "KV tokens kept per KV head per layer")
         ->default_val(256)->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--draft-model", options.draft_model,
+                    "speckv: a smaller GGUF model with the same vocabulary that drafts the pseudo-answer")
+        ->check(CLI::ExistingFile);
 }
 
-engine::SessionOptions session_options(const ModelOptions& options, const engine::Model& model) {
+engine::SessionOptions session_options(const ModelOptions& options, const std::shared_ptr<const engine::Model>& model) {
     engine::PolicyOptions policy;
     policy.budget = options.budget;
-    policy.n_layers = model.config().n_layers;
+    policy.n_layers = model->config().n_layers;
+    policy.draft_model_path = options.draft_model;
+    if (options.draft_model.empty()) policy.draft_model = model;
     return {.threads = options.threads, .policy = engine::make_policy(options.policy, policy)};
 }
 

@@ -22,6 +22,7 @@ struct ModelOptions {
     int threads = 0;            // 0: one per hardware thread
     std::string policy = "full";
     int64_t budget = 256;       // tokens kept per KV head per layer
+    std::string draft_model;    // SpecKV's smaller model with the same vocabulary
 };
 
 struct LoadedModel {
@@ -36,7 +37,8 @@ void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params);
 
 LoadedModel load_model(const ModelOptions& options);
 
-// The session options the model options ask for: threads and the eviction policy.
-engine::SessionOptions session_options(const ModelOptions& options, const engine::Model& model);
+// The session options the model options ask for: threads and the eviction policy. SpecKV
+// without --draft-model drafts with the model itself.
+engine::SessionOptions session_options(const ModelOptions& options, const std::shared_ptr<const engine::Model>& model);
 
 }  // namespace glimpse::cli

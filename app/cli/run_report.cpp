@@ -1,5 +1,6 @@
 #include "cli/run_report.h"
 
+#include "engine/eviction/kv_footprint.h"
 #include "engine/process_memory.h"
 
 #include <cstdio>
@@ -17,13 +18,8 @@ void print_run_report(const PrefillTiming& prefill, const engine::GenerationStat
 }
 
 void print_kv_report(const engine::Session& session, const std::string& policy, int64_t budget) {
-    const auto& cache = session.cache();
-    const double kept = static_cast<double>(cache.kv_bytes());
-    const double full = static_cast<double>(cache.next_position()) * static_cast<double>(cache.n_layers()) *
-                        static_cast<double>(cache.n_kv_heads()) * static_cast<double>(cache.head_dim()) * 2.0 * sizeof(float);
     const std::string label = policy == "full" ? policy : policy + ", budget " + std::to_string(budget);
-    std::fprintf(stderr, "[KV cache (%s): %.1f MiB kept of %.1f MiB full (%.1f%%)]\n", label.c_str(), kept / 1048576.0,
-                 full / 1048576.0, full > 0 ? 100.0 * kept / full : 100.0);
+    std::fprintf(stderr, "[KV cache (%s): %s]\n", label.c_str(), engine::kv_footprint(session.cache()).summary().c_str());
 }
 
 engine::ProgressCallback terminal_progress(const char* label) {

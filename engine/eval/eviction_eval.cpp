@@ -4,6 +4,8 @@
 #include "engine/eval/answer_match.h"
 #include "engine/eval/attention_recall.h"
 #include "engine/eval/fan_out_policy.h"
+#include "engine/eviction/lookahead_policy.h"
+#include "engine/eviction/policy_registry.h"
 #include "engine/session/session.h"
 
 #include <algorithm>
@@ -146,24 +148,28 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
     }
     if (candidates.empty()) return records;
 
+    // Most policies choose inside the layer hook and can share one prefill; two-pass ones
+    // (LAQ, SpecKV) draft first and need a prefill of their own.
+    std::vector<size_t> shared, own;
     std::vector<std::shared_ptr<KeepPolicy>> keeps;
-    for (const auto& cand : candidates) keeps.push_back(cand.keep);
+    for (size_t p = 0; p < candidates.size(); ++p) {
+        if (dynamic_cast<const LookaheadPolicy*>(candidates[p].keep.get())) {
+            own.push_back(p);
+        } else {
+            shared.push_back(p);
+            keeps.push_back(candidates[p].keep);
+        }
+    }
 
     for (const bool question_aware : {true, false}) {
         if (question_aware ? !options.question_aware : !options.context_only) continue;
         const char* setting = question_aware ? "question-aware" : "context-only";
         const std::vector<int32_t>& compressed = question_aware ? all : prompt.context_tokens;
-        auto fan_out = std::make_shared<FanOutPolicy>(keeps);
-        Session prefill(model, {.threads = options.threads, .policy = fan_out});
-        auto start = Clock::now();
-        if (!prefill.prefill(compressed)) throw Error("evaluation prefill was cancelled");
-        // What a single policy's prefill would cost: ours less the other policies' choosing.
-        const double base_prefill_ms = ms_since(start) - fan_out->total_eviction_ms();
-        const std::vector<float> logits(prefill.logits().begin(), prefill.logits().end());
+        const auto n_compressed = static_cast<int64_t>(compressed.size());
 
-        for (size_t p = 0; p < candidates.size(); ++p) {
-            const auto n_compressed = static_cast<int64_t>(compressed.size());
-            CompressedCache cache = select_kept(prefill.cache(), n_compressed, fan_out->kept(p));
+        // Scores one compressed cache of the prompt (as prefilled, with its last logits).
+        auto score = [&](const EvictionCandidate& cand, const CompressedCache& cache, const std::vector<float>& logits,
+                         double evict_ms, double prefill_ms) {
             auto open = [&]() {
                 if (question_aware) {
                     auto s = std::make_unique<Session>(model, SessionOptions{.threads = options.threads});
@@ -175,16 +181,39 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
                 return s;
             };
             auto answering = open();
-            EvalRecord r = record(candidates[p].policy, candidates[p].budget, setting);
+            EvalRecord r = record(cand.policy, cand.budget, setting);
             r.kept_bytes = static_cast<double>(answering->cache().kv_bytes());
             r.recall = mean_attention_recall(ref.attention, n_all, answering->cache(), c.n_layers, c.n_kv_heads);
             Response answer = greedy_response(*answering, tokenizer, options.response_tokens);
-            if (auto score = answer_score(response_text(tokenizer, answer.tokens), prompt.answers)) r.correct = *score;
+            if (auto s = answer_score(response_text(tokenizer, answer.tokens), prompt.answers)) r.correct = *s;
             auto forced = open();
             r.dnll = teacher_forced_nll(*forced, ref.response.tokens) - ref.response.mean_nll;
-            r.evict_ms = fan_out->eviction_ms(p);
-            r.prefill_ms = base_prefill_ms + r.evict_ms;
+            r.evict_ms = evict_ms;
+            r.prefill_ms = prefill_ms;
             records.push_back(r);
+        };
+
+        auto fan_out = std::make_shared<FanOutPolicy>(keeps);
+        Session prefill(model, {.threads = options.threads, .policy = fan_out});
+        auto start = Clock::now();
+        if (!prefill.prefill(compressed)) throw Error("evaluation prefill was cancelled");
+        // What a single policy's prefill would cost: ours less the other policies' choosing.
+        const double base_prefill_ms = ms_since(start) - fan_out->total_eviction_ms();
+        const std::vector<float> logits(prefill.logits().begin(), prefill.logits().end());
+        for (size_t i = 0; i < shared.size(); ++i) {
+            const double evict_ms = fan_out->eviction_ms(i);
+            score(candidates[shared[i]], select_kept(prefill.cache(), n_compressed, fan_out->kept(i)), logits, evict_ms,
+                  base_prefill_ms + evict_ms);
+        }
+        for (size_t p : own) {
+            Session session(model, {.threads = options.threads});
+            auto t = Clock::now();
+            if (!prefill_with_policy(session, *candidates[p].keep, compressed))
+                throw Error("evaluation prefill was cancelled");
+            const double prefill_ms = ms_since(t);
+            // Drafting and re-scoring are the policy's own cost beyond a plain prefill.
+            score(candidates[p], session.cache(), std::vector<float>(session.logits().begin(), session.logits().end()),
+                  std::max(0.0, prefill_ms - base_prefill_ms), prefill_ms);
         }
     }
     return records;

@@ -40,6 +40,22 @@ private slots:
         QVERIFY(r.err.contains("peak RSS"));
     }
 
+    void eviction_policies_report_the_kept_cache() {
+        for (const char* policy : {"snapkv", "laq"}) {
+            auto r = run({"ask", "--policy", policy, "--budget", "64", "--max-tokens", "8", "--doc", sample(),
+                          "What is the entrance code?"});
+            QCOMPARE(r.code, 0);
+            auto m = QRegularExpression(QString("KV cache \\(%1, budget 64\\): kept ([\\d.]+) MiB of ([\\d.]+) MiB").arg(policy))
+                         .match(r.err);
+            QVERIFY2(m.hasMatch(), qPrintable(r.err));
+            // 64 of ~980 tokens per head and layer are kept.
+            QVERIFY(m.captured(1).toDouble() < m.captured(2).toDouble() * 0.1);
+        }
+        auto r = run({"ask", "--policy", "nonsense", "q"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("unknown eviction policy 'nonsense' (known: full, streaming, snapkv"), qPrintable(r.err));
+    }
+
     void answers_from_a_pdf() {
         // The sample report, one section per PDF page.
         QFile md(sample());
