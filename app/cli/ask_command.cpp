@@ -62,10 +62,7 @@ void add_ask_command(CLI::App& app) {
     auto opt = std::make_shared<AskOptions>();
     auto* cmd = app.add_subcommand("ask", "Answer a question about documents (PDF, text, Markdown)");
     add_model_options(cmd, opt->model);
-    cmd->add_option("--doc,-d", opt->documents.paths, "A document to read (repeat for several)")
-        ->check(CLI::ExistingFile);
-    cmd->add_flag("!--no-ocr", opt->documents.ocr, "Do not run OCR on scanned pages");
-    cmd->add_option("--password", opt->documents.password, "Password of an encrypted PDF");
+    add_document_options(cmd, opt->documents);
     cmd->add_option("--system", opt->system_prompt, "System prompt (default: the chat template's own, if any)");
     add_sampling_options(cmd, opt->sampling);
     cmd->add_option("question", opt->question, "The question")->required();

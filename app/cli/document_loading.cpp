@@ -3,10 +3,18 @@
 #include "engine/error.h"
 #include "ingest/read_document.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <unistd.h>
 
 namespace glimpse::cli {
+
+void add_document_options(CLI::App* cmd, DocumentOptions& options) {
+    cmd->add_option("--doc,-d", options.paths, "A document to read (repeat for several)")->check(CLI::ExistingFile);
+    cmd->add_flag("!--no-ocr", options.ocr, "Do not run OCR on scanned pages");
+    cmd->add_option("--password", options.password, "Password of an encrypted PDF");
+}
 
 std::vector<PromptDocument> load_documents(const DocumentOptions& options) {
     ingest::ReadOptions read;

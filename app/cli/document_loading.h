@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace glimpse::cli {
 
 struct DocumentOptions {
@@ -13,6 +17,9 @@ struct DocumentOptions {
     bool ocr = true;
     std::string password;
 };
+
+// --doc, --no-ocr, --password.
+void add_document_options(CLI::App* cmd, DocumentOptions& options);
 
 // Reads every file (PDF, text, Markdown); warnings go to stderr. Throws engine::Error
 // naming the file that could not be read.
