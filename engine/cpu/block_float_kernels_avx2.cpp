@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C float-activation kernels for Q4_0, Q4_1, Q8_0, Q6_K, F16 and BF16, chosen at run time
 // (with the AVX-512 dots of block_float_kernels_avx512.cpp where the CPU has them).
 
+#include "engine/cpu/cpu_features.h"
 #include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/half.h"
 
@@ -174,7 +175,7 @@ GLIMPSE_AVX2 void decode_16bit(const uint8_t* w, float* out, int64_t n) {
 bool has_avx2() {
     static const bool yes = [] {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
     }();
     return yes;
 }

@@ -2,6 +2,7 @@
 // One 512-bit widening covers half a block, so a block costs about half the instructions
 // of the AVX2 kernels; rows are still decoded by the AVX2 decoders for prefill.
 
+#include "engine/cpu/cpu_features.h"
 #include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/half.h"
 
@@ -98,7 +99,7 @@ BlockDot avx512_block_dot(GgmlType type) {
     static const bool supported = [] {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+               __builtin_cpu_supports("avx512vl") && cpu_has_f16c() && __builtin_cpu_supports("fma");
     }();
     if (!supported) return nullptr;
     switch (type) {
