@@ -34,7 +34,7 @@ void run_ask(const AskOptions& opt) {
                                         loaded.model->config().context_length, opt.sampling.max_new_tokens);
 
     const auto* cancel = install_interrupt_flag();
-    engine::Session session(*loaded.model, session_options(opt.model, loaded.model));
+    engine::Session session(*loaded.model, session_options(opt.model, loaded));
     auto start = std::chrono::steady_clock::now();
     bool done = engine::prefill_with_policy(session, *session.options().policy, prompt.tokens,
                                             terminal_progress("reading the prompt"), cancel);
@@ -52,7 +52,7 @@ void run_ask(const AskOptions& opt) {
         cancel);
     std::printf("\n");
     print_run_report(prefill, stats);
-    print_kv_report(session, opt.model.policy, opt.model.budget);
+    print_kv_report(session, session.options().policy->name(), opt.model.budget);
     if (stats.stop_reason == engine::StopReason::Cancelled) std::fprintf(stderr, "glimpse-cli: answer cancelled\n");
 }
 

@@ -78,7 +78,7 @@ public:
             cancel);
         std::printf("\n");
         print_run_report(prefill, stats);
-        print_kv_report(*session_, options_.model.policy, options_.model.budget);
+        print_kv_report(*session_, session_->options().policy->name(), options_.model.budget);
         messages_.push_back({"assistant", answer});
         cache_text_ += loaded_.tokenizer.decode(stats.tokens);
     }
@@ -103,7 +103,7 @@ private:
     int64_t start_session(const std::string& text, const std::vector<int32_t>& tokens,
                           const std::atomic<bool>* cancel) {
         check_fits(static_cast<int64_t>(tokens.size()));
-        auto session = std::make_unique<engine::Session>(*loaded_.model, session_options(options_.model, loaded_.model));
+        auto session = std::make_unique<engine::Session>(*loaded_.model, session_options(options_.model, loaded_));
         bool done = engine::prefill_with_policy(*session, *session->options().policy, tokens, terminal_progress("reading"), cancel);
         clear_terminal_progress();
         if (!done) {

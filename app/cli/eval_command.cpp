@@ -29,7 +29,7 @@ namespace {
 
 struct EvalOptions {
     ModelOptions model;
-    std::vector<std::string> policies{"full", "streaming", "snapkv", "pyramidkv", "h2o", "laq", "speckv"};
+    std::vector<std::string> policies{"full", "streaming", "snapkv", "pyramidkv", "h2o", "laq", "speckv", "lookahead"};
     std::vector<int64_t> budgets{64, 128, 256, 512};
     std::vector<std::string> tasks{"niah_single", "niah_multikey", "niah_multivalue", "niah_multiquery",
                                    "variable_tracking", "common_words", "qa_fact", "free_summary"};
@@ -40,6 +40,7 @@ struct EvalOptions {
     std::string settings = "both";
     std::string corpus = GLIMPSE_SOURCE_DIR "/resources/eval/haystack.jsonl";
     std::string out = "eval-out";
+    bool policies_given = false;   // else lookahead is left out for a model without an adapter
 };
 
 // The chat prompt of a sample, cut where the question starts: the document part is what
@@ -78,11 +79,15 @@ void run_eval(const EvalOptions& opt) {
     std::vector<engine::eval::EvictionCandidate> candidates;
     for (const auto& policy : opt.policies) {
         if (policy == "full") continue;   // the reference, always measured
+        if (policy == "lookahead" && !opt.policies_given && adapter_path_for(opt.model, loaded).empty()) {
+            std::fprintf(stderr, "eval: no LookaheadKV adapter for this model, so lookahead is left out\n");
+            continue;
+        }
         for (int64_t budget : opt.budgets) {
-            engine::PolicyOptions po;
-            po.budget = budget;
-            po.n_layers = config.n_layers;
-            po.draft_model = loaded.model;   // SpecKV: the model drafts for itself unless given a pair
+            ModelOptions with_budget = opt.model;
+            with_budget.budget = budget;
+            // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's adapter.
+            const engine::PolicyOptions po = policy_options(with_budget, loaded, policy);
             candidates.push_back({policy, budget, engine::make_policy(policy, po)});
         }
     }
@@ -136,8 +141,10 @@ void add_eval_command(CLI::App& app) {
     auto opt = std::make_shared<EvalOptions>();
     auto* cmd = app.add_subcommand("eval", "Compare KV eviction policies against the full cache on generated tasks");
     add_model_options(cmd, opt->model);
-    cmd->add_option("--policies", opt->policies, "Policies, comma-separated:\n" + engine::describe_policies())
-        ->delimiter(',');
+    auto* policies = cmd->add_option("--policies", opt->policies,
+                                     "Policies, comma-separated (default: all; lookahead when the model has an "
+                                     "adapter):\n" + engine::describe_policies())
+                         ->delimiter(',');
     cmd->add_option("--budgets", opt->budgets, "KV budgets (tokens per KV head per layer), comma-separated")
         ->delimiter(',');
     cmd->add_option("--tasks", opt->tasks,
@@ -153,7 +160,10 @@ void add_eval_command(CLI::App& app) {
         ->check(CLI::IsMember({"both", "question-aware", "context-only"}));
     cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines)");
     cmd->add_option("--out", opt->out, "Folder for results.csv, summary.md and the plots");
-    cmd->callback([opt] { run_eval(*opt); });
+    cmd->callback([opt, policies] {
+        opt->policies_given = policies->count() > 0;
+        run_eval(*opt);
+    });
 }
 
 }  // namespace glimpse::cli

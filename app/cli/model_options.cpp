@@ -1,7 +1,9 @@
 #include "cli/model_options.h"
 
 #include "cli/model_path.h"
+#include "engine/error.h"
 #include "engine/eviction/policy_registry.h"
+#include "engine/lookahead/lookahead_adapter.h"
 
 #include <CLI/CLI.hpp>
 
@@ -14,22 +16,54 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
                     "mistral-v1, mistral-v3, mistral-v7, gemma");
     cmd->add_option("--threads,-t", options.threads, "CPU threads (default: one per hardware thread)")
         ->check(CLI::Range(0, 1024));
-    cmd->add_option("--policy", options.policy, "KV eviction policy while the prompt is read:\n" + engine::describe_policies())
-        ->default_val("full");
+    cmd->add_option("--policy", options.policy,
+                    "KV eviction policy while the prompt is read (default: lookahead when the model has a "
+                    "LookaheadKV adapter, else full):\n" + engine::describe_policies());
     cmd->add_option("--budget", options.budget, "KV tokens kept per KV head per layer")
         ->default_val(256)->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--draft-model", options.draft_model,
                     "speckv: a smaller GGUF model with the same vocabulary that drafts the pseudo-answer")
         ->check(CLI::ExistingFile);
+    cmd->add_option("--adapter", options.adapter,
+                    "lookahead: the LookaheadKV adapter (default: <model>.lookahead.gguf beside the model, else the "
+                    "one shipped for it in resources/lookahead/)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--recent-window", options.recent_window,
+                    "lookahead: prompt tokens at the end always kept (default: the adapter's setting)")
+        ->check(CLI::Range(0, 1 << 24));
 }
 
-engine::SessionOptions session_options(const ModelOptions& options, const std::shared_ptr<const engine::Model>& model) {
-    engine::PolicyOptions policy;
-    policy.budget = options.budget;
-    policy.n_layers = model->config().n_layers;
-    policy.draft_model_path = options.draft_model;
-    if (options.draft_model.empty()) policy.draft_model = model;
-    return {.threads = options.threads, .policy = engine::make_policy(options.policy, policy)};
+std::filesystem::path adapter_path_for(const ModelOptions& options, const LoadedModel& loaded) {
+    if (!options.adapter.empty()) return options.adapter;
+    return engine::find_adapter_for(loaded.path, GLIMPSE_SOURCE_DIR "/resources/lookahead").value_or(std::filesystem::path{});
+}
+
+std::string policy_name(const ModelOptions& options, const LoadedModel& loaded) {
+    if (!options.policy.empty()) return options.policy;
+    return adapter_path_for(options, loaded).empty() ? "full" : "lookahead";
+}
+
+engine::PolicyOptions policy_options(const ModelOptions& options, const LoadedModel& loaded, std::string_view policy) {
+    engine::PolicyOptions po;
+    po.budget = options.budget;
+    po.n_layers = loaded.model->config().n_layers;
+    po.draft_model_path = options.draft_model;
+    if (options.draft_model.empty()) po.draft_model = loaded.model;
+    po.recent_window = options.recent_window;
+    if (policy == "lookahead" || policy == "lookaheadkv") {
+        const auto path = adapter_path_for(options, loaded);
+        if (path.empty())
+            throw engine::Error("policy lookahead: no LookaheadKV adapter for " + loaded.path.filename().string() +
+                                " (looked for " + engine::adapter_file_name(loaded.path) +
+                                " beside it and in resources/lookahead/); pass --adapter FILE or choose another --policy");
+        po.adapter = std::make_shared<const engine::LookaheadAdapter>(engine::LookaheadAdapter::load(path, *loaded.model));
+    }
+    return po;
+}
+
+engine::SessionOptions session_options(const ModelOptions& options, const LoadedModel& loaded) {
+    const std::string name = policy_name(options, loaded);
+    return {.threads = options.threads, .policy = engine::make_policy(name, policy_options(options, loaded, name))};
 }
 
 void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params) {
@@ -48,12 +82,13 @@ void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params) {
 }
 
 LoadedModel load_model(const ModelOptions& options) {
-    auto model = engine::Model::open(resolve_model_path(options.model));
+    auto path = resolve_model_path(options.model);
+    auto model = engine::Model::open(path);
     auto tokenizer = engine::Tokenizer::from_gguf(model->file());
     std::optional<std::string> override_name;
     if (!options.chat_template.empty()) override_name = options.chat_template;
     auto chat = engine::ChatTemplate::from_gguf(model->file(), override_name);
-    return {std::move(model), std::move(tokenizer), std::move(chat)};
+    return {std::move(path), std::move(model), std::move(tokenizer), std::move(chat)};
 }
 
 }  // namespace glimpse::cli

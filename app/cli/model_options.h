@@ -2,11 +2,13 @@
 // Options shared by the commands that run a model, and the model they load.
 
 #include "engine/chat/chat_template.h"
+#include "engine/eviction/policy_options.h"
 #include "engine/model/model.h"
 #include "engine/session/sampling.h"
 #include "engine/session/session.h"
 #include "engine/tokenizer/tokenizer.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -20,12 +22,15 @@ struct ModelOptions {
     std::string model;          // empty: the default model
     std::string chat_template;  // empty: the model's own
     int threads = 0;            // 0: one per hardware thread
-    std::string policy = "full";
+    std::string policy;         // empty: lookahead when the model has an adapter, else full
     int64_t budget = 256;       // tokens kept per KV head per layer
     std::string draft_model;    // SpecKV's smaller model with the same vocabulary
+    std::string adapter;        // LookaheadKV adapter; empty: the one found for the model
+    int64_t recent_window = -1; // LookaheadKV: last prompt tokens always kept (-1: the adapter's)
 };
 
 struct LoadedModel {
+    std::filesystem::path path;
     std::shared_ptr<const engine::Model> model;
     engine::Tokenizer tokenizer;
     engine::ChatTemplate chat;
@@ -37,8 +42,19 @@ void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params);
 
 LoadedModel load_model(const ModelOptions& options);
 
+// The LookaheadKV adapter for the loaded model: --adapter, else <model>.lookahead.gguf beside
+// the model, else the one shipped in resources/lookahead/. Empty when there is none.
+std::filesystem::path adapter_path_for(const ModelOptions& options, const LoadedModel& loaded);
+
+// The policy to run: --policy, or by default lookahead when an adapter exists, else full.
+std::string policy_name(const ModelOptions& options, const LoadedModel& loaded);
+
+// The options every policy is made with. A lookahead adapter is loaded and checked against
+// the model here, so a wrong file fails before any work.
+engine::PolicyOptions policy_options(const ModelOptions& options, const LoadedModel& loaded, std::string_view policy);
+
 // The session options the model options ask for: threads and the eviction policy. SpecKV
 // without --draft-model drafts with the model itself.
-engine::SessionOptions session_options(const ModelOptions& options, const std::shared_ptr<const engine::Model>& model);
+engine::SessionOptions session_options(const ModelOptions& options, const LoadedModel& loaded);
 
 }  // namespace glimpse::cli

@@ -9,6 +9,7 @@
 namespace engine {
 
 class Model;
+struct LookaheadAdapter;
 
 struct PolicyOptions {
     int64_t budget = 256;            // B: tokens kept per KV head per layer
@@ -20,6 +21,9 @@ struct PolicyOptions {
     int64_t draft_tokens = 8;        // LAQ / SpecKV pseudo-response length
     std::filesystem::path draft_model_path;        // SpecKV draft GGUF (same vocabulary)
     std::shared_ptr<const Model> draft_model;      // or an already opened draft (wins over the path)
+    std::filesystem::path adapter_path;            // LookaheadKV adapter GGUF, loaded on first use
+    std::shared_ptr<const LookaheadAdapter> adapter;   // or an already loaded one (wins over the path)
+    int64_t recent_window = -1;      // LookaheadKV: last prompt tokens always kept (-1: the adapter's setting)
 };
 
 }  // namespace engine

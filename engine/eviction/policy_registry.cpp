@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/eviction/h2o_policy.h"
+#include "engine/eviction/lookahead_kv_policy.h"
 #include "engine/eviction/lookahead_prefill.h"
 #include "engine/eviction/pyramidkv_policy.h"
 #include "engine/eviction/snapkv_policy.h"
@@ -30,6 +31,7 @@ const std::vector<PolicyInfo>& eviction_policies() {
         {"h2o", summary_of(H2oPolicy::describe())},
         {"laq", summary_of(LookaheadPolicy::describe(DraftSource::CompressedSelf))},
         {"speckv", summary_of(LookaheadPolicy::describe(DraftSource::DraftModel))},
+        {"lookahead", summary_of(LookaheadKvPolicy::describe())},
     };
     return policies;
 }
@@ -61,6 +63,7 @@ std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptio
     if (name == "h2o") return std::make_shared<H2oPolicy>(options);
     if (name == "laq") return std::make_shared<LookaheadPolicy>(options, DraftSource::CompressedSelf);
     if (name == "speckv") return std::make_shared<LookaheadPolicy>(options, DraftSource::DraftModel);
+    if (name == "lookahead" || name == "lookaheadkv") return std::make_shared<LookaheadKvPolicy>(options);
     unknown(name);
 }
 

@@ -24,7 +24,7 @@ struct PolicyInfo {
     std::string summary;   // for --help: what it keeps, its defaults
 };
 
-// full, streaming, snapkv, pyramidkv, h2o, laq, speckv, with their describe() texts.
+// full, streaming, snapkv, pyramidkv, h2o, laq, speckv, lookahead, with their describe() texts.
 const std::vector<PolicyInfo>& eviction_policies();
 std::vector<std::string> policy_names();
 // "name: summary" of one policy. Throws for an unknown name.

@@ -11,19 +11,6 @@
 namespace engine::lookahead {
 namespace {
 
-const WeightMatrix& base_matrix(const LayerWeights& w, LoraTarget t) {
-    switch (t) {
-        case LoraTarget::Q: return w.wq;
-        case LoraTarget::K: return w.wk;
-        case LoraTarget::V: return w.wv;
-        case LoraTarget::O: return w.wo;
-        case LoraTarget::Gate: return w.w_gate;
-        case LoraTarget::Up: return w.w_up;
-        case LoraTarget::Down: return w.w_down;
-    }
-    return w.wq;
-}
-
 const float* bias_of(const LayerInputs& in, LoraTarget t) {
     if (!in.config->qkv_bias) return nullptr;
     const LayerWeights& w = *in.weights->base;
@@ -84,7 +71,7 @@ DenseLayer dequantize_layer(const Model& model, int64_t layer) {
     DenseLayer d;
     d.base = &model.weights().layers[static_cast<size_t>(layer)];
     for (LoraTarget t : kAllLoraTargets) {
-        const WeightMatrix& w = base_matrix(*d.base, t);
+        const WeightMatrix& w = lora_base_weight(*d.base, t);
         DenseMatrix& m = d.matrices[lora_index(t)];
         m.rows = w.rows;
         m.cols = w.cols;

@@ -40,4 +40,17 @@ int64_t lora_target_out(const ModelConfig& c, LoraTarget target) {
     }
 }
 
+const WeightMatrix& lora_base_weight(const LayerWeights& w, LoraTarget target) {
+    switch (target) {
+        case LoraTarget::Q: return w.wq;
+        case LoraTarget::K: return w.wk;
+        case LoraTarget::V: return w.wv;
+        case LoraTarget::O: return w.wo;
+        case LoraTarget::Gate: return w.w_gate;
+        case LoraTarget::Up: return w.w_up;
+        case LoraTarget::Down: return w.w_down;
+    }
+    return w.wq;
+}
+
 }  // namespace engine

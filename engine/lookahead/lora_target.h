@@ -3,6 +3,7 @@
 // shapes the base model gives them.
 
 #include "engine/model/model_config.h"
+#include "engine/model/model_weights.h"
 
 #include <array>
 #include <cstdint>
@@ -24,6 +25,9 @@ std::optional<LoraTarget> lora_target_from_name(std::string_view name);
 // Input and output width of the projection in this model (y = W x, W is [out][in]).
 int64_t lora_target_in(const ModelConfig& config, LoraTarget target);
 int64_t lora_target_out(const ModelConfig& config, LoraTarget target);
+
+// The base model's weight of that projection in a layer.
+const WeightMatrix& lora_base_weight(const LayerWeights& layer, LoraTarget target);
 
 inline size_t lora_index(LoraTarget target) { return static_cast<size_t>(target); }
 

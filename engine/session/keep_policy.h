@@ -3,12 +3,16 @@
 // passed through a layer, the policy sees that layer's keys (after RoPE) and values, plus
 // what it asked for up front, and returns the kept token indices per KV head.
 
+#include "engine/backend.h"
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace engine {
+
+class Model;
 
 struct LayerKeepInput {
     int64_t layer = 0;
@@ -32,6 +36,12 @@ struct LayerKeepInput {
     // two-pass prefills (engine/eviction/lookahead_prefill.h), never by the forward pass.
     const float* lookahead_queries = nullptr;
     int64_t n_lookahead = 0;
+    // What the forward pass runs on, for policies that compute through the layer themselves
+    // (LookaheadKV's learned rows): the model, its backend, and per KV head the tokens this
+    // layer already cached before the new ones. Null / empty when the caller has none.
+    const Model* model = nullptr;
+    Backend* backend = nullptr;
+    std::span<const KvSpan> past;
 };
 
 class KeepPolicy {

@@ -156,6 +156,14 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
             in.window_queries = window > 0 ? s.window_q.data() : nullptr;
             in.n_window = window;
             in.key_attention = sum_key_attention ? s.key_attention.data() : nullptr;
+            in.model = &model;
+            in.backend = &be;
+            std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
+            for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                const KvHeadCache& hc = cache.head(l, h);
+                past[static_cast<size_t>(h)] = KvSpan{hc.k.data(), hc.v.data(), hc.size(), c.head_dim};
+            }
+            in.past = past;
             kept = req.policy->keep(in);
             check_kept_indices(*req.policy, in, kept);
         } else {

@@ -224,7 +224,8 @@ private slots:
     }
 
     void registry_builds_every_policy_by_name() {
-        engine::PolicyOptions options{.budget = 64, .draft_model_path = "draft.gguf"};
+        // An adapter path is only opened on the first layer (with the model at hand).
+        engine::PolicyOptions options{.budget = 64, .draft_model_path = "draft.gguf", .adapter_path = "model.lookahead.gguf"};
         for (const auto& name : engine::policy_names()) {
             const auto policy = engine::make_policy(name, options);
             QCOMPARE(policy->name(), name);
@@ -238,6 +239,7 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("lru", options));
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::describe_policy("lru"));
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("speckv", engine::PolicyOptions{}));   // no draft
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::make_policy("lookahead", engine::PolicyOptions{}));   // no adapter
     }
 
     void footprint_counts_kept_and_full_bytes() {

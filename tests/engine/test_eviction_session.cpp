@@ -9,6 +9,7 @@
 #include "engine/eviction/kv_footprint.h"
 #include "engine/eviction/lookahead_prefill.h"
 #include "engine/eviction/policy_registry.h"
+#include "engine/lookahead/lookahead_adapter.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model.h"
 #include "engine/session/session.h"
@@ -126,9 +127,12 @@ private slots:
         const auto full_after = logits_of(full);
         const auto full_answer = greedy(full, 4);
 
+        const auto adapter = std::make_shared<const engine::LookaheadAdapter>(
+            engine::LookaheadAdapter::initialize(*model, {.n_tokens = 4, .rank = 2}, seed));
         for (const auto& name : engine::policy_names())
             for (int64_t budget : {int64_t{45}, int64_t{60}}) {
-                engine::PolicyOptions options{.budget = budget, .window = 8, .draft_tokens = 3, .draft_model = model};
+                engine::PolicyOptions options{.budget = budget, .window = 8, .draft_tokens = 3, .draft_model = model,
+                                              .adapter = adapter};
                 auto policy = engine::make_policy(name, options);
                 engine::Session s(*model, {.threads = 2, .chunk = 16});
                 QVERIFY(engine::prefill_with_policy(s, *policy, prompt));
