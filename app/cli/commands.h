@@ -17,5 +17,7 @@ void add_ask_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+// Ctrl-C stops after the current forward step; what is written is whole.
+void add_make_data_command(CLI::App& app);
 
 }  // namespace glimpse::cli

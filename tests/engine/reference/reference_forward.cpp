@@ -61,7 +61,8 @@ void rope(Vec& x, int64_t n_heads, int64_t head_dim, int64_t pos, const std::vec
 }  // namespace
 
 std::vector<std::vector<double>> reference_logits(const engine::GgufFile& file, const TinySpec& s,
-                                                  const std::vector<int32_t>& tokens) {
+                                                  const std::vector<int32_t>& tokens,
+                                                  std::vector<double>* attention) {
     const auto freqs = reference_rope_frequencies(s);
     const Mat embd = load_matrix(file, "token_embd.weight");
     const Mat out_w = s.tied_output ? embd : load_matrix(file, "output.weight");
@@ -69,6 +70,7 @@ std::vector<std::vector<double>> reference_logits(const engine::GgufFile& file, 
     const size_t n = tokens.size();
     const int64_t hd = s.head_dim, group = s.n_heads / s.n_kv_heads;
 
+    if (attention) attention->assign(static_cast<size_t>(s.n_layers * s.n_heads) * n * n, 0.0);
     std::vector<Vec> x(n);
     for (size_t t = 0; t < n; ++t) x[t] = embd[static_cast<size_t>(tokens[t])];
 
@@ -122,6 +124,9 @@ std::vector<std::vector<double>> reference_logits(const engine::GgufFile& file, 
                 }
                 double sum = 0.0;
                 for (auto& e : w) sum += (e = std::exp(e - max_w));
+                if (attention)
+                    for (size_t j = 0; j <= t; ++j)
+                        (*attention)[((static_cast<size_t>(l * s.n_heads + h)) * n + t) * n + j] = w[j] / sum;
                 for (size_t j = 0; j <= t; ++j)
                     for (int64_t d = 0; d < hd; ++d) attn[h * hd + d] += w[j] / sum * v[j][kvh * hd + d];
             }

@@ -1,0 +1,195 @@
+// glimpse-cli make-data: training data for the LookaheadKV trainer. Sample i is a prompt
+// generated from (--seed, i), the model's greedy answer with the full cache, and the attention
+// that answer paid each prompt token, written to DIR/sample-<i>.gguf. Runs resume: a valid
+// sample already on disk for the same model and seed is skipped. Ctrl-C stops between
+// forward steps and leaves no partial file (each file is written whole, then renamed).
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/model_options.h"
+#include "cli/model_path.h"
+#include "engine/error.h"
+#include "engine/eval/haystack_corpus.h"
+#include "engine/lookahead/attention_targets.h"
+#include "engine/lookahead/lookahead_adapter.h"
+#include "engine/lookahead/training_prompts.h"
+#include "engine/lookahead/training_sample.h"
+#include "engine/quant/quantize.h"
+#include "eval/progress_bar.h"
+#include "prompt/document_prompt.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+namespace glimpse::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace la = engine::lookahead;
+
+struct MakeDataOptions {
+    ModelOptions model;
+    std::string out;
+    int64_t samples = 0;
+    uint64_t seed = 1;
+    int min_length = 512;
+    int max_length = 0;   // 0: the model's context window less the response
+    int64_t response_tokens = 64;
+    std::string corpus = GLIMPSE_SOURCE_DIR "/resources/lookahead/training_corpus.jsonl";
+};
+
+fs::path sample_path(const fs::path& dir, int64_t index) {
+    char name[32];
+    std::snprintf(name, sizeof name, "sample-%06lld.gguf", static_cast<long long>(index));
+    return dir / name;
+}
+
+// A file already there counts as done only if it reads back whole and was made by this
+// model for this sample's seed; anything else is made again.
+bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return false;
+    try {
+        const auto s = la::read_training_sample(path);
+        if (s.model_fingerprint == fingerprint && s.seed == seed) return true;
+        std::fprintf(stderr, "%s: made by another model or seed; making it again\n", path.string().c_str());
+    } catch (const engine::Error& e) {
+        std::fprintf(stderr, "%s; making it again\n", e.what());
+    }
+    return false;
+}
+
+// Files a killed run left half-written under their temporary names.
+void remove_partial_files(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("sample-") && name.ends_with(".gguf.partial")) fs::remove(entry.path(), ec);
+    }
+}
+
+std::string source_kind(const la::TrainingSample& s) {
+    return s.source.starts_with("doc:") ? "doc/" + s.instruction : s.source;
+}
+
+void run_make_data(const MakeDataOptions& opt) {
+    const fs::path out = opt.out;
+    auto loaded = load_model(opt.model);
+    const auto& config = loaded.model->config();
+    const uint64_t fingerprint = engine::LookaheadBase::of(*loaded.model).fingerprint;
+    const auto corpus = engine::eval::HaystackCorpus::load(opt.corpus);
+
+    const int64_t context = config.context_length;
+    const int max_length = opt.max_length > 0 ? opt.max_length : static_cast<int>(context - opt.response_tokens);
+    if (max_length + opt.response_tokens > context)
+        throw engine::Error("make-data: --max-length " + std::to_string(max_length) + " plus --response-tokens " +
+                            std::to_string(opt.response_tokens) + " exceeds the model's context window of " +
+                            std::to_string(context) + " tokens");
+    if (max_length < opt.min_length)
+        throw engine::Error("make-data: --max-length " + std::to_string(max_length) + " is below --min-length " +
+                            std::to_string(opt.min_length));
+    // The chat template's own tokens (system prompt, turn markers) count toward the length.
+    const std::vector<engine::ChatMessage> empty{{"user", ""}};
+    const int overhead = static_cast<int>(tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(empty, true)).size());
+    if (opt.min_length - overhead < 128)
+        throw engine::Error("make-data: --min-length " + std::to_string(opt.min_length) + " leaves " +
+                            std::to_string(opt.min_length - overhead) + " tokens for the text after the chat template's " +
+                            std::to_string(overhead) + "; use at least " + std::to_string(128 + overhead));
+    const la::TrainingPromptOptions prompt_options{opt.min_length - overhead, max_length - overhead};
+    auto count_tokens = [&](std::string_view text) { return static_cast<int>(loaded.tokenizer.encode(text, false, false).size()); };
+
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (!fs::is_directory(out)) throw engine::Error(out.string() + ": cannot create the output directory");
+    remove_partial_files(out);
+
+    std::vector<int64_t> todo;
+    for (int64_t i = 0; i < opt.samples; ++i)
+        if (!is_done(sample_path(out, i), fingerprint, la::training_prompt_seed(opt.seed, static_cast<uint64_t>(i))))
+            todo.push_back(i);
+    const int64_t skipped = opt.samples - static_cast<int64_t>(todo.size());
+    std::fprintf(stderr, "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response tokens)\n",
+                 static_cast<long long>(opt.samples), out.string().c_str(), static_cast<long long>(skipped),
+                 static_cast<long long>(todo.size()), opt.min_length, max_length, static_cast<long long>(opt.response_tokens));
+
+    const std::atomic<bool>* cancel = install_interrupt_flag();
+    eval::ProgressBar progress(QStringLiteral("make-data"), static_cast<qint64>(todo.size()));
+    int64_t made = 0, prompt_tokens = 0, response_tokens = 0;
+    std::map<std::string, int64_t> kinds;
+    const auto start = std::chrono::steady_clock::now();
+    bool interrupted = false;
+    for (int64_t i : todo) {
+        if (cancel->load()) {
+            interrupted = true;
+            break;
+        }
+        const auto prompt = la::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i), prompt_options, count_tokens);
+        const std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
+        const auto tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
+        const auto targets = la::compute_attention_targets(
+            *loaded.model, tokens, {.response_tokens = opt.response_tokens, .threads = opt.model.threads}, cancel);
+        if (!targets) {
+            interrupted = true;
+            break;
+        }
+        la::TrainingSample s;
+        s.source = prompt.source;
+        s.instruction = prompt.instruction;
+        s.seed = prompt.seed;
+        s.model_fingerprint = fingerprint;
+        s.n_layers = config.n_layers;
+        s.n_kv_heads = config.n_kv_heads;
+        s.prompt = tokens;
+        s.response = targets->response;
+        s.target.reserve(targets->target.size());
+        for (double w : targets->target) s.target.push_back(engine::fp32_to_fp16(static_cast<float>(w)));
+        la::write_training_sample(s, sample_path(out, i));
+        ++made;
+        prompt_tokens += static_cast<int64_t>(s.prompt.size());
+        response_tokens += static_cast<int64_t>(s.response.size());
+        ++kinds[source_kind(s)];
+        progress.update(made);
+    }
+    progress.finish();
+    clear_interrupt_flag();
+
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("made %lld samples, skipped %lld already there%s\n", static_cast<long long>(made),
+                static_cast<long long>(skipped), interrupted ? "; interrupted, run again to go on" : "");
+    if (made > 0) {
+        std::printf("tokens: %lld prompt (mean %.0f), %lld response (mean %.1f); %.2f s per sample\n",
+                    static_cast<long long>(prompt_tokens), double(prompt_tokens) / made, static_cast<long long>(response_tokens),
+                    double(response_tokens) / made, seconds / made);
+        std::printf("sources:");
+        for (const auto& [kind, n] : kinds) std::printf(" %s %lld", kind.c_str(), static_cast<long long>(n));
+        std::printf("\n");
+    }
+    if (interrupted) throw engine::Error("make-data: interrupted; the samples written so far are complete");
+}
+
+}  // namespace
+
+void add_make_data_command(CLI::App& app) {
+    auto opt = std::make_shared<MakeDataOptions>();
+    auto* cmd = app.add_subcommand("make-data", "Write LookaheadKV training samples: prompts, greedy answers and their attention");
+    cmd->add_option("--model,-m", opt->model.model, "GGUF model file (default: the default model, see scripts/fetch-model)");
+    cmd->add_option("--threads,-t", opt->model.threads, "CPU threads (default: one per hardware thread)")
+        ->check(CLI::Range(0, 1024));
+    cmd->add_option("--out", opt->out, "Folder for sample-NNNNNN.gguf files")->required();
+    cmd->add_option("--samples", opt->samples, "How many samples (indices 0..N-1)")->required()->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+    cmd->add_option("--seed", opt->seed, "Base seed; sample i depends only on (seed, i)");
+    cmd->add_option("--min-length", opt->min_length, "Shortest prompt in tokens, chat template included")
+        ->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--max-length", opt->max_length, "Longest prompt in tokens (default: the context window less the response)")
+        ->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--response-tokens", opt->response_tokens, "Most tokens of the greedy answer")->check(CLI::Range(1, 4096));
+    cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes)");
+    cmd->callback([opt] { run_make_data(*opt); });
+}
+
+}  // namespace glimpse::cli

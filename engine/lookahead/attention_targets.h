@@ -1,0 +1,35 @@
+#pragma once
+// The ground truth LookaheadKV learns: which prompt tokens the model's own answer attends to.
+// Prefill the prompt with the full cache, answer greedily, and add up the attention each
+// prompt token receives from the response tokens, per layer and KV head (query heads of a
+// group and all response tokens summed), normalised to a distribution over the prompt.
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace engine {
+class Model;
+}
+
+namespace engine::lookahead {
+
+struct AttentionTargetOptions {
+    int64_t response_tokens = 64;   // at most this many greedy tokens; fewer at end-of-turn
+    int threads = 0;                // 0: one per hardware thread
+};
+
+struct AttentionTargets {
+    std::vector<int32_t> response;  // greedy tokens, the end-of-turn token included when reached
+    std::vector<double> target;     // [n_layers][n_kv_heads][n_prompt], each row sums to 1
+};
+
+// Throws engine::Error for an empty prompt, a prompt that leaves no room for an answer in
+// the context window, or non-positive response_tokens. Returns nothing when cancelled.
+std::optional<AttentionTargets> compute_attention_targets(const Model& model, std::span<const int32_t> prompt,
+                                                          const AttentionTargetOptions& options,
+                                                          const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace engine::lookahead

@@ -1,0 +1,113 @@
+// `glimpse-cli make-data` with the default model: it writes readable samples whose targets
+// are distributions, a second run skips them, a lost file comes back byte for byte (sample i
+// depends only on the seed and i), and bad lengths are refused.
+
+#include "test_support.h"
+
+#include "engine/lookahead/lookahead_adapter.h"
+#include "engine/lookahead/training_sample.h"
+#include "engine/model/model.h"
+#include "engine/quant/quantize.h"
+
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <fstream>
+
+namespace {
+
+std::vector<char> read_bytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+class TestMakeData : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+
+    struct Result {
+        int code = -1;
+        QString out;
+        QString err;
+    };
+
+    Result run(const QStringList& args) {
+        QProcess p;
+        p.start(QString::fromStdString(test_support::cli_path().string()), args);
+        if (!p.waitForFinished(600000)) return {-2, "timeout", "timeout"};
+        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    }
+
+    QStringList make_data(int samples) {
+        return {"make-data", "--out", dir_.path() + "/data", "--samples", QString::number(samples), "--seed", "3",
+                "--min-length", "256", "--max-length", "256", "--response-tokens", "16", "--threads", "2"};
+    }
+
+private slots:
+    void writes_samples_then_skips_them() {
+        const std::filesystem::path data = dir_.path().toStdString() + "/data";
+        auto r = run(make_data(2));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("made 2 samples, skipped 0"), qPrintable(r.out));
+        QVERIFY2(r.out.contains("sources:"), qPrintable(r.out));
+
+        const auto files = engine::lookahead::list_training_samples(data);
+        QCOMPARE(files.size(), size_t(2));
+        QCOMPARE(files[0].filename().string(), std::string("sample-000000.gguf"));
+        const auto model = engine::Model::open(test_support::default_model());
+        const auto& c = model->config();
+        for (const auto& f : files) {
+            const auto s = engine::lookahead::read_training_sample(f);
+            QCOMPARE(s.model_fingerprint, engine::LookaheadBase::of(*model).fingerprint);
+            QCOMPARE(s.n_layers, c.n_layers);
+            QCOMPARE(s.n_kv_heads, c.n_kv_heads);
+            QVERIFY2(s.prompt.size() <= 256 && s.prompt.size() >= 200, qPrintable(QString::number(s.prompt.size())));
+            QVERIFY(!s.response.empty() && s.response.size() <= 16);
+            QVERIFY(!s.source.empty() && !s.instruction.empty());
+            for (int64_t l = 0; l < s.n_layers; ++l) {
+                const auto rows = s.target_of_layer(l);
+                for (int64_t h = 0; h < s.n_kv_heads; ++h) {
+                    double stored = 0.0;   // the f16 values as written, before renormalising
+                    for (size_t p = 0; p < s.prompt.size(); ++p)
+                        stored += engine::fp16_to_fp32(s.target[(l * s.n_kv_heads + h) * s.prompt.size() + p]);
+                    QVERIFY2(std::abs(stored - 1.0) < 5e-3, qPrintable(QString::number(stored)));
+                    double sum = 0.0;
+                    for (size_t p = 0; p < s.prompt.size(); ++p) sum += rows[h * s.prompt.size() + p];
+                    QVERIFY(std::abs(sum - 1.0) < 1e-9);
+                }
+            }
+        }
+        const auto first = read_bytes(files[0]);
+
+        r = run(make_data(2));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("made 0 samples, skipped 2"), qPrintable(r.out));
+
+        // A lost or damaged file is made again, identical; a larger run adds only the new index.
+        std::filesystem::remove(files[0]);
+        { std::ofstream(files[1], std::ios::trunc) << "not a sample"; }
+        r = run(make_data(3));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        // Index 0 (lost) and 1 (damaged) and 2 (new) are made; nothing valid was there.
+        QVERIFY2(r.out.contains("made 3 samples, skipped 0"), qPrintable(r.out));
+        QVERIFY(read_bytes(files[0]) == first);
+        engine::lookahead::read_training_sample(files[1]);
+        QCOMPARE(engine::lookahead::list_training_samples(data).size(), size_t(3));
+    }
+
+    void refuses_lengths_that_do_not_fit() {
+        auto r = run({"make-data", "--out", dir_.path() + "/bad", "--samples", "1", "--max-length", "100000"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("exceeds the model's context window"), qPrintable(r.err));
+        r = run({"make-data", "--out", dir_.path() + "/bad", "--samples", "1", "--min-length", "100", "--max-length", "300"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("--min-length 100 leaves"), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(dir_.path() + "/bad/sample-000000.gguf"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMakeData)
+#include "test_make_data.moc"
