@@ -1,0 +1,40 @@
+#pragma once
+// One training example for the LookaheadKV trainer: a prompt, the model's own greedy answer
+// with the full cache, and where that answer looked in the prompt (the target the lookahead
+// tokens learn to predict). Stored as a GGUF file (general.type = "lookahead-data"):
+//
+//   prompt.tokens       I32  [n_prompt]
+//   response.tokens     I32  [n_response]
+//   target.attention    F16  [n_prompt, n_kv_heads, n_layers]   (ne[0] first)
+//
+// with the strings and counts under lookahead_data.* metadata keys.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace engine::lookahead {
+
+struct TrainingSample {
+    std::string source;        // task name ("niah_single", ...) or "doc:<document id>"
+    std::string instruction;   // "qa", "summarise", "list", "explain", "quote", or the task name
+    uint64_t seed = 0;
+    uint64_t model_fingerprint = 0;   // LookaheadBase::of(model).fingerprint
+    int64_t n_layers = 0;
+    int64_t n_kv_heads = 0;
+    std::vector<int32_t> prompt;     // whole prompt token ids, chat template and generation prompt included
+    std::vector<int32_t> response;   // the model's greedy response with the full cache
+    std::vector<uint16_t> target;    // f16 bits, [n_layers][n_kv_heads][prompt.size()]; each (layer, head) row sums to 1
+    // [n_kv_heads][n_prompt] of one layer in double, each head renormalised to sum 1.
+    std::vector<double> target_of_layer(int64_t layer) const;
+};
+
+// GGUF file (general.type = "lookahead-data"), written atomically (temp file + rename).
+void write_training_sample(const TrainingSample& sample, const std::filesystem::path& path);
+// Validates everything (shapes, finite non-negative targets, counts); throws engine::Error naming the file and problem.
+TrainingSample read_training_sample(const std::filesystem::path& path);
+// The sample-*.gguf files of a directory, sorted by name; throws engine::Error if the directory is missing or has none.
+std::vector<std::filesystem::path> list_training_samples(const std::filesystem::path& dir);
+
+}  // namespace engine::lookahead
