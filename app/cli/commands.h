@@ -17,5 +17,6 @@ void add_ask_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_train_lookahead_command(CLI::App& app);
 
 }  // namespace glimpse::cli
