@@ -19,5 +19,6 @@ void add_bench_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 // Ctrl-C stops after the current forward step; what is written is whole.
 void add_make_data_command(CLI::App& app);
+void add_train_lookahead_command(CLI::App& app);
 
 }  // namespace glimpse::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     glimpse::cli::add_bench_command(app);
     glimpse::cli::add_eval_command(app);
     glimpse::cli::add_make_data_command(app);
+    glimpse::cli::add_train_lookahead_command(app);
 
     try {
         app.parse(argc, argv);
