@@ -155,7 +155,7 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
     // options keeps (an extra fan-out member), and the drafting runs on copies of the full cache.
     std::vector<size_t> shared, own;
     std::vector<std::shared_ptr<KeepPolicy>> keeps;
-    std::vector<size_t> snap_of_own;   // LAQ candidate own[i]: its SnapKV's index in keeps
+    std::vector<size_t> snap_of_own;   // LAQ candidate own[i]: its SnapKV's index in keeps (unused for SpecKV)
     int64_t record_window = 0;
     for (size_t p = 0; p < candidates.size(); ++p) {
         if (const auto* lookahead = dynamic_cast<const LookaheadPolicy*>(candidates[p].keep.get())) {
@@ -169,7 +169,8 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
     for (size_t p : own) {
         const auto& lookahead = dynamic_cast<const LookaheadPolicy&>(*candidates[p].keep);
         snap_of_own.push_back(keeps.size());
-        if (lookahead.source() == DraftSource::CompressedSelf) keeps.push_back(std::make_shared<SnapKvPolicy>(lookahead.options()));
+        if (lookahead.source() == DraftSource::CompressedSelf)
+            keeps.push_back(std::make_shared<SnapKvPolicy>(lookahead.options()));
     }
 
     for (const bool question_aware : {true, false}) {
