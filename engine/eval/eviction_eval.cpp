@@ -5,12 +5,13 @@
 #include "engine/eval/attention_recall.h"
 #include "engine/eval/fan_out_policy.h"
 #include "engine/eviction/lookahead_policy.h"
-#include "engine/eviction/policy_registry.h"
+#include "engine/eviction/lookahead_prefill.h"
 #include "engine/session/session.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 namespace engine::eval {
 namespace {
@@ -148,17 +149,28 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
     }
     if (candidates.empty()) return records;
 
-    // Most policies choose inside the layer hook and can share one prefill; two-pass ones
-    // (LAQ, SpecKV) draft first and need a prefill of their own.
+    // Most policies choose inside the layer hook and share one full prefill. The lookahead
+    // ones (LAQ, SpecKV) draft first and choose after it; they share it too: the fan-out
+    // saves each layer's window queries and, for each LAQ candidate, what SnapKV with its
+    // options keeps (an extra fan-out member), and the drafting runs on copies of the full cache.
     std::vector<size_t> shared, own;
     std::vector<std::shared_ptr<KeepPolicy>> keeps;
+    std::vector<size_t> snap_of_own;   // LAQ candidate own[i]: its SnapKV's index in keeps (unused for SpecKV)
+    int64_t record_window = 0;
     for (size_t p = 0; p < candidates.size(); ++p) {
-        if (dynamic_cast<const LookaheadPolicy*>(candidates[p].keep.get())) {
+        if (const auto* lookahead = dynamic_cast<const LookaheadPolicy*>(candidates[p].keep.get())) {
             own.push_back(p);
+            record_window = std::max(record_window, lookahead->query_window());
         } else {
             shared.push_back(p);
             keeps.push_back(candidates[p].keep);
         }
+    }
+    for (size_t p : own) {
+        const auto& lookahead = dynamic_cast<const LookaheadPolicy&>(*candidates[p].keep);
+        snap_of_own.push_back(keeps.size());
+        if (lookahead.source() == DraftSource::CompressedSelf)
+            keeps.push_back(std::make_shared<SnapKvPolicy>(lookahead.options()));
     }
 
     for (const bool question_aware : {true, false}) {
@@ -193,7 +205,7 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
             records.push_back(r);
         };
 
-        auto fan_out = std::make_shared<FanOutPolicy>(keeps);
+        auto fan_out = std::make_shared<FanOutPolicy>(keeps, record_window);
         Session prefill(model, {.threads = options.threads, .policy = fan_out});
         auto start = Clock::now();
         if (!prefill.prefill(compressed)) throw Error("evaluation prefill was cancelled");
@@ -205,15 +217,76 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
             score(candidates[shared[i]], select_kept(prefill.cache(), n_compressed, fan_out->kept(i)), logits, evict_ms,
                   base_prefill_ms + evict_ms);
         }
-        for (size_t p : own) {
-            Session session(model, {.threads = options.threads});
+        if (own.empty()) continue;
+
+        // The lookahead candidates: passes 2-4 of lookahead_prefill.h on the shared full cache,
+        // with the same steps as a session. Their evict_ms is what the policy costs a real
+        // session beyond the plain prefill (prefill_ms): for LAQ the SnapKV scoring, the
+        // compressed copy, the draft, the draft's query pass and the re-selection; for SpecKV
+        // the draft model's prefill and draft and the draft's query pass (run once here per
+        // draft model, as no budget changes them, yet counted in every budget's time) and the
+        // re-selection. Cutting the final cache out of the full one is not counted, as for the
+        // other policies.
+        namespace steps = lookahead_steps;
+        CompressedCache full = prefill.cache();   // each draft's query pass appends here, then rolls back
+        CompressedCache::Mark base = full.mark();   // everything is new: no earlier entries
+        std::fill(base.head_sizes.begin(), base.head_sizes.end(), 0);
+        base.n_tokens = 0;
+        const int64_t chunk = prefill.options().chunk;
+        const int64_t row = c.n_heads * c.head_dim;
+        struct SpecDraft {
+            const Model* model;
+            std::filesystem::path path;
+            int64_t count;
+            std::vector<int32_t> tokens;
+            std::vector<std::vector<float>> queries;
+            double ms;
+        };
+        std::vector<SpecDraft> spec_drafts;
+        for (size_t i = 0; i < own.size(); ++i) {
+            const EvictionCandidate& cand = candidates[own[i]];
+            LookaheadPolicy selector = dynamic_cast<const LookaheadPolicy&>(*cand.keep);
+            const PolicyOptions& po = selector.options();
+            const bool laq = selector.source() == DraftSource::CompressedSelf;
+            const double snap_ms = laq ? fan_out->eviction_ms(snap_of_own[i]) : 0.0;
+            if (po.budget >= n_compressed) {   // nothing to evict: the full cache, no draft
+                score(cand, full, logits, snap_ms, base_prefill_ms + snap_ms);
+                continue;
+            }
             auto t = Clock::now();
-            if (!prefill_with_policy(session, *candidates[p].keep, compressed))
-                throw Error("evaluation prefill was cancelled");
-            const double prefill_ms = ms_since(t);
-            // Drafting and re-scoring are the policy's own cost beyond a plain prefill.
-            score(candidates[p], session.cache(), std::vector<float>(session.logits().begin(), session.logits().end()),
-                  std::max(0.0, prefill_ms - base_prefill_ms), prefill_ms);
+            std::vector<int32_t> laq_draft;
+            std::vector<std::vector<float>> laq_queries;
+            const SpecDraft* spec = nullptr;
+            if (laq) {
+                laq_draft = steps::draft_on_compressed(model, prefill.backend(),
+                                                       steps::keep_entries(full, base, fan_out->kept(snap_of_own[i])),
+                                                       logits, po.draft_tokens);
+                laq_queries = steps::draft_queries(model, prefill.backend(), full, laq_draft, chunk);
+            } else {
+                auto found = std::find_if(spec_drafts.begin(), spec_drafts.end(), [&](const SpecDraft& d) {
+                    return d.model == po.draft_model.get() && d.path == po.draft_model_path && d.count == po.draft_tokens;
+                });
+                if (found == spec_drafts.end()) {
+                    auto answer = steps::draft_with_model(po, model, full.tokens(), prefill.backend().threads());
+                    if (!answer) throw Error("evaluation prefill was cancelled");
+                    auto queries = steps::draft_queries(model, prefill.backend(), full, *answer, chunk);
+                    spec_drafts.push_back({po.draft_model.get(), po.draft_model_path, po.draft_tokens, std::move(*answer),
+                                           std::move(queries), ms_since(t)});
+                    found = std::prev(spec_drafts.end());
+                }
+                spec = &*found;
+                t = Clock::now();   // the draft's own time is spec->ms
+            }
+            const std::vector<int32_t>& draft = spec ? spec->tokens : laq_draft;
+            const auto& queries = spec ? spec->queries : laq_queries;
+            const int64_t n_window = std::min(selector.query_window(), fan_out->n_window());
+            std::vector<const float*> window(static_cast<size_t>(c.n_layers));
+            for (size_t l = 0; l < window.size(); ++l)
+                window[l] = fan_out->window_queries(l).data() + (fan_out->n_window() - n_window) * row;
+            const auto kept = steps::reselect(selector, model, full, base, n_compressed, window, n_window, queries,
+                                              static_cast<int64_t>(draft.size()));
+            const double evict_ms = snap_ms + (spec ? spec->ms : 0.0) + ms_since(t);
+            score(cand, steps::keep_entries(full, base, kept), logits, evict_ms, base_prefill_ms + evict_ms);
         }
     }
     return records;

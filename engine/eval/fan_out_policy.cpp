@@ -7,8 +7,8 @@
 
 namespace engine::eval {
 
-FanOutPolicy::FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies)
-    : policies_(std::move(policies)), kept_(policies_.size()), eviction_ms_(policies_.size(), 0.0) {
+FanOutPolicy::FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies, int64_t record_window)
+    : policies_(std::move(policies)), window_(record_window), kept_(policies_.size()), eviction_ms_(policies_.size(), 0.0) {
     for (const auto& p : policies_) {
         window_ = std::max(window_, p->query_window());
         wants_attention_ = wants_attention_ || p->wants_key_attention();
@@ -17,6 +17,12 @@ FanOutPolicy::FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies)
 
 std::vector<std::vector<int32_t>> FanOutPolicy::keep(const LayerKeepInput& input) {
     const int64_t row = input.n_heads * input.head_dim;
+    if (window_ > 0) {
+        const auto l = static_cast<size_t>(input.layer);
+        if (window_queries_.size() <= l) window_queries_.resize(l + 1);
+        window_queries_[l].assign(input.window_queries, input.window_queries + input.n_window * row);
+        n_window_ = input.n_window;
+    }
     for (size_t p = 0; p < policies_.size(); ++p) {
         // Each policy sees only the window it asked for: the last rows of ours.
         LayerKeepInput own = input;

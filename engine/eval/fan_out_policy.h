@@ -14,7 +14,9 @@ namespace engine::eval {
 
 class FanOutPolicy final : public KeepPolicy {
 public:
-    explicit FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies);
+    // record_window: also save each layer's last (up to) that many queries, for policies
+    // that choose after the prefill (the lookahead ones).
+    explicit FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies, int64_t record_window = 0);
 
     std::string name() const override { return "fan-out"; }
     int64_t query_window() const override { return window_; }
@@ -26,6 +28,9 @@ public:
     // Milliseconds policy p spent choosing, over all layers.
     double eviction_ms(size_t policy) const { return eviction_ms_[policy]; }
     double total_eviction_ms() const;
+    // Layer l's saved window queries, [n_window()][n_heads * head_dim] (empty without a record window).
+    const std::vector<float>& window_queries(size_t layer) const { return window_queries_[layer]; }
+    int64_t n_window() const { return n_window_; }
 
 private:
     std::vector<std::shared_ptr<KeepPolicy>> policies_;
@@ -33,6 +38,8 @@ private:
     bool wants_attention_ = false;
     std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept_;
     std::vector<double> eviction_ms_;
+    std::vector<std::vector<float>> window_queries_;
+    int64_t n_window_ = 0;
 };
 
 // The cache holding, for each layer and KV head, only the kept entries of `full` among its

@@ -1,6 +1,7 @@
 // The evaluation's shortcut — one prefill asking every policy, caches cut out of the full
-// one — gives exactly the caches a prefill with each policy alone gives, and a budget
-// covering the prompt scores as the full cache does.
+// one — gives exactly the caches a prefill with each policy alone gives (the lookahead
+// policies too, drafting on that one prefill), and a budget covering the prompt scores as
+// the full cache does.
 
 #include "engine/eval/eviction_eval.h"
 #include "engine/eval/fan_out_policy.h"
@@ -12,6 +13,7 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <random>
 
 using namespace engine;
@@ -41,6 +43,23 @@ std::shared_ptr<const Model> tiny_model_with_vocab(const reference::TinySpec& sp
         w.add_tensor(t.name, t.type, t.shape, std::vector<uint8_t>(t.data, t.data + t.size_bytes));
     return Model::from_file(GgufFile::parse(w.to_bytes()));
 }
+
+// Keeps, per layer and KV head, the positions a finished cache holds: replays another
+// prefill's choice through the evaluation's shared path. The cache must start at position 0.
+class ReplayKept final : public KeepPolicy {
+public:
+    explicit ReplayKept(CompressedCache cache) : cache_(std::move(cache)) {}
+    std::string name() const override { return "replay"; }
+    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& in) override {
+        std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
+        for (int64_t h = 0; h < in.n_kv_heads; ++h)
+            for (int32_t pos : cache_.head(in.layer, h).positions) kept[static_cast<size_t>(h)].push_back(pos);
+        return kept;
+    }
+
+private:
+    CompressedCache cache_;
+};
 
 std::vector<int32_t> prompt_tokens(int n, std::mt19937_64& rng) {
     std::vector<int32_t> p;
@@ -130,6 +149,80 @@ private slots:
                 QVERIFY(r.recall < 1.0);
                 QVERIFY(r.kept_bytes < records[0].kept_bytes);
             }
+        }
+    }
+
+    // LAQ and SpecKV in the evaluation draft on its one shared prefill; their records must be
+    // those of the caches a two-pass prefill per policy and budget gives (replayed here).
+    void lookahead_records_equal_two_pass_prefills() {
+        const uint64_t seed = std::random_device{}();
+        qInfo("seed %llu", (unsigned long long)seed);
+        std::mt19937_64 rng(seed);
+        reference::TinySpec spec;
+        auto model = tiny_model_with_vocab(spec, seed);
+        auto drafter = tiny_model_with_vocab(spec, seed + 1);   // same vocabulary, other weights
+        auto tokenizer = Tokenizer::from_gguf(model->file());
+        eval::EvictionPrompt prompt;
+        prompt.task = "niah_single";
+        prompt.length = 64;
+        prompt.context_tokens = prompt_tokens(60, rng);
+        prompt.question_tokens = prompt_tokens(8, rng);
+        prompt.answers = {"t42"};
+        for (const bool question_aware : {true, false}) {
+            std::vector<int32_t> compressed = prompt.context_tokens;
+            if (question_aware)
+                compressed.insert(compressed.end(), prompt.question_tokens.begin(), prompt.question_tokens.end());
+            std::vector<eval::EvictionCandidate> candidates;
+            std::vector<std::string> checked;
+            for (int64_t budget : {6, 12, 24, 200}) {
+                PolicyOptions o;
+                o.budget = budget;
+                o.window = 4;
+                o.draft_tokens = 3;
+                o.n_layers = spec.n_layers;
+                candidates.push_back({"snapkv", budget, make_policy("snapkv", o)});
+                const std::pair<const char*, std::shared_ptr<const Model>> kinds[] = {
+                    {"laq", nullptr}, {"speckv", model}, {"speckv", drafter}};
+                for (const auto& [name, draft] : kinds) {
+                    o.draft_model = draft;
+                    auto policy = make_policy(name, o);
+                    Session alone(*model, {.threads = 1});
+                    QVERIFY(prefill_with_policy(alone, *policy, compressed));
+                    const std::string label = std::string(name) + (draft == drafter ? "-drafter" : "");
+                    candidates.push_back({label, budget, policy});
+                    candidates.push_back({label + "-two-pass", budget, std::make_shared<ReplayKept>(alone.cache())});
+                    checked.push_back(label);
+                }
+            }
+            eval::EvictionEvalOptions options;
+            options.threads = 1;
+            options.response_tokens = 6;
+            options.question_aware = question_aware;
+            options.context_only = !question_aware;
+            const auto records = eval::evaluate_eviction(*model, tokenizer, prompt, candidates, options);
+            QCOMPARE(records.size(), candidates.size() + 1);
+            auto find = [&](const std::string& policy, int64_t budget) {
+                auto it = std::find_if(records.begin(), records.end(),
+                                       [&](const eval::EvalRecord& r) { return r.policy == policy && r.budget == budget; });
+                if (it == records.end()) qFatal("no record for %s at %lld", policy.c_str(), (long long)budget);
+                return *it;
+            };
+            int compared = 0;
+            for (const auto& cand : candidates) {
+                if (std::find(checked.begin(), checked.end(), cand.policy) == checked.end()) continue;
+                const eval::EvalRecord got = find(cand.policy, cand.budget);
+                const eval::EvalRecord want = find(cand.policy + "-two-pass", cand.budget);
+                const QByteArray what = QByteArray::fromStdString(cand.policy + " at " + std::to_string(cand.budget) + ", " +
+                                                                  got.setting);
+                QVERIFY2(got.recall == want.recall, what);
+                QVERIFY2(got.dnll == want.dnll, what);
+                QVERIFY2(got.correct == want.correct, what);
+                QVERIFY2(got.kept_bytes == want.kept_bytes, what);
+                QVERIFY2(got.evict_ms >= 0 && got.prefill_ms >= got.evict_ms, what);
+                if (cand.budget < 24) QVERIFY2(got.recall < 1.0, what);   // something was evicted
+                ++compared;
+            }
+            QCOMPARE(compared, 4 * 3);
         }
     }
 };
