@@ -12,6 +12,7 @@
 #include "engine/eval/haystack_corpus.h"
 #include "engine/lookahead/attention_targets.h"
 #include "engine/lookahead/lookahead_adapter.h"
+#include "engine/lookahead/prompt_cache_file.h"
 #include "engine/lookahead/training_prompts.h"
 #include "engine/lookahead/training_sample.h"
 #include "engine/quant/quantize.h"
@@ -131,8 +132,14 @@ void run_make_data(const MakeDataOptions& opt) {
         const auto prompt = la::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i), prompt_options, count_tokens);
         const std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
         const auto tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
+        // The prompt's full cache goes beside the sample: the trainer reads it instead of
+        // prefilling the prompt again at every visit.
+        const auto save_cache = [&](const engine::CompressedCache& cache) {
+            la::save_prompt_cache(cache, la::prompt_cache_path(sample_path(out, i)));
+        };
         const auto targets = la::compute_attention_targets(
-            *loaded.model, tokens, {.response_tokens = opt.response_tokens, .threads = opt.model.threads}, cancel);
+            *loaded.model, tokens,
+            {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .on_prompt_cache = save_cache}, cancel);
         if (!targets) {
             interrupted = true;
             break;

@@ -1,5 +1,6 @@
 #include "engine/gguf/gguf_writer.h"
 
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 
 #include <cstring>
@@ -112,28 +113,6 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
     return out.bytes;
 }
 
-void GgufWriter::write(const std::filesystem::path& path) const {
-    std::vector<uint8_t> bytes = to_bytes();
-    std::filesystem::path temp = path;
-    temp += ".partial";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(temp.string() + ": cannot create the file");
-        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ignored;
-            std::filesystem::remove(temp, ignored);
-            throw Error(temp.string() + ": writing failed (disk full?)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) {
-        std::filesystem::remove(temp, ec);
-        throw Error(path.string() + ": cannot move the finished file into place: " + ec.message());
-    }
-}
+void GgufWriter::write(const std::filesystem::path& path) const { write_file_atomically(path, to_bytes()); }
 
 }  // namespace engine

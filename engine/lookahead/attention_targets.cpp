@@ -32,6 +32,7 @@ std::optional<AttentionTargets> compute_attention_targets(const Model& model, st
 
     Session session(model, {.threads = options.threads});
     if (!session.prefill(prompt, {}, cancel)) return std::nullopt;
+    if (options.on_prompt_cache) options.on_prompt_cache(session.cache());
 
     // Decoding a generated token is exactly its teacher-forced step: its queries attend to
     // the prompt and the response so far. So the totals gathered while answering are those

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
 
 namespace engine {
+class CompressedCache;
 class Model;
 }
 
@@ -19,6 +21,8 @@ namespace engine::lookahead {
 struct AttentionTargetOptions {
     int64_t response_tokens = 64;   // at most this many greedy tokens; fewer at end-of-turn
     int threads = 0;                // 0: one per hardware thread
+    // Called with the prompt's full cache right after the prefill (to keep it for training).
+    std::function<void(const CompressedCache&)> on_prompt_cache;
 };
 
 struct AttentionTargets {

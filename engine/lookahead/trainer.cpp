@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/lookahead/lookahead_pass.h"
+#include "engine/lookahead/prompt_cache_file.h"
 #include "engine/lookahead/training_checkpoint.h"
 #include "engine/lookahead/training_sample.h"
 #include "engine/model/model.h"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -166,9 +168,20 @@ LookaheadTrainer::SampleResult LookaheadTrainer::run_sample(const std::filesyste
                     std::to_string(params_.n_tokens) + " lookahead tokens exceeds the model's context of " +
                     std::to_string(c.context_length));
 
-    Session session(model_, {.threads = session_threads});
-    session.prefill(s.prompt);
-    const auto kv = prompt_kv_of(session.cache());
+    // The prompt's full cache: read from beside the sample when there, else prefilled (and
+    // kept there for the next visit; a cache that cannot be written only costs time).
+    const auto cache_file = prompt_cache_path(file);
+    std::optional<CompressedCache> cache = load_prompt_cache(cache_file, model_, s.prompt);
+    if (!cache) {
+        Session session(model_, {.threads = session_threads});
+        session.prefill(s.prompt);
+        cache = session.cache();
+        try {
+            save_prompt_cache(*cache, cache_file);
+        } catch (const Error&) {
+        }
+    }
+    const auto kv = prompt_kv_of(*cache);
     std::vector<std::vector<double>> targets;
     targets.reserve(static_cast<size_t>(c.n_layers));
     for (int64_t l = 0; l < c.n_layers; ++l) targets.push_back(s.target_of_layer(l));

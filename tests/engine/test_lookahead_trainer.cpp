@@ -162,6 +162,38 @@ private slots:
         QVERIFY(same_parameters(a.parameters(), b.parameters()));
     }
 
+    void prompt_caches_beside_the_samples_give_the_same_steps() {
+        const uint64_t seed = reference::fresh_seed("trainer prompt caches");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        QTemporaryDir dir;
+        write_samples(rng, *model, dir.path() + "/train", 2, 14);
+        const QString cache0 = dir.path() + "/train/sample-0000.kv";
+        QVERIFY(!QFile::exists(cache0));
+
+        std::vector<double> prefilled, cached, repaired;
+        {
+            la::LookaheadTrainer t(*model, options_for(dir, 2));   // prefills and keeps the caches
+            while (!t.done()) prefilled.push_back(t.train_step().loss);
+        }
+        QVERIFY(QFile::exists(cache0));
+        {
+            la::LookaheadTrainer t(*model, options_for(dir, 2));   // reads them
+            while (!t.done()) cached.push_back(t.train_step().loss);
+        }
+        QFile damaged(cache0);
+        QVERIFY(damaged.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        damaged.write("not a cache");
+        damaged.close();
+        {
+            la::LookaheadTrainer t(*model, options_for(dir, 2));   // a damaged one is made again
+            while (!t.done()) repaired.push_back(t.train_step().loss);
+        }
+        QCOMPARE(cached, prefilled);
+        QCOMPARE(repaired, prefilled);
+        QVERIFY(QFileInfo(cache0).size() > 1000);
+    }
+
     void validation_reports_the_loss_without_a_step() {
         const uint64_t seed = reference::fresh_seed("trainer validation");
         std::mt19937_64 rng(seed);
