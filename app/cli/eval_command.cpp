@@ -40,6 +40,7 @@ struct EvalOptions {
     std::string settings = "both";
     std::string corpus = GLIMPSE_SOURCE_DIR "/resources/eval/haystack.jsonl";
     std::string out = "eval-out";
+    std::vector<int64_t> recent_windows;   // lookahead: one candidate per value
     bool policies_given = false;   // else lookahead is left out for a model without an adapter
 };
 
@@ -83,13 +84,19 @@ void run_eval(const EvalOptions& opt) {
             std::fprintf(stderr, "eval: no LookaheadKV adapter for this model, so lookahead is left out\n");
             continue;
         }
-        for (int64_t budget : opt.budgets) {
-            ModelOptions with_budget = opt.model;
-            with_budget.budget = budget;
-            // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's adapter.
-            const engine::PolicyOptions po = policy_options(with_budget, loaded, policy);
-            candidates.push_back({policy, budget, engine::make_policy(policy, po)});
-        }
+        // lookahead runs once per --recent-windows value (else with the adapter's own setting).
+        std::vector<int64_t> recent_windows{opt.model.recent_window};
+        if (policy == "lookahead" && !opt.recent_windows.empty()) recent_windows = opt.recent_windows;
+        for (int64_t recent : recent_windows)
+            for (int64_t budget : opt.budgets) {
+                ModelOptions with_budget = opt.model;
+                with_budget.budget = budget;
+                with_budget.recent_window = recent;
+                // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's adapter.
+                const engine::PolicyOptions po = policy_options(with_budget, loaded, policy);
+                const std::string label = recent > 0 && policy == "lookahead" ? policy + "-recent" + std::to_string(recent) : policy;
+                candidates.push_back({label, budget, engine::make_policy(policy, po)});
+            }
     }
     engine::eval::EvictionEvalOptions eval_options;
     eval_options.threads = opt.model.threads;
@@ -158,6 +165,10 @@ void add_eval_command(CLI::App& app) {
         ->check(CLI::Range(1, 4096));
     cmd->add_option("--settings", opt->settings, "question-aware, context-only or both")
         ->check(CLI::IsMember({"both", "question-aware", "context-only"}));
+    cmd->add_option("--recent-windows", opt->recent_windows,
+                    "lookahead: evaluate once per value of the always-kept recent window, comma-separated "
+                    "(reported as lookahead and lookahead-recentN)")
+        ->delimiter(',')->check(CLI::Range(0, 1 << 24));
     cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines)");
     cmd->add_option("--out", opt->out, "Folder for results.csv, summary.md and the plots");
     cmd->callback([opt, policies] {

@@ -41,7 +41,7 @@ private slots:
     }
 
     void eviction_policies_report_the_kept_cache() {
-        for (const char* policy : {"snapkv", "laq"}) {
+        for (const char* policy : {"snapkv", "laq", "lookahead"}) {
             auto r = run({"ask", "--policy", policy, "--budget", "64", "--max-tokens", "8", "--doc", sample(),
                           "What is the entrance code?"});
             QCOMPARE(r.code, 0);
@@ -54,6 +54,20 @@ private slots:
         auto r = run({"ask", "--policy", "nonsense", "q"});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("unknown eviction policy 'nonsense' (known: full, streaming, snapkv"), qPrintable(r.err));
+    }
+
+    void lookahead_is_the_default_with_the_shipped_adapter() {
+        // resources/lookahead/ ships an adapter for the default model.
+        auto r = run({"ask", "--threads", "2", "--max-tokens", "8", "--doc", sample(), "What is the entrance code?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains("KV cache (lookahead, budget 256)"), qPrintable(r.err));
+        r = run({"ask", "--policy", "full", "--max-tokens", "4", "--doc", sample(), "What is the entrance code?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains("KV cache (full)"), qPrintable(r.err));
+        // A file that is not an adapter is refused before any work, naming it.
+        r = run({"ask", "--policy", "lookahead", "--adapter", sample(), "--doc", sample(), "q"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("harbor-light-report.md"), qPrintable(r.err));
     }
 
     void answers_from_a_pdf() {
