@@ -19,8 +19,8 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
     cmd->add_option("--policy", options.policy,
                     "KV eviction policy while the prompt is read (default: lookahead when the model has a "
                     "LookaheadKV adapter, else full):\n" + engine::describe_policies());
-    cmd->add_option("--budget", options.budget, "KV tokens kept per KV head per layer")
-        ->default_val(256)->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--budget", options.budget, "KV tokens kept per KV head per layer (a shorter prompt stays whole)")
+        ->default_val(2048)->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--draft-model", options.draft_model,
                     "speckv: a smaller GGUF model with the same vocabulary that drafts the pseudo-answer")
         ->check(CLI::ExistingFile);

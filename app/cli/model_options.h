@@ -23,7 +23,7 @@ struct ModelOptions {
     std::string chat_template;  // empty: the model's own
     int threads = 0;            // 0: one per hardware thread
     std::string policy;         // empty: lookahead when the model has an adapter, else full
-    int64_t budget = 256;       // tokens kept per KV head per layer
+    int64_t budget = 2048;      // tokens kept per KV head per layer: short documents stay whole
     std::string draft_model;    // SpecKV's smaller model with the same vocabulary
     std::string adapter;        // LookaheadKV adapter; empty: the one found for the model
     int64_t recent_window = -1; // LookaheadKV: last prompt tokens always kept (-1: the adapter's)

@@ -57,10 +57,16 @@ private slots:
     }
 
     void lookahead_is_the_default_with_the_shipped_adapter() {
-        // resources/lookahead/ ships an adapter for the default model.
+        // resources/lookahead/ ships an adapter for the default model. The default budget
+        // keeps a document this short whole; a smaller one compresses it.
         auto r = run({"ask", "--threads", "2", "--max-tokens", "8", "--doc", sample(), "What is the entrance code?"});
         QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains(QRegularExpression("KV cache \\(lookahead, budget 2048\\): kept ([\\d.]+) MiB of \\1 MiB \\(100.0%\\)")),
+                 qPrintable(r.err));
+        r = run({"ask", "--threads", "2", "--budget", "256", "--doc", sample(), "What is the entrance code for the night tours?"});
+        QCOMPARE(r.code, 0);
         QVERIFY2(r.err.contains("KV cache (lookahead, budget 256)"), qPrintable(r.err));
+        QVERIFY2(r.out.contains("PELICAN-47"), qPrintable(r.out));   // the fact on the last page survives
         r = run({"ask", "--policy", "full", "--max-tokens", "4", "--doc", sample(), "What is the entrance code?"});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.err.contains("KV cache (full)"), qPrintable(r.err));
