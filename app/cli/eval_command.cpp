@@ -84,16 +84,17 @@ void run_eval(const EvalOptions& opt) {
             std::fprintf(stderr, "eval: no LookaheadKV adapter for this model, so lookahead is left out\n");
             continue;
         }
+        // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's
+        // adapter, loaded once here and shared by every budget.
+        const engine::PolicyOptions base = policy_options(opt.model, loaded, policy);
         // lookahead runs once per --recent-windows value (else with the adapter's own setting).
         std::vector<int64_t> recent_windows{opt.model.recent_window};
         if (policy == "lookahead" && !opt.recent_windows.empty()) recent_windows = opt.recent_windows;
         for (int64_t recent : recent_windows)
             for (int64_t budget : opt.budgets) {
-                ModelOptions with_budget = opt.model;
-                with_budget.budget = budget;
-                with_budget.recent_window = recent;
-                // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's adapter.
-                const engine::PolicyOptions po = policy_options(with_budget, loaded, policy);
+                engine::PolicyOptions po = base;
+                po.budget = budget;
+                po.recent_window = recent;
                 const std::string label = recent > 0 && policy == "lookahead" ? policy + "-recent" + std::to_string(recent) : policy;
                 candidates.push_back({label, budget, engine::make_policy(policy, po)});
             }
