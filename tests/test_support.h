@@ -2,10 +2,12 @@
 // Small helpers shared by the test suites.
 
 #include "engine/default_model.h"
+#include "engine/error.h"
 
 #include <QtTest/QtTest>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace test_support {
@@ -21,5 +23,15 @@ inline std::filesystem::path default_model() {
 
 inline std::filesystem::path source_dir() { return GLIMPSE_SOURCE_DIR; }
 inline std::filesystem::path cli_path() { return GLIMPSE_CLI_PATH; }
+
+// The message of the engine::Error that f throws; empty when it throws none.
+inline QString error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const engine::Error& e) {
+        return e.what();
+    }
+    return {};
+}
 
 }  // namespace test_support

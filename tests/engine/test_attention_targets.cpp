@@ -11,6 +11,8 @@
 #include "engine/lookahead/attention_targets.h"
 #include "engine/model/model.h"
 
+#include "test_support.h"
+
 #include <QtTest/QtTest>
 
 #include <algorithm>
@@ -21,6 +23,8 @@
 using engine::lookahead::AttentionTargets;
 using engine::lookahead::compute_attention_targets;
 using reference::TinySpec;
+
+using test_support::error_of;
 
 namespace {
 
@@ -58,15 +62,6 @@ std::vector<double> brute_force_target(const std::vector<double>& attention, con
         for (int64_t j = 0; j < n_prompt; ++j) target[static_cast<size_t>(r * n_prompt + j)] /= sum;
     }
     return target;
-}
-
-QString error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const engine::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "engine/model/model.h"
 #include "engine/quant/quantize.h"
 
+#include "test_support.h"
+
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -25,6 +27,8 @@ using engine::LookaheadAdapter;
 using engine::LookaheadOptions;
 using engine::LoraTarget;
 using reference::TinySpec;
+
+using test_support::error_of;
 
 namespace {
 
@@ -73,15 +77,6 @@ LookaheadAdapter random_adapter(const engine::Model& model, uint64_t seed, Looka
         for (auto& m : layer)
             for (float& b : m.b) b = normal(rng);
     return a;
-}
-
-QString error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const engine::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 }  // namespace

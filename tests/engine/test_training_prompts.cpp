@@ -8,6 +8,8 @@
 #include "engine/eval/seeded_random.h"
 #include "engine/lookahead/training_prompts.h"
 
+#include "test_support.h"
+
 #include <QtTest/QtTest>
 
 #include <fstream>
@@ -20,6 +22,8 @@ using engine::eval::HaystackCorpus;
 using engine::lookahead::generate_training_prompt;
 using engine::lookahead::TrainingPrompt;
 using engine::lookahead::TrainingPromptOptions;
+
+using test_support::error_of;
 
 namespace {
 
@@ -58,15 +62,6 @@ std::pair<std::set<std::string>, std::set<std::string>> corpus_contents(const st
 
 TrainingPrompt make(uint64_t base, uint64_t index, TrainingPromptOptions options = {.min_tokens = 300, .max_tokens = 900}) {
     return generate_training_prompt(training_corpus(), base, index, options, count_words);
-}
-
-QString error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const engine::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 bool is_document_instruction(const std::string& s) {

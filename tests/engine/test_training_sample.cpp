@@ -9,6 +9,8 @@
 #include "engine/lookahead/training_sample.h"
 #include "engine/quant/quantize.h"
 
+#include "test_support.h"
+
 #include <QtTest/QtTest>
 
 #include <cmath>
@@ -18,6 +20,8 @@
 #include <random>
 
 using engine::lookahead::TrainingSample;
+
+using test_support::error_of;
 
 namespace {
 
@@ -76,15 +80,6 @@ std::vector<uint8_t> rewrite(const std::filesystem::path& path, const std::funct
         w.add_tensor(t.name, t.type, t.shape, std::vector<uint8_t>(t.data, t.data + t.size_bytes));
     }
     return w.to_bytes();
-}
-
-QString error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const engine::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 }  // namespace
