@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -51,6 +52,11 @@ public:
     virtual ~Backend() = default;
     virtual int threads() const = 0;
 
+    // Sessions on different threads may share a backend (its threads and scratch): each
+    // forward pass holds this for its duration. Recursive, as a draft policy's pass runs
+    // another session's passes inside its own.
+    std::recursive_mutex& turn() { return turn_; }
+
     // out[i] = row tokens[i] of the table, as floats. Throws for a token id out of range.
     virtual void embed(const WeightMatrix& table, std::span<const int32_t> tokens, float* out) = 0;
     // Per row of `dim`: out = x / rms(x) * weight. out may be x.
@@ -72,6 +78,9 @@ public:
     virtual void softmax(float* x, int64_t n) = 0;
     // Indices of the k largest values, largest first (ties: lower index first).
     virtual std::vector<int32_t> top_k(const float* x, int64_t n, int64_t k) = 0;
+
+private:
+    std::recursive_mutex turn_;
 };
 
 // The CPU backend with `threads` workers (0: one per hardware thread). With q8_activations,

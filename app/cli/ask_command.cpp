@@ -5,14 +5,11 @@
 #include "cli/interrupt.h"
 #include "cli/model_options.h"
 #include "cli/run_report.h"
+#include "core/conversation.h"
 #include "engine/error.h"
-#include "engine/eviction/policy_registry.h"
-#include "engine/session/generate_text.h"
-#include "prompt/document_prompt.h"
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -29,31 +26,30 @@ struct AskOptions {
 
 void run_ask(const AskOptions& opt) {
     auto loaded = load_model(opt.model);
-    auto documents = load_documents(opt.documents);
-    auto prompt = build_document_prompt(loaded.tokenizer, loaded.chat, documents, opt.question, opt.system_prompt,
-                                        loaded.model->config().context_length, opt.sampling.max_new_tokens);
-
+    Conversation conversation(loaded,
+                              {.sampling = opt.sampling, .system_prompt = opt.system_prompt,
+                               .make_policy = policy_factory(opt.model, loaded)},
+                              load_documents(opt.documents));
     const auto* cancel = install_interrupt_flag();
-    engine::Session session(*loaded.model, session_options(opt.model, loaded));
-    auto start = std::chrono::steady_clock::now();
-    bool done = engine::prefill_with_policy(session, *session.options().policy, prompt.tokens,
-                                            terminal_progress("reading the prompt"), cancel);
-    clear_terminal_progress();
-    if (!done) throw engine::Error("cancelled while reading the prompt");
-    PrefillTiming prefill{static_cast<int64_t>(prompt.tokens.size()),
-                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-
-    auto stats = engine::generate_text(
-        session, loaded.tokenizer, opt.sampling,
-        [](std::string_view piece) {
-            std::fwrite(piece.data(), 1, piece.size(), stdout);
-            std::fflush(stdout);
-        },
-        cancel);
+    TurnCallbacks callbacks;
+    callbacks.on_progress = terminal_progress("reading the prompt");
+    callbacks.on_piece = [first = true](std::string_view piece) mutable {
+        if (first) clear_terminal_progress();   // the progress line gives way to the answer
+        first = false;
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+    };
+    TurnReport turn;
+    try {
+        turn = conversation.ask(opt.question, callbacks, cancel);
+    } catch (...) {
+        clear_terminal_progress();
+        throw;
+    }
     std::printf("\n");
-    print_run_report(prefill, stats);
-    print_kv_report(session, session.options().policy->name(), opt.model.budget);
-    if (stats.stop_reason == engine::StopReason::Cancelled) std::fprintf(stderr, "glimpse-cli: answer cancelled\n");
+    print_run_report(turn);
+    print_kv_report(*conversation.session(), opt.model.budget);
+    if (turn.generation.stop_reason == engine::StopReason::Cancelled) std::fprintf(stderr, "glimpse-cli: answer cancelled\n");
 }
 
 }  // namespace

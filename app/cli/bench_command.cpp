@@ -51,14 +51,15 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-Row bench_glimpse(const engine::Model& model, int threads, int64_t n, const BenchOptions& opt) {
+Row bench_glimpse(const std::shared_ptr<const engine::Model>& model, const std::shared_ptr<engine::Backend>& backend,
+                  int64_t n, const BenchOptions& opt) {
     Row row{"glimpse", n, {}, {}, 0};
     std::mt19937_64 rng(1234 + static_cast<uint64_t>(n));
-    const int64_t vocab = model.config().vocab_size;
+    const int64_t vocab = model->config().vocab_size;
     for (int run = 0; run < opt.runs; ++run) {
         std::vector<int32_t> tokens(static_cast<size_t>(n));
         for (auto& t : tokens) t = static_cast<int32_t>(256 + rng() % static_cast<uint64_t>(vocab - 256));
-        engine::Session session(model, {.threads = threads});
+        engine::Session session(model, backend);
         auto t0 = std::chrono::steady_clock::now();
         session.prefill(tokens);
         row.prefill.push_back(static_cast<double>(n) / seconds_since(t0));
@@ -109,7 +110,8 @@ void run_bench(const BenchOptions& opt) {
             throw engine::Error("--prompt-tokens " + std::to_string(n) + " plus --gen-tokens does not fit the context of " +
                                 std::to_string(model->config().context_length));
     std::vector<Row> rows;
-    for (auto n : opt.prompt_tokens) rows.push_back(bench_glimpse(*model, threads, n, opt));
+    const std::shared_ptr<engine::Backend> backend = engine::make_cpu_backend(threads);
+    for (auto n : opt.prompt_tokens) rows.push_back(bench_glimpse(model, backend, n, opt));
     if (opt.compare_llamacpp)
         for (auto& r : bench_llamacpp(path.string(), threads, opt)) rows.push_back(std::move(r));
 

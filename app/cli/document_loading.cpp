@@ -1,5 +1,6 @@
 #include "cli/document_loading.h"
 
+#include "core/prompt_document_of.h"
 #include "engine/error.h"
 #include "ingest/read_document.h"
 
@@ -36,11 +37,7 @@ std::vector<PromptDocument> load_documents(const DocumentOptions& options) {
         }
         if (tty) std::fprintf(stderr, "\r\033[K");
         for (const auto& w : doc.warnings) std::fprintf(stderr, "glimpse-cli: %s: %s\n", path.c_str(), qPrintable(w));
-        PromptDocument d;
-        d.title = doc.title.toStdString();
-        for (const auto& page : doc.pages)
-            if (!page.text.trimmed().isEmpty()) d.pages.push_back({page.number, page.text.toStdString()});
-        documents.push_back(std::move(d));
+        documents.push_back(prompt_document_of(doc));
     }
     return documents;
 }

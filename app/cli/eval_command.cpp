@@ -123,7 +123,7 @@ void run_eval(const EvalOptions& opt) {
                 request.index = static_cast<uint64_t>(i);
                 request.target_tokens = length;
                 const auto sample = engine::eval::generate_eval_sample(corpus, request, count_tokens);
-                auto rows = engine::eval::evaluate_eviction(*loaded.model, loaded.tokenizer, chat_prompt(loaded, sample),
+                auto rows = engine::eval::evaluate_eviction(loaded.model, loaded.tokenizer, chat_prompt(loaded, sample),
                                                             candidates, eval_options);
                 records.insert(records.end(), rows.begin(), rows.end());
                 progress.update(++done);

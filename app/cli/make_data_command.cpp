@@ -138,7 +138,7 @@ void run_make_data(const MakeDataOptions& opt) {
             la::save_prompt_cache(cache, la::prompt_cache_path(sample_path(out, i)));
         };
         const auto targets = la::compute_attention_targets(
-            *loaded.model, tokens,
+            loaded.model, tokens,
             {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .on_prompt_cache = save_cache}, cancel);
         if (!targets) {
             interrupted = true;

@@ -61,9 +61,12 @@ engine::PolicyOptions policy_options(const ModelOptions& options, const LoadedMo
     return po;
 }
 
-engine::SessionOptions session_options(const ModelOptions& options, const LoadedModel& loaded) {
+std::function<std::shared_ptr<engine::EvictionPolicy>()> policy_factory(const ModelOptions& options,
+                                                                        const LoadedModel& loaded) {
     const std::string name = policy_name(options, loaded);
-    return {.threads = options.threads, .policy = engine::make_policy(name, policy_options(options, loaded, name))};
+    const engine::PolicyOptions po = policy_options(options, loaded, name);   // loads and checks an adapter once
+    engine::make_policy(name, po);                                            // bad options fail before any work
+    return [name, po] { return engine::make_policy(name, po); };
 }
 
 void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params) {
@@ -88,7 +91,8 @@ LoadedModel load_model(const ModelOptions& options) {
     std::optional<std::string> override_name;
     if (!options.chat_template.empty()) override_name = options.chat_template;
     auto chat = engine::ChatTemplate::from_gguf(model->file(), override_name);
-    return {std::move(path), std::move(model), std::move(tokenizer), std::move(chat)};
+    std::shared_ptr<engine::Backend> backend = engine::make_cpu_backend(options.threads);
+    return {std::move(path), std::move(model), std::move(backend), std::move(tokenizer), std::move(chat)};
 }
 
 }  // namespace glimpse::cli

@@ -1,6 +1,7 @@
 #pragma once
 // Options shared by the commands that run a model, and the model they load.
 
+#include "core/loaded_model.h"
 #include "engine/chat/chat_template.h"
 #include "engine/eviction/policy_options.h"
 #include "engine/model/model.h"
@@ -9,6 +10,7 @@
 #include "engine/tokenizer/tokenizer.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,12 +31,7 @@ struct ModelOptions {
     int64_t recent_window = -1; // LookaheadKV: last prompt tokens always kept (-1: the adapter's)
 };
 
-struct LoadedModel {
-    std::filesystem::path path;
-    std::shared_ptr<const engine::Model> model;
-    engine::Tokenizer tokenizer;
-    engine::ChatTemplate chat;
-};
+using glimpse::LoadedModel;
 
 void add_model_options(CLI::App* cmd, ModelOptions& options);
 // --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --seed, --max-tokens.
@@ -53,8 +50,9 @@ std::string policy_name(const ModelOptions& options, const LoadedModel& loaded);
 // the model here, so a wrong file fails before any work.
 engine::PolicyOptions policy_options(const ModelOptions& options, const LoadedModel& loaded, std::string_view policy);
 
-// The session options the model options ask for: threads and the eviction policy. SpecKV
-// without --draft-model drafts with the model itself.
-engine::SessionOptions session_options(const ModelOptions& options, const LoadedModel& loaded);
+// Makes the eviction policy the model options ask for, fresh for each session (policies
+// keep state). SpecKV without --draft-model drafts with the model itself.
+std::function<std::shared_ptr<engine::EvictionPolicy>()> policy_factory(const ModelOptions& options,
+                                                                        const LoadedModel& loaded);
 
 }  // namespace glimpse::cli

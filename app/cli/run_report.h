@@ -1,6 +1,7 @@
 #pragma once
 // What a run cost, printed to stderr after an answer: prompt size, speeds, memory.
 
+#include "core/conversation.h"
 #include "engine/session/session.h"
 
 #include <cstdint>
@@ -8,16 +9,12 @@
 
 namespace glimpse::cli {
 
-struct PrefillTiming {
-    int64_t tokens = 0;
-    double seconds = 0.0;
-};
+// "[prompt N tokens, prefill R tok/s (S s) | answer ...]" for a turn of a conversation.
+void print_run_report(const TurnReport& turn);
+// "KV cache (snapkv, budget 256): kept 12.0 MiB of 45.3 MiB (26.5%)".
+void print_kv_report(const engine::Session& session, int64_t budget);
 
-void print_run_report(const PrefillTiming& prefill, const engine::GenerationStats& generation);
-// "KV cache (snapkv, budget 256): 12.0 MiB kept of 45.3 MiB full (26.5%)".
-void print_kv_report(const engine::Session& session, const std::string& policy, int64_t budget);
-
-// Prefill progress on stderr when it is a terminal: "reading the prompt: 45%".
+// Prefill progress on stderr when it is a terminal: "reading the prompt: 45% (layer 12/30, 8 s left)".
 engine::ProgressCallback terminal_progress(const char* label);
 void clear_terminal_progress();
 

@@ -130,7 +130,7 @@ void run_training(const TrainCommandOptions& opt) {
     if (!opt.resume && std::filesystem::exists(t.out))
         std::fprintf(stderr, "train-lookahead: %s exists and will be replaced (use --resume to continue it)\n",
                      t.out.string().c_str());
-    la::LookaheadTrainer trainer(*model, t);
+    la::LookaheadTrainer trainer(model, t);
     std::fprintf(stderr, "train-lookahead: %lld training samples%s, %s step %lld of %lld, batch %d, %d threads\n",
                  static_cast<long long>(trainer.training_samples()),
                  trainer.has_validation() ? ", validation on" : "", opt.resume ? "resuming after" : "from",

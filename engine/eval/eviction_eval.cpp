@@ -4,8 +4,8 @@
 #include "engine/eval/answer_match.h"
 #include "engine/eval/attention_recall.h"
 #include "engine/eval/fan_out_policy.h"
-#include "engine/eviction/lookahead_policy.h"
-#include "engine/eviction/lookahead_prefill.h"
+#include "engine/eviction/draft_policy.h"
+#include "engine/eviction/draft_steps.h"
 #include "engine/session/session.h"
 
 #include <algorithm>
@@ -97,10 +97,11 @@ struct Reference {
     double prefill_ms = 0;
 };
 
-Reference full_cache_reference(const Model& model, const Tokenizer& tokenizer, const std::vector<int32_t>& prompt,
+Reference full_cache_reference(const std::shared_ptr<const Model>& model, const std::shared_ptr<Backend>& backend,
+                               const Tokenizer& tokenizer, const std::vector<int32_t>& prompt,
                                const EvictionEvalOptions& options) {
     Reference ref;
-    Session session(model, {.threads = options.threads});
+    Session session(model, backend);
     auto start = Clock::now();
     if (!session.prefill(prompt)) throw Error("evaluation prefill was cancelled");
     ref.prefill_ms = ms_since(start);
@@ -115,16 +116,18 @@ Reference full_cache_reference(const Model& model, const Tokenizer& tokenizer, c
 
 }  // namespace
 
-std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& tokenizer, const EvictionPrompt& prompt,
-                                          const std::vector<EvictionCandidate>& candidates,
+std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& model, const Tokenizer& tokenizer,
+                                          const EvictionPrompt& prompt, const std::vector<EvictionCandidate>& candidates,
                                           const EvictionEvalOptions& options) {
-    const ModelConfig& c = model.config();
+    const ModelConfig& c = model->config();
+    // One backend (one thread pool) for every session and draft of this prompt.
+    const std::shared_ptr<Backend> backend = make_cpu_backend(options.threads);
     std::vector<int32_t> all = prompt.context_tokens;
     all.insert(all.end(), prompt.question_tokens.begin(), prompt.question_tokens.end());
     const auto n_all = static_cast<int64_t>(all.size());
     if (n_all == 0 || prompt.question_tokens.empty()) throw Error("evaluation prompt has no question");
 
-    const Reference ref = full_cache_reference(model, tokenizer, all, options);
+    const Reference ref = full_cache_reference(model, backend, tokenizer, all, options);
     const std::string ref_text = response_text(tokenizer, ref.response.tokens);
 
     std::vector<EvalRecord> records;
@@ -154,11 +157,11 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
     // saves each layer's window queries and, for each LAQ candidate, what SnapKV with its
     // options keeps (an extra fan-out member), and the drafting runs on copies of the full cache.
     std::vector<size_t> shared, own;
-    std::vector<std::shared_ptr<KeepPolicy>> keeps;
+    std::vector<std::shared_ptr<EvictionPolicy>> keeps;
     std::vector<size_t> snap_of_own;   // LAQ candidate own[i]: its SnapKV's index in keeps (unused for SpecKV)
     int64_t record_window = 0;
     for (size_t p = 0; p < candidates.size(); ++p) {
-        if (const auto* lookahead = dynamic_cast<const LookaheadPolicy*>(candidates[p].keep.get())) {
+        if (const auto* lookahead = dynamic_cast<const DraftPolicy*>(candidates[p].keep.get())) {
             own.push_back(p);
             record_window = std::max(record_window, lookahead->query_window());
         } else {
@@ -167,7 +170,7 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
         }
     }
     for (size_t p : own) {
-        const auto& lookahead = dynamic_cast<const LookaheadPolicy&>(*candidates[p].keep);
+        const auto& lookahead = dynamic_cast<const DraftPolicy&>(*candidates[p].keep);
         snap_of_own.push_back(keeps.size());
         if (lookahead.source() == DraftSource::CompressedSelf)
             keeps.push_back(std::make_shared<SnapKvPolicy>(lookahead.options()));
@@ -183,12 +186,8 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
         auto score = [&](const EvictionCandidate& cand, const CompressedCache& cache, const std::vector<float>& logits,
                          double evict_ms, double prefill_ms) {
             auto open = [&]() {
-                if (question_aware) {
-                    auto s = std::make_unique<Session>(model, SessionOptions{.threads = options.threads});
-                    s->adopt(cache, logits);
-                    return s;
-                }
-                auto s = std::make_unique<Session>(model, cache, SessionOptions{.threads = options.threads});
+                if (question_aware) return std::make_unique<Session>(model, backend, cache, SessionOptions{}, logits);
+                auto s = std::make_unique<Session>(model, backend, cache);
                 if (!s->append(prompt.question_tokens)) throw Error("evaluation append was cancelled");
                 return s;
             };
@@ -206,7 +205,7 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
         };
 
         auto fan_out = std::make_shared<FanOutPolicy>(keeps, record_window);
-        Session prefill(model, {.threads = options.threads, .policy = fan_out});
+        Session prefill(model, backend, {.policy = fan_out});
         auto start = Clock::now();
         if (!prefill.prefill(compressed)) throw Error("evaluation prefill was cancelled");
         // What a single policy's prefill would cost: ours less the other policies' choosing.
@@ -214,12 +213,12 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
         const std::vector<float> logits(prefill.logits().begin(), prefill.logits().end());
         for (size_t i = 0; i < shared.size(); ++i) {
             const double evict_ms = fan_out->eviction_ms(i);
-            score(candidates[shared[i]], select_kept(prefill.cache(), n_compressed, fan_out->kept(i)), logits, evict_ms,
+            score(candidates[shared[i]], prefill.cache().keep_entries(fan_out->kept(i)), logits, evict_ms,
                   base_prefill_ms + evict_ms);
         }
         if (own.empty()) continue;
 
-        // The lookahead candidates: passes 2-4 of lookahead_prefill.h on the shared full cache,
+        // The draft candidates: passes 2-4 of draft_policy.h on the shared full cache,
         // with the same steps as a session. Their evict_ms is what the policy costs a real
         // session beyond the plain prefill (prefill_ms): for LAQ the SnapKV scoring, the
         // compressed copy, the draft, the draft's query pass and the re-selection; for SpecKV
@@ -227,7 +226,7 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
         // draft model, as no budget changes them, yet counted in every budget's time) and the
         // re-selection. Cutting the final cache out of the full one is not counted, as for the
         // other policies.
-        namespace steps = lookahead_steps;
+        namespace steps = draft_steps;
         CompressedCache full = prefill.cache();   // each draft's query pass appends here, then rolls back
         CompressedCache::Mark base = full.mark();   // everything is new: no earlier entries
         std::fill(base.head_sizes.begin(), base.head_sizes.end(), 0);
@@ -245,7 +244,7 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
         std::vector<SpecDraft> spec_drafts;
         for (size_t i = 0; i < own.size(); ++i) {
             const EvictionCandidate& cand = candidates[own[i]];
-            LookaheadPolicy selector = dynamic_cast<const LookaheadPolicy&>(*cand.keep);
+            DraftPolicy selector = dynamic_cast<const DraftPolicy&>(*cand.keep);
             const PolicyOptions& po = selector.options();
             const bool laq = selector.source() == DraftSource::CompressedSelf;
             const double snap_ms = laq ? fan_out->eviction_ms(snap_of_own[i]) : 0.0;
@@ -258,18 +257,17 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
             std::vector<std::vector<float>> laq_queries;
             const SpecDraft* spec = nullptr;
             if (laq) {
-                laq_draft = steps::draft_on_compressed(model, prefill.backend(),
-                                                       steps::keep_entries(full, base, fan_out->kept(snap_of_own[i])),
+                laq_draft = steps::draft_on_compressed(model, backend, full.keep_entries(fan_out->kept(snap_of_own[i]), base),
                                                        logits, po.draft_tokens);
-                laq_queries = steps::draft_queries(model, prefill.backend(), full, laq_draft, chunk);
+                laq_queries = steps::queries_of_draft(*model, *backend, full, laq_draft, chunk);
             } else {
                 auto found = std::find_if(spec_drafts.begin(), spec_drafts.end(), [&](const SpecDraft& d) {
                     return d.model == po.draft_model.get() && d.path == po.draft_model_path && d.count == po.draft_tokens;
                 });
                 if (found == spec_drafts.end()) {
-                    auto answer = steps::draft_with_model(po, model, full.tokens(), prefill.backend().threads());
+                    auto answer = steps::draft_with_model(po, *model, full.tokens(), backend);
                     if (!answer) throw Error("evaluation prefill was cancelled");
-                    auto queries = steps::draft_queries(model, prefill.backend(), full, *answer, chunk);
+                    auto queries = steps::queries_of_draft(*model, *backend, full, *answer, chunk);
                     spec_drafts.push_back({po.draft_model.get(), po.draft_model_path, po.draft_tokens, std::move(*answer),
                                            std::move(queries), ms_since(t)});
                     found = std::prev(spec_drafts.end());
@@ -283,10 +281,10 @@ std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& t
             std::vector<const float*> window(static_cast<size_t>(c.n_layers));
             for (size_t l = 0; l < window.size(); ++l)
                 window[l] = fan_out->window_queries(l).data() + (fan_out->n_window() - n_window) * row;
-            const auto kept = steps::reselect(selector, model, full, base, n_compressed, window, n_window, queries,
+            const auto kept = steps::reselect(selector, *model, full, base, n_compressed, window, n_window, queries,
                                               static_cast<int64_t>(draft.size()));
             const double evict_ms = snap_ms + (spec ? spec->ms : 0.0) + ms_since(t);
-            score(cand, steps::keep_entries(full, base, kept), logits, evict_ms, base_prefill_ms + evict_ms);
+            score(cand, full.keep_entries(kept, base), logits, evict_ms, base_prefill_ms + evict_ms);
         }
     }
     return records;

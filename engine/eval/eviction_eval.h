@@ -7,7 +7,7 @@
 
 #include "engine/eval/eval_record.h"
 #include "engine/model/model.h"
-#include "engine/session/keep_policy.h"
+#include "engine/eviction/eviction_policy.h"
 #include "engine/tokenizer/tokenizer.h"
 
 #include <cstdint>
@@ -20,7 +20,7 @@ namespace engine::eval {
 struct EvictionCandidate {
     std::string policy;
     int64_t budget = 0;
-    std::shared_ptr<KeepPolicy> keep;
+    std::shared_ptr<EvictionPolicy> keep;
 };
 
 struct EvictionPrompt {
@@ -39,8 +39,8 @@ struct EvictionEvalOptions {
 };
 
 // One record per candidate and setting, plus the full cache's own ("full", budget 0).
-std::vector<EvalRecord> evaluate_eviction(const Model& model, const Tokenizer& tokenizer, const EvictionPrompt& prompt,
-                                          const std::vector<EvictionCandidate>& candidates,
+std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& model, const Tokenizer& tokenizer,
+                                          const EvictionPrompt& prompt, const std::vector<EvictionCandidate>& candidates,
                                           const EvictionEvalOptions& options);
 
 }  // namespace engine::eval

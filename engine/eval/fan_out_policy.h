@@ -2,26 +2,26 @@
 // One prefill, many eviction policies. A prompt's hidden states do not depend on what is
 // evicted (within a layer every prompt token attends to the layer's full K/V), so one full
 // prefill can ask every policy which tokens it would keep, time each, and keep everything
-// itself; each policy's cache is then cut out of the full one.
+// itself; each policy's cache is then cut out of the full one (CompressedCache::keep_entries).
 
 #include "engine/session/compressed_cache.h"
-#include "engine/session/keep_policy.h"
+#include "engine/eviction/eviction_policy.h"
 
 #include <memory>
 #include <vector>
 
 namespace engine::eval {
 
-class FanOutPolicy final : public KeepPolicy {
+class FanOutPolicy final : public EvictionPolicy {
 public:
     // record_window: also save each layer's last (up to) that many queries, for policies
     // that choose after the prefill (the lookahead ones).
-    explicit FanOutPolicy(std::vector<std::shared_ptr<KeepPolicy>> policies, int64_t record_window = 0);
+    explicit FanOutPolicy(std::vector<std::shared_ptr<EvictionPolicy>> policies, int64_t record_window = 0);
 
     std::string name() const override { return "fan-out"; }
     int64_t query_window() const override { return window_; }
     bool wants_key_attention() const override { return wants_attention_; }
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
 
     // kept(p)[layer][kv_head]: indices into the prefilled tokens that policy p kept.
     const std::vector<std::vector<std::vector<int32_t>>>& kept(size_t policy) const { return kept_[policy]; }
@@ -33,7 +33,7 @@ public:
     int64_t n_window() const { return n_window_; }
 
 private:
-    std::vector<std::shared_ptr<KeepPolicy>> policies_;
+    std::vector<std::shared_ptr<EvictionPolicy>> policies_;
     int64_t window_ = 0;
     bool wants_attention_ = false;
     std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept_;
@@ -41,10 +41,5 @@ private:
     std::vector<std::vector<float>> window_queries_;
     int64_t n_window_ = 0;
 };
-
-// The cache holding, for each layer and KV head, only the kept entries of `full` among its
-// first `n_prefilled` entries (all later entries are kept). `full` must hold every token.
-CompressedCache select_kept(const CompressedCache& full, int64_t n_prefilled,
-                            const std::vector<std::vector<std::vector<int32_t>>>& kept);
 
 }  // namespace engine::eval

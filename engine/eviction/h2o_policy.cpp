@@ -15,7 +15,7 @@ std::string H2oPolicy::describe() {
            "each KV head keeps the last B/2 tokens and the top B - B/2 of the rest.";
 }
 
-std::vector<std::vector<int32_t>> H2oPolicy::keep(const LayerKeepInput& in) {
+std::vector<std::vector<int32_t>> H2oPolicy::keep(const EvictionInput& in) {
     const int64_t n = in.n_tokens;
     if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
     if (!in.key_attention) throw Error("h2o: the forward pass gave no accumulated attention");

@@ -28,11 +28,11 @@ std::string LookaheadKvPolicy::describe() {
            "adapter for the model: <model>.lookahead.gguf beside it, one shipped in resources/, or --adapter FILE.";
 }
 
-void LookaheadKvPolicy::start(const LayerKeepInput& in) {
+void LookaheadKvPolicy::start(const EvictionInput& in) {
     if (!in.model) throw Error("lookahead: the forward pass gave no model to run the lookahead rows on");
     if (!adapter_) adapter_ = std::make_shared<const LookaheadAdapter>(LookaheadAdapter::load(adapter_path_, *in.model));
     else if (!(adapter_->base == LookaheadBase::of(*in.model)))
-        throw Error("lookahead: the adapter was trained for another model (fingerprint " +
+        throw Error(ErrorKind::WrongModel, "lookahead: the adapter was trained for another model (fingerprint " +
                     std::to_string(adapter_->base.fingerprint) + ", this model " +
                     std::to_string(in.model->fingerprint()) + ")");
     if (recent_window_ < 0) recent_window_ = adapter_->options.recent_window;
@@ -40,7 +40,7 @@ void LookaheadKvPolicy::start(const LayerKeepInput& in) {
     rows_ = std::make_unique<LookaheadRows>(*in.model, *adapter_, first_position);
 }
 
-std::vector<KvSpan> LookaheadKvPolicy::prompt_spans(const LayerKeepInput& in) {
+std::vector<KvSpan> LookaheadKvPolicy::prompt_spans(const EvictionInput& in) {
     const int64_t kv_dim = in.n_kv_heads * in.head_dim;
     std::vector<KvSpan> spans(static_cast<size_t>(in.n_kv_heads));
     joined_k_.resize(spans.size());
@@ -69,7 +69,7 @@ std::vector<KvSpan> LookaheadKvPolicy::prompt_spans(const LayerKeepInput& in) {
     return spans;
 }
 
-std::vector<std::vector<int32_t>> LookaheadKvPolicy::keep(const LayerKeepInput& in) {
+std::vector<std::vector<int32_t>> LookaheadKvPolicy::keep(const EvictionInput& in) {
     const int64_t n = in.n_tokens;
     // The budget is the same in every layer: when nothing is evicted the rows need not run.
     if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));

@@ -7,7 +7,7 @@
 // without the adapter.
 
 #include "engine/eviction/policy_options.h"
-#include "engine/session/keep_policy.h"
+#include "engine/eviction/eviction_policy.h"
 
 #include <memory>
 
@@ -15,7 +15,7 @@ namespace engine {
 
 class LookaheadRows;
 
-class LookaheadKvPolicy final : public KeepPolicy {
+class LookaheadKvPolicy final : public EvictionPolicy {
 public:
     // Needs options.adapter or options.adapter_path (then loaded and checked against the model
     // on the first layer). Throws engine::Error for a bad budget or no adapter.
@@ -24,14 +24,14 @@ public:
 
     std::string name() const override { return "lookahead"; }
     static std::string describe();
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
 
     // The adapter in use (loaded by the first keep() when only a path was given).
     std::shared_ptr<const LookaheadAdapter> adapter() const { return adapter_; }
 
 private:
-    void start(const LayerKeepInput& input);
-    std::vector<KvSpan> prompt_spans(const LayerKeepInput& input);
+    void start(const EvictionInput& input);
+    std::vector<KvSpan> prompt_spans(const EvictionInput& input);
 
     int64_t budget_;
     int64_t recent_window_;

@@ -3,7 +3,7 @@
 #include "engine/error.h"
 #include "engine/eviction/h2o_policy.h"
 #include "engine/eviction/lookahead_kv_policy.h"
-#include "engine/eviction/lookahead_prefill.h"
+#include "engine/eviction/draft_policy.h"
 #include "engine/eviction/pyramidkv_policy.h"
 #include "engine/eviction/snapkv_policy.h"
 #include "engine/eviction/streaming_llm_policy.h"
@@ -29,8 +29,8 @@ const std::vector<PolicyInfo>& eviction_policies() {
         {"snapkv", summary_of(SnapKvPolicy::describe())},
         {"pyramidkv", summary_of(PyramidKvPolicy::describe())},
         {"h2o", summary_of(H2oPolicy::describe())},
-        {"laq", summary_of(LookaheadPolicy::describe(DraftSource::CompressedSelf))},
-        {"speckv", summary_of(LookaheadPolicy::describe(DraftSource::DraftModel))},
+        {"laq", summary_of(DraftPolicy::describe(DraftSource::CompressedSelf))},
+        {"speckv", summary_of(DraftPolicy::describe(DraftSource::DraftModel))},
         {"lookahead", summary_of(LookaheadKvPolicy::describe())},
     };
     return policies;
@@ -55,23 +55,16 @@ std::string describe_policies() {
     return out;
 }
 
-std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptions& options) {
+std::shared_ptr<EvictionPolicy> make_policy(std::string_view name, const PolicyOptions& options) {
     if (name == "full") return std::make_shared<FullPolicy>();
     if (name == "streaming" || name == "streamingllm") return std::make_shared<StreamingLlmPolicy>(options);
     if (name == "snapkv") return std::make_shared<SnapKvPolicy>(options);
     if (name == "pyramidkv") return std::make_shared<PyramidKvPolicy>(options);
     if (name == "h2o") return std::make_shared<H2oPolicy>(options);
-    if (name == "laq") return std::make_shared<LookaheadPolicy>(options, DraftSource::CompressedSelf);
-    if (name == "speckv") return std::make_shared<LookaheadPolicy>(options, DraftSource::DraftModel);
+    if (name == "laq") return std::make_shared<DraftPolicy>(options, DraftSource::CompressedSelf);
+    if (name == "speckv") return std::make_shared<DraftPolicy>(options, DraftSource::DraftModel);
     if (name == "lookahead" || name == "lookaheadkv") return std::make_shared<LookaheadKvPolicy>(options);
     unknown(name);
-}
-
-bool prefill_with_policy(Session& session, KeepPolicy& policy, std::span<const int32_t> tokens,
-                         const ProgressCallback& on_progress, const std::atomic<bool>* cancel) {
-    if (const auto* lookahead = dynamic_cast<const LookaheadPolicy*>(&policy))
-        return lookahead_prefill(session, tokens, *lookahead, on_progress, cancel);
-    return session.prefill_with(policy, tokens, on_progress, cancel);
 }
 
 }  // namespace engine

@@ -3,16 +3,14 @@
 //
 //   engine::PolicyOptions options{.budget = 256};
 //   auto policy = engine::make_policy("snapkv", options);      // throws for an unknown name
-//   engine::prefill_with_policy(session, *policy, tokens, on_progress, &cancel);
+//   engine::Session session(model, backend, {.policy = policy});
+//   session.prefill(tokens, on_progress, &cancel);
 //   std::cout << engine::kv_footprint(session.cache()).summary();   // "kept X MiB of Y MiB (Z%)"
 
 #include "engine/eviction/policy_options.h"
-#include "engine/session/keep_policy.h"
-#include "engine/session/session.h"
+#include "engine/eviction/eviction_policy.h"
 
-#include <atomic>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,13 +30,7 @@ std::string describe_policy(std::string_view name);
 // The --help text: one "  name: summary" line per policy.
 std::string describe_policies();
 // Throws engine::Error naming the known policies for an unknown name, or for bad options.
-// "streamingllm" is accepted for "streaming". laq and speckv give a LookaheadPolicy, which
-// must be run through prefill_with_policy (it drafts before it selects).
-std::shared_ptr<KeepPolicy> make_policy(std::string_view name, const PolicyOptions& options);
-
-// Prefills through the policy: the layer hook for most, the two-pass prefill for laq and
-// speckv (a LookaheadPolicy). Same return and cancel contract as Session::prefill.
-bool prefill_with_policy(Session& session, KeepPolicy& policy, std::span<const int32_t> tokens,
-                         const ProgressCallback& on_progress = {}, const std::atomic<bool>* cancel = nullptr);
+// "streamingllm" is accepted for "streaming".
+std::shared_ptr<EvictionPolicy> make_policy(std::string_view name, const PolicyOptions& options);
 
 }  // namespace engine

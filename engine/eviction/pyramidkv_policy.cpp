@@ -48,14 +48,14 @@ std::string PyramidKvPolicy::describe() {
            "linearly in between; the total over layers is B x layers. Window and pool kernel as snapkv.";
 }
 
-int64_t PyramidKvPolicy::layer_budget(const LayerKeepInput& in) const {
+int64_t PyramidKvPolicy::layer_budget(const EvictionInput& in) const {
     if (in.n_layers <= in.layer) throw Error("pyramidkv: the forward pass did not say how many layers the model has");
     if (n_layers_ > 0 && n_layers_ != in.n_layers)
         throw Error("pyramidkv: set up for " + std::to_string(n_layers_) + " layers but the model has " + std::to_string(in.n_layers));
     return pyramid_budgets(budget_, window_, in.n_layers, beta_)[static_cast<size_t>(in.layer)];
 }
 
-std::vector<std::vector<int32_t>> PyramidKvPolicy::keep(const LayerKeepInput& in) {
+std::vector<std::vector<int32_t>> PyramidKvPolicy::keep(const EvictionInput& in) {
     if (budget_ >= in.n_tokens) return same_for_all_heads(in, index_range(0, in.n_tokens));
     return SnapKvPolicy::keep(in);
 }

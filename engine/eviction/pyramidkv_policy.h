@@ -24,10 +24,10 @@ public:
     static std::string describe();
     // B >= n keeps every token in every layer (no layer could use more); otherwise SnapKV
     // with the layer's pyramid budget.
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
 
 protected:
-    int64_t layer_budget(const LayerKeepInput& input) const override;
+    int64_t layer_budget(const EvictionInput& input) const override;
 
 private:
     double beta_;

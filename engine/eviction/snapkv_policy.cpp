@@ -19,9 +19,9 @@ std::string SnapKvPolicy::describe() {
            "Each KV head keeps the window plus its top B - window tokens; B <= window keeps the last B.";
 }
 
-int64_t SnapKvPolicy::layer_budget(const LayerKeepInput&) const { return budget_; }
+int64_t SnapKvPolicy::layer_budget(const EvictionInput&) const { return budget_; }
 
-std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const LayerKeepInput& in) {
+std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const EvictionInput& in) {
     const int64_t n = in.n_tokens;
     const int64_t budget = layer_budget(in);
     if (budget >= n) return same_for_all_heads(in, index_range(0, n));

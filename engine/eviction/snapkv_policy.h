@@ -4,11 +4,11 @@
 // each KV head keeps its top B - window plus the window itself.
 
 #include "engine/eviction/policy_options.h"
-#include "engine/session/keep_policy.h"
+#include "engine/eviction/eviction_policy.h"
 
 namespace engine {
 
-class SnapKvPolicy : public KeepPolicy {
+class SnapKvPolicy : public EvictionPolicy {
 public:
     explicit SnapKvPolicy(const PolicyOptions& options);
     std::string name() const override { return "snapkv"; }
@@ -16,12 +16,12 @@ public:
     int64_t query_window() const override { return window_; }
     // B >= n: every token. B <= window: the last B. Otherwise per KV head: the window plus the
     // top B - window earlier tokens by max-pooled mean attention (see prefix_attention; the
-    // lookahead queries of LayerKeepInput count as further queries when given).
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+    // lookahead queries of EvictionInput count as further queries when given).
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
 
 protected:
     // The budget of this input's layer (PyramidKV varies it).
-    virtual int64_t layer_budget(const LayerKeepInput& input) const;
+    virtual int64_t layer_budget(const EvictionInput& input) const;
 
     int64_t budget_;
     int64_t window_;

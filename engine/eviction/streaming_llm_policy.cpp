@@ -18,7 +18,7 @@ std::string StreamingLlmPolicy::describe() {
            "layer and head.";
 }
 
-std::vector<std::vector<int32_t>> StreamingLlmPolicy::keep(const LayerKeepInput& in) {
+std::vector<std::vector<int32_t>> StreamingLlmPolicy::keep(const EvictionInput& in) {
     const int64_t n = in.n_tokens;
     if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
     const int64_t sinks = std::min(sinks_, budget_);

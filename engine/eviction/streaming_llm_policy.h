@@ -3,17 +3,17 @@
 // recent ones.
 
 #include "engine/eviction/policy_options.h"
-#include "engine/session/keep_policy.h"
+#include "engine/eviction/eviction_policy.h"
 
 namespace engine {
 
-class StreamingLlmPolicy final : public KeepPolicy {
+class StreamingLlmPolicy final : public EvictionPolicy {
 public:
     explicit StreamingLlmPolicy(const PolicyOptions& options);
     std::string name() const override { return "streaming"; }
     static std::string describe();
     // The first min(sinks, B) tokens and the last B - that; every token when B >= n.
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
 
 private:
     int64_t budget_;

@@ -36,7 +36,7 @@ std::vector<double> max_pool(const std::vector<double>& scores, int64_t kernel) 
 namespace {
 
 // Adds one query head's softmax weights over new tokens [0, visible) to the prefix totals.
-void add_query(const LayerKeepInput& in, int64_t kv_head, const float* q, int64_t visible, int64_t n_prefix,
+void add_query(const EvictionInput& in, int64_t kv_head, const float* q, int64_t visible, int64_t n_prefix,
                std::vector<double>& logits, std::vector<double>& totals) {
     const double scale = 1.0 / std::sqrt(static_cast<double>(in.head_dim));
     const int64_t kv_dim = in.n_kv_heads * in.head_dim;
@@ -55,7 +55,7 @@ void add_query(const LayerKeepInput& in, int64_t kv_head, const float* q, int64_
 
 }  // namespace
 
-std::vector<double> prefix_attention(const LayerKeepInput& in, int64_t kv_head, int64_t n_prefix) {
+std::vector<double> prefix_attention(const EvictionInput& in, int64_t kv_head, int64_t n_prefix) {
     const int64_t group = in.n_heads / in.n_kv_heads;
     const int64_t q_dim = in.n_heads * in.head_dim;
     std::vector<double> totals(static_cast<size_t>(n_prefix), 0.0), logits(static_cast<size_t>(in.n_tokens));
@@ -66,8 +66,8 @@ std::vector<double> prefix_attention(const LayerKeepInput& in, int64_t kv_head, 
             add_query(in, kv_head, in.window_queries + i * q_dim + h * in.head_dim, token + 1, n_prefix, logits, totals);
             ++count;
         }
-        for (int64_t i = 0; i < in.n_lookahead; ++i) {
-            add_query(in, kv_head, in.lookahead_queries + i * q_dim + h * in.head_dim, in.n_tokens, n_prefix, logits, totals);
+        for (int64_t i = 0; i < in.n_draft; ++i) {
+            add_query(in, kv_head, in.draft_queries + i * q_dim + h * in.head_dim, in.n_tokens, n_prefix, logits, totals);
             ++count;
         }
     }
@@ -76,7 +76,7 @@ std::vector<double> prefix_attention(const LayerKeepInput& in, int64_t kv_head, 
     return totals;
 }
 
-std::vector<std::vector<int32_t>> same_for_all_heads(const LayerKeepInput& in, const std::vector<int32_t>& kept) {
+std::vector<std::vector<int32_t>> same_for_all_heads(const EvictionInput& in, const std::vector<int32_t>& kept) {
     return std::vector<std::vector<int32_t>>(static_cast<size_t>(in.n_kv_heads), kept);
 }
 

@@ -2,7 +2,7 @@
 // The selection steps the policies share: attention scores of the prompt tokens seen by a
 // set of queries, max-pooling, and top-k with a fixed tie rule (lower index wins).
 
-#include "engine/session/keep_policy.h"
+#include "engine/eviction/eviction_policy.h"
 
 #include <cstdint>
 #include <vector>
@@ -19,10 +19,10 @@ std::vector<double> max_pool(const std::vector<double>& scores, int64_t kernel);
 // averaged over the window queries (query i is new token n - n_window + i and sees new tokens
 // 0 ..= its own; scaled dot product, softmax over what it sees), the lookahead queries (each
 // sees all new tokens) and the query heads sharing the KV head. Computed in double.
-std::vector<double> prefix_attention(const LayerKeepInput& input, int64_t kv_head, int64_t n_prefix);
+std::vector<double> prefix_attention(const EvictionInput& input, int64_t kv_head, int64_t n_prefix);
 
 // The same set for every KV head.
-std::vector<std::vector<int32_t>> same_for_all_heads(const LayerKeepInput& input, const std::vector<int32_t>& kept);
+std::vector<std::vector<int32_t>> same_for_all_heads(const EvictionInput& input, const std::vector<int32_t>& kept);
 
 // [first, first + count) as indices.
 std::vector<int32_t> index_range(int64_t first, int64_t count);

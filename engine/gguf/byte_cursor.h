@@ -47,7 +47,7 @@ public:
     }
 
     [[noreturn]] void fail(std::string_view what, const std::string& problem) const {
-        throw Error(file_ + ": " + std::string(what) + ": " + problem);
+        throw Error(ErrorKind::BadFile, file_ + ": " + std::string(what) + ": " + problem);
     }
 
 private:

@@ -104,27 +104,27 @@ GgufFile GgufFile::open(const std::filesystem::path& path) {
     GgufFile file;
     file.name_ = path.string();
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(file.name_ + ": cannot open: " + std::strerror(errno));
+    if (fd < 0) throw Error(ErrorKind::Io, file.name_ + ": cannot open: " + std::strerror(errno));
     struct stat st {};
     if (fstat(fd, &st) != 0) {
         int e = errno;
         ::close(fd);
-        throw Error(file.name_ + ": cannot read its size: " + std::strerror(e));
+        throw Error(ErrorKind::Io, file.name_ + ": cannot read its size: " + std::strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw Error(file.name_ + ": not a regular file");
+        throw Error(ErrorKind::BadFile, file.name_ + ": not a regular file");
     }
     if (st.st_size == 0) {
         ::close(fd);
-        throw Error(file.name_ + ": the file is empty (0 bytes), not a GGUF model");
+        throw Error(ErrorKind::BadFile, file.name_ + ": the file is empty (0 bytes), not a GGUF model");
     }
     auto mapping = std::make_unique<Mapping>();
     mapping->length = static_cast<size_t>(st.st_size);
     void* address = mmap(nullptr, mapping->length, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
     ::close(fd);
-    if (address == MAP_FAILED) throw Error(file.name_ + ": cannot map the file: " + std::strerror(e));
+    if (address == MAP_FAILED) throw Error(ErrorKind::BadFile, file.name_ + ": cannot map the file: " + std::strerror(e));
     mapping->address = address;
     file.base_ = static_cast<const uint8_t*>(address);
     file.size_ = mapping->length;
@@ -140,7 +140,7 @@ GgufFile GgufFile::parse(std::vector<uint8_t> bytes, std::string name) {
     file.mapping_->bytes = std::move(bytes);
     file.base_ = file.mapping_->bytes.data();
     file.size_ = file.mapping_->bytes.size();
-    if (file.size_ == 0) throw Error(file.name_ + ": the file is empty (0 bytes), not a GGUF model");
+    if (file.size_ == 0) throw Error(ErrorKind::BadFile, file.name_ + ": the file is empty (0 bytes), not a GGUF model");
     file.parse_image();
     return file;
 }
@@ -148,15 +148,15 @@ GgufFile GgufFile::parse(std::vector<uint8_t> bytes, std::string name) {
 void GgufFile::parse_image() {
     ByteCursor in(base_, size_, name_);
     if (size_ < 4 || std::memcmp(base_, "GGUF", 4) != 0)
-        throw Error(name_ + ": not a GGUF file (it does not start with the bytes \"GGUF\")");
+        throw Error(ErrorKind::BadFile, name_ + ": not a GGUF file (it does not start with the bytes \"GGUF\")");
     in.read<uint32_t>("magic");
     version_ = in.read<uint32_t>("header.version");
     if (version_ == 1)
-        throw Error(name_ + ": GGUF version 1 is obsolete and not supported; convert the model again");
+        throw Error(ErrorKind::BadFile, name_ + ": GGUF version 1 is obsolete and not supported; convert the model again");
     if (version_ != 2 && version_ != 3) {
         if (__builtin_bswap32(version_) == 2 || __builtin_bswap32(version_) == 3)
-            throw Error(name_ + ": big-endian GGUF files are not supported");
-        throw Error(name_ + ": unsupported GGUF version " + std::to_string(version_) + " (2 and 3 are supported)");
+            throw Error(ErrorKind::BadFile, name_ + ": big-endian GGUF files are not supported");
+        throw Error(ErrorKind::BadFile, name_ + ": unsupported GGUF version " + std::to_string(version_) + " (2 and 3 are supported)");
     }
     uint64_t tensor_count = in.read<uint64_t>("header.tensor_count");
     uint64_t kv_count = in.read<uint64_t>("header.metadata_kv_count");
@@ -180,11 +180,11 @@ void GgufFile::parse_image() {
 
     if (const GgufValue* a = find("general.alignment")) {
         if (a->type() != GgufValueType::UInt32)
-            throw Error(name_ + ": metadata 'general.alignment': expected uint32, found " +
+            throw Error(ErrorKind::BadFile, name_ + ": metadata 'general.alignment': expected uint32, found " +
                         std::string(gguf_value_type_name(a->type())));
         uint64_t alignment = a->as_uint();
         if (alignment == 0 || (alignment & (alignment - 1)) != 0)
-            throw Error(name_ + ": metadata 'general.alignment': " + std::to_string(alignment) +
+            throw Error(ErrorKind::BadFile, name_ + ": metadata 'general.alignment': " + std::to_string(alignment) +
                         " is not a power of two");
         alignment_ = alignment;
     }
@@ -231,12 +231,12 @@ void GgufFile::parse_image() {
     uint64_t header_end = in.position();
     data_offset_ = header_end + (alignment_ - header_end % alignment_) % alignment_;
     if (!tensors_.empty() && data_offset_ > size_)
-        throw Error(name_ + ": the tensor data section starts at " + std::to_string(data_offset_) +
+        throw Error(ErrorKind::BadFile, name_ + ": the tensor data section starts at " + std::to_string(data_offset_) +
                     ", past the end of the file (" + std::to_string(size_) + " bytes)");
     for (auto& t : tensors_) {
         uint64_t available = size_ - data_offset_;
         if (t.offset > available || t.size_bytes > available - t.offset)
-            throw Error(name_ + ": tensor '" + t.name + "' ends past the end of the file (offset " +
+            throw Error(ErrorKind::BadFile, name_ + ": tensor '" + t.name + "' ends past the end of the file (offset " +
                         std::to_string(data_offset_ + t.offset) + ", size " + std::to_string(t.size_bytes) +
                         ", file size " + std::to_string(size_) + ")");
         t.data = base_ + data_offset_ + t.offset;
@@ -250,7 +250,7 @@ const GgufValue* GgufFile::find(std::string_view key) const {
 
 const GgufValue& GgufFile::get(std::string_view key) const {
     const GgufValue* v = find(key);
-    if (!v) throw Error(name_ + ": metadata key '" + std::string(key) + "' is missing");
+    if (!v) throw Error(ErrorKind::BadFile, name_ + ": metadata key '" + std::string(key) + "' is missing");
     return *v;
 }
 
@@ -262,7 +262,7 @@ decltype(auto) convert(const std::string& file, std::string_view key, F&& f) {
     try {
         return f();
     } catch (const Error& e) {
-        throw Error(file + ": metadata '" + std::string(key) + "': " + e.what());
+        throw Error(ErrorKind::BadFile, file + ": metadata '" + std::string(key) + "': " + e.what());
     }
 }
 
@@ -306,7 +306,7 @@ const GgufArray& GgufFile::get_array(std::string_view key, GgufValueType element
     return convert(name_, key, [&]() -> const GgufArray& {
         const GgufArray& a = v.as_array();
         if (a.element_type != element_type)
-            throw Error("expected an array of " + std::string(gguf_value_type_name(element_type)) +
+            throw Error(ErrorKind::BadFile, "expected an array of " + std::string(gguf_value_type_name(element_type)) +
                         ", found an array of " + std::string(gguf_value_type_name(a.element_type)));
         return a;
     });
@@ -319,7 +319,7 @@ const GgufTensorInfo* GgufFile::find_tensor(std::string_view name) const {
 
 const GgufTensorInfo& GgufFile::tensor(std::string_view name) const {
     const GgufTensorInfo* t = find_tensor(name);
-    if (!t) throw Error(name_ + ": tensor '" + std::string(name) + "' is missing");
+    if (!t) throw Error(ErrorKind::BadFile, name_ + ": tensor '" + std::string(name) + "' is missing");
     return *t;
 }
 

@@ -38,7 +38,7 @@ bool is_signed(GgufValueType t) {
 }
 
 [[noreturn]] void wrong_type(GgufValueType have, std::string_view want) {
-    throw Error("expected " + std::string(want) + " value, found " + std::string(gguf_value_type_name(have)));
+    throw Error(ErrorKind::BadFile, "expected " + std::string(want) + " value, found " + std::string(gguf_value_type_name(have)));
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ GgufValue GgufValue::from_string(std::string v) {
 GgufValue GgufValue::from_array(GgufArray v) {
     for (const auto& e : v.elements)
         if (e.type() != v.element_type)
-            throw Error("array element of type " + std::string(gguf_value_type_name(e.type())) +
+            throw Error(ErrorKind::BadFile, "array element of type " + std::string(gguf_value_type_name(e.type())) +
                         " in an array of " + std::string(gguf_value_type_name(v.element_type)));
     GgufValue out;
     out.type_ = GgufValueType::Array;
@@ -120,7 +120,7 @@ int64_t GgufValue::as_int() const {
     if (is_unsigned(type_)) {
         uint64_t v = std::get<uint64_t>(data_);
         if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            throw Error("integer value " + std::to_string(v) + " is too large");
+            throw Error(ErrorKind::BadFile, "integer value " + std::to_string(v) + " is too large");
         return static_cast<int64_t>(v);
     }
     wrong_type(type_, "an integer");
@@ -130,7 +130,7 @@ uint64_t GgufValue::as_uint() const {
     if (is_unsigned(type_)) return std::get<uint64_t>(data_);
     if (is_signed(type_)) {
         int64_t v = std::get<int64_t>(data_);
-        if (v < 0) throw Error("integer value " + std::to_string(v) + " is negative");
+        if (v < 0) throw Error(ErrorKind::BadFile, "integer value " + std::to_string(v) + " is negative");
         return static_cast<uint64_t>(v);
     }
     wrong_type(type_, "an integer");

@@ -9,18 +9,11 @@
 #include <string>
 
 namespace engine::lookahead {
-namespace {
 
-int32_t argmax(std::span<const float> logits) {
-    return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
-
-}  // namespace
-
-std::optional<AttentionTargets> compute_attention_targets(const Model& model, std::span<const int32_t> prompt,
+std::optional<AttentionTargets> compute_attention_targets(const std::shared_ptr<const Model>& model, std::span<const int32_t> prompt,
                                                           const AttentionTargetOptions& options,
                                                           const std::atomic<bool>* cancel) {
-    const ModelConfig& c = model.config();
+    const ModelConfig& c = model->config();
     const auto n_prompt = static_cast<int64_t>(prompt.size());
     if (n_prompt == 0) throw Error("attention targets: the prompt is empty");
     if (options.response_tokens <= 0)
@@ -40,14 +33,9 @@ std::optional<AttentionTargets> compute_attention_targets(const Model& model, st
     // response token is decoded, the last one and the end-of-turn token included.
     session.track_cached_attention(true);
     AttentionTargets out;
-    const auto& ends = model.end_tokens();
-    for (int64_t i = 0; i < options.response_tokens; ++i) {
-        if (cancel && cancel->load(std::memory_order_relaxed)) return std::nullopt;
-        const int32_t token = argmax(session.logits());
-        out.response.push_back(token);
-        session.decode(token);
-        if (std::find(ends.begin(), ends.end(), token) != ends.end()) break;
-    }
+    const GenerationStats answer = session.generate({.max_new_tokens = options.response_tokens}, {}, {}, cancel);
+    if (answer.stop_reason == StopReason::Cancelled) return std::nullopt;
+    out.response = answer.tokens;
 
     const auto& attention = session.cached_attention();
     const int64_t rows = c.n_layers * c.n_kv_heads;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -32,7 +33,7 @@ struct AttentionTargets {
 
 // Throws engine::Error for an empty prompt, a prompt that leaves no room for an answer in
 // the context window, or non-positive response_tokens. Returns nothing when cancelled.
-std::optional<AttentionTargets> compute_attention_targets(const Model& model, std::span<const int32_t> prompt,
+std::optional<AttentionTargets> compute_attention_targets(const std::shared_ptr<const Model>& model, std::span<const int32_t> prompt,
                                                           const AttentionTargetOptions& options,
                                                           const std::atomic<bool>* cancel = nullptr);
 

@@ -28,7 +28,7 @@ std::string lora_tensor_name(int64_t layer, LoraTarget t, char which) {
 }
 
 void check_options(const LookaheadOptions& o, const std::string& where) {
-    auto bad = [&](const std::string& what) { throw Error(where + ": " + what); };
+    auto bad = [&](const std::string& what) { throw Error(ErrorKind::BadFile, where + ": " + what); };
     if (o.n_tokens <= 0 || o.n_tokens > 4096) bad("lookahead token count " + std::to_string(o.n_tokens) + " is not in 1..4096");
     if (o.rank <= 0 || o.rank > 1024) bad("LoRA rank " + std::to_string(o.rank) + " is not in 1..1024");
     if (!std::isfinite(o.alpha) || o.alpha <= 0.0f) bad("LoRA alpha " + std::to_string(o.alpha) + " is not a positive number");
@@ -43,15 +43,15 @@ void check_options(const LookaheadOptions& o, const std::string& where) {
 
 void check_base(const LookaheadBase& found, const LookaheadBase& model, const std::string& file, const std::string& model_name) {
     if (found.fingerprint != model.fingerprint)
-        throw Error(file + " is a LookaheadKV adapter for another model: it was made for model fingerprint " +
+        throw Error(ErrorKind::WrongModel, file + " is a LookaheadKV adapter for another model: it was made for model fingerprint " +
                     hex(found.fingerprint) + ", but " + model_name + " has fingerprint " + hex(model.fingerprint));
     auto same = [&](const char* what, int64_t a, int64_t b) {
         if (a != b)
-            throw Error(file + ": adapter " + what + " is " + std::to_string(a) + " but " + model_name + " has " +
+            throw Error(ErrorKind::WrongModel, file + ": adapter " + what + " is " + std::to_string(a) + " but " + model_name + " has " +
                         std::to_string(b));
     };
     if (found.architecture != model.architecture)
-        throw Error(file + ": adapter architecture is " + found.architecture + " but " + model_name + " is " +
+        throw Error(ErrorKind::WrongModel, file + ": adapter architecture is " + found.architecture + " but " + model_name + " is " +
                     model.architecture);
     same("embedding width", found.dim, model.dim);
     same("layer count", found.n_layers, model.n_layers);
@@ -63,21 +63,21 @@ void check_base(const LookaheadBase& found, const LookaheadBase& model, const st
 
 std::vector<float> read_f32_tensor(const GgufFile& file, const std::string& name, std::vector<int64_t> shape) {
     const GgufTensorInfo* t = file.find_tensor(name);
-    if (!t) throw Error(file.name() + ": adapter tensor " + name + " is missing");
+    if (!t) throw Error(ErrorKind::BadFile, file.name() + ": adapter tensor " + name + " is missing");
     auto shape_text = [](const std::vector<int64_t>& s) {
         std::string out = "[";
         for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
         return out + "]";
     };
     if (t->type != GgmlType::F32)
-        throw Error(file.name() + ": adapter tensor " + name + " is " + std::string(ggml_type_name(t->type)) + ", expected F32");
+        throw Error(ErrorKind::BadFile, file.name() + ": adapter tensor " + name + " is " + std::string(ggml_type_name(t->type)) + ", expected F32");
     if (t->shape != shape)
-        throw Error(file.name() + ": adapter tensor " + name + " has shape " + shape_text(t->shape) + ", expected " +
+        throw Error(ErrorKind::BadFile, file.name() + ": adapter tensor " + name + " has shape " + shape_text(t->shape) + ", expected " +
                     shape_text(shape));
     std::vector<float> v(static_cast<size_t>(t->n_elements));
     std::memcpy(v.data(), t->data, v.size() * sizeof(float));
     for (float x : v)
-        if (!std::isfinite(x)) throw Error(file.name() + ": adapter tensor " + name + " holds a NaN or infinity");
+        if (!std::isfinite(x)) throw Error(ErrorKind::BadFile, file.name() + ": adapter tensor " + name + " holds a NaN or infinity");
     return v;
 }
 
@@ -209,10 +209,10 @@ LookaheadAdapter LookaheadAdapter::from_file(const GgufFile& file, const Model& 
     const std::string& name = file.name();
     const auto type = file.get_string_opt("general.type");
     if (type != "adapter")
-        throw Error(name + " is not an adapter file (general.type is " + (type ? "'" + *type + "'" : "missing") + ")");
+        throw Error(ErrorKind::BadFile, name + " is not an adapter file (general.type is " + (type ? "'" + *type + "'" : "missing") + ")");
     const auto adapter_type = file.get_string_opt("adapter.type");
     if (adapter_type != kAdapterType)
-        throw Error(name + " is not a LookaheadKV adapter (adapter.type is " +
+        throw Error(ErrorKind::BadFile, name + " is not a LookaheadKV adapter (adapter.type is " +
                     (adapter_type ? "'" + *adapter_type + "'" : "missing") + ")");
 
     LookaheadAdapter a;

@@ -3,8 +3,8 @@
 #include "engine/error.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/model/model.h"
+#include "engine/session/transformer_layer.h"
 
-#include <cmath>
 #include <string>
 
 namespace engine {
@@ -62,53 +62,26 @@ void LookaheadRows::run_layer(Backend& be, int64_t layer, std::span<const KvSpan
     if (static_cast<int64_t>(prompt.size()) != c.n_kv_heads)
         throw Error("lookahead rows: prompt K/V for " + std::to_string(prompt.size()) + " KV heads, the model has " +
                     std::to_string(c.n_kv_heads));
-    const LayerWeights& w = model_.weights().layers[static_cast<size_t>(layer)];
-    auto project = [&](LoraTarget t, const float* x, float* y) {
-        be.matmul(lora_base_weight(w, t), x, m_, y);
-        add_lora(layer, static_cast<int>(t), x, y);
-    };
-
-    // The attention block, as the forward pass runs it, with LoRA on q, k, v and o.
-    be.rmsnorm(hidden_.data(), w.attn_norm, m_, c.dim, c.rms_eps, normed_.data());
-    project(LoraTarget::Q, normed_.data(), q_.data());
-    project(LoraTarget::K, normed_.data(), k_.data());
-    project(LoraTarget::V, normed_.data(), v_.data());
-    if (c.qkv_bias) {
-        be.add_bias(q_.data(), w.bq, m_);
-        be.add_bias(k_.data(), w.bk, m_);
-        be.add_bias(v_.data(), w.bv, m_);
-    }
-    if (c.qk_norm) {
-        be.rmsnorm(q_.data(), w.q_norm, m_ * c.n_heads, c.head_dim, c.rms_eps, q_.data());
-        be.rmsnorm(k_.data(), w.k_norm, m_ * c.n_kv_heads, c.head_dim, c.rms_eps, k_.data());
-    }
-    be.rope(q_.data(), m_, c.n_heads, c.head_dim, positions_, model_.rope_freqs(), c.rope_style);
-    be.rope(k_.data(), m_, c.n_kv_heads, c.head_dim, positions_, model_.rope_freqs(), c.rope_style);
-
-    AttentionArgs a;
-    a.q = q_.data();
-    a.n_q = m_;
-    a.n_heads = c.n_heads;
-    a.n_kv_heads = c.n_kv_heads;
-    a.head_dim = c.head_dim;
-    a.past = prompt;
-    a.k = k_.data();
-    a.v = v_.data();
-    a.n_cur = m_;
-    a.q_offset = 0;
-    a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-    a.out = attn_.data();
-    be.attention(a);
-    project(LoraTarget::O, attn_.data(), proj_.data());
-    be.add(hidden_.data(), proj_.data(), m_ * c.dim);
-
-    // The feed-forward block with LoRA on gate, up and down.
-    be.rmsnorm(hidden_.data(), w.ffn_norm, m_, c.dim, c.rms_eps, normed_.data());
-    project(LoraTarget::Gate, normed_.data(), gate_.data());
-    project(LoraTarget::Up, normed_.data(), up_.data());
-    be.swiglu(gate_.data(), up_.data(), m_ * c.ffn_dim, gate_.data());
-    project(LoraTarget::Down, gate_.data(), proj_.data());
-    be.add(hidden_.data(), proj_.data(), m_ * c.dim);
+    const ProjectionHook lora = [&](Projection p, const float* x, float* y) { add_lora(layer, static_cast<int>(p), x, y); };
+    LayerRows rows;
+    rows.x = hidden_.data();
+    rows.m = m_;
+    rows.positions = positions_;
+    rows.k = k_.data();
+    rows.v = v_.data();
+    rows.q = q_.data();
+    rows.normed = normed_.data();
+    rows.attn = attn_.data();
+    rows.proj = proj_.data();
+    rows.gate = gate_.data();
+    rows.up = up_.data();
+    // The rows attend to the layer's prompt K/V and causally to each other.
+    LayerContext context;
+    context.past = prompt;
+    context.k = k_.data();
+    context.v = v_.data();
+    context.n_cur = m_;
+    transformer_layer(model_, layer, be, rows, context, &lora);
     ++next_layer_;
 }
 

@@ -12,7 +12,7 @@
 
 namespace engine {
 
-enum class LoraTarget { Q = 0, K, V, O, Gate, Up, Down };
+using LoraTarget = Projection;   // a LoRA adapts one of the layer's projections
 
 inline constexpr int kLoraTargetCount = 7;
 inline constexpr std::array<LoraTarget, kLoraTargetCount> kAllLoraTargets{

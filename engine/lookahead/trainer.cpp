@@ -102,11 +102,11 @@ std::vector<int64_t> epoch_order(uint64_t seed, int64_t epoch, int64_t n) {
     return order;
 }
 
-LookaheadTrainer::LookaheadTrainer(const Model& model, TrainerOptions options)
-    : model_(model),
+LookaheadTrainer::LookaheadTrainer(std::shared_ptr<const Model> model, TrainerOptions options)
+    : model_(std::move(model)),
       options_(std::move(options)),
       train_files_(list_training_samples(options_.data_dir)),
-      adapter_(starting_adapter(model, options_)),
+      adapter_(starting_adapter(*model_, options_)),
       params_(LookaheadParameters::from_adapter(adapter_)),
       optimizer_(params_, with_horizon(options_.adamw, options_.steps)) {
     if (!options_.validation_dir.empty()) validation_files_ = list_training_samples(options_.validation_dir);
@@ -126,7 +126,7 @@ LookaheadTrainer::LookaheadTrainer(const Model& model, TrainerOptions options)
         position_ = c.position;
     }
     options_.lookahead = adapter_.options;
-    dense_ = dequantize_layers(model_);
+    dense_ = dequantize_layers(*model_);
 }
 
 LookaheadTrainer::~LookaheadTrainer() = default;
@@ -151,7 +151,7 @@ std::filesystem::path LookaheadTrainer::next_training_file() {
 LookaheadTrainer::SampleResult LookaheadTrainer::run_sample(const std::filesystem::path& file, int session_threads,
                                                             bool gradients) const {
     const TrainingSample s = read_training_sample(file);
-    const ModelConfig& c = model_.config();
+    const ModelConfig& c = model_->config();
     const std::string name = file.string();
     if (s.model_fingerprint != adapter_.base.fingerprint)
         throw Error(name + ": this training sample was made with another model (fingerprint " +
@@ -171,7 +171,7 @@ LookaheadTrainer::SampleResult LookaheadTrainer::run_sample(const std::filesyste
     // The prompt's full cache: read from beside the sample when there, else prefilled (and
     // kept there for the next visit; a cache that cannot be written only costs time).
     const auto cache_file = prompt_cache_path(file);
-    std::optional<CompressedCache> cache = load_prompt_cache(cache_file, model_, s.prompt);
+    std::optional<CompressedCache> cache = load_prompt_cache(cache_file, *model_, s.prompt);
     if (!cache) {
         Session session(model_, {.threads = session_threads});
         session.prefill(s.prompt);
@@ -191,9 +191,9 @@ LookaheadTrainer::SampleResult LookaheadTrainer::run_sample(const std::filesyste
     r.prompt_tokens = n_prompt;
     if (gradients) {
         r.grads = params_.zeros_like();
-        r.loss = loss_and_gradients(model_, dense_, params_, kv, n_prompt, targets, r.grads);
+        r.loss = loss_and_gradients(*model_, dense_, params_, kv, n_prompt, targets, r.grads);
     } else {
-        const auto scores = lookahead_scores(model_, lookahead_forward(model_, dense_, params_, kv, n_prompt), kv);
+        const auto scores = lookahead_scores(*model_, lookahead_forward(*model_, dense_, params_, kv, n_prompt), kv);
         r.loss = kl_loss(targets, scores, c.n_kv_heads);
     }
     return r;

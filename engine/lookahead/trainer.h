@@ -64,7 +64,7 @@ class LookaheadTrainer {
 public:
     // Throws engine::Error for a missing or empty data directory, bad options, or (with
     // resume) a checkpoint that does not fit the model, options or data.
-    LookaheadTrainer(const Model& model, TrainerOptions options);
+    LookaheadTrainer(std::shared_ptr<const Model> model, TrainerOptions options);
     ~LookaheadTrainer();
 
     const TrainerOptions& options() const { return options_; }
@@ -88,7 +88,7 @@ private:
     std::vector<SampleResult> run_samples(const std::vector<std::filesystem::path>& files, bool gradients) const;
     std::filesystem::path next_training_file();
 
-    const Model& model_;
+    std::shared_ptr<const Model> model_;
     TrainerOptions options_;
     std::vector<std::filesystem::path> train_files_, validation_files_;
     std::vector<DenseLayer> dense_;

@@ -1,5 +1,7 @@
 #include "engine/model/model.h"
 
+#include "engine/model/end_of_turn.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -47,12 +49,7 @@ Model::Model(GgufFile file) : file_(std::make_unique<GgufFile>(std::move(file)))
     config_ = read_model_config(*file_);
     weights_ = load_model_weights(*file_, config_);
     rope_freqs_ = rope_frequencies(config_, weights_.rope_freq_factors);
-    for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
-        auto id = file_->get_int_opt(key);
-        if (id && *id >= 0 && *id < config_.vocab_size &&
-            std::find(end_tokens_.begin(), end_tokens_.end(), *id) == end_tokens_.end())
-            end_tokens_.push_back(static_cast<int32_t>(*id));
-    }
+    end_tokens_ = end_of_turn_tokens(*file_, config_.vocab_size);
     fingerprint_ = model_fingerprint(*file_);
 }
 

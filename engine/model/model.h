@@ -6,6 +6,7 @@
 #include "engine/model/model_config.h"
 #include "engine/model/model_weights.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -28,8 +29,9 @@ public:
     const ModelWeights& weights() const { return weights_; }
     // Angle per position of each rotated pair, scaling included (see rope_frequencies).
     const std::vector<float>& rope_freqs() const { return rope_freqs_; }
-    // Token ids that end a turn: tokenizer.ggml.eos_token_id / eot_token_id / eom_token_id.
+    // Token ids that end a turn (end_of_turn.h), sorted.
     const std::vector<int32_t>& end_tokens() const { return end_tokens_; }
+    bool ends_turn(int32_t token) const { return std::binary_search(end_tokens_.begin(), end_tokens_.end(), token); }
     // A hash of the metadata, tensor table and a sample of every tensor's bytes.
     uint64_t fingerprint() const { return fingerprint_; }
 

@@ -18,14 +18,14 @@ struct KeyReader {
     int64_t positive_int(const std::string& name) const {
         int64_t v = file.get_int(key(name));
         if (v <= 0)
-            throw Error(file.name() + ": " + key(name) + " must be positive, got " + std::to_string(v));
+            throw Error(ErrorKind::BadFile, file.name() + ": " + key(name) + " must be positive, got " + std::to_string(v));
         return v;
     }
     int64_t positive_int_or(const std::string& name, int64_t fallback) const {
         auto v = file.get_int_opt(key(name));
         if (!v) return fallback;
         if (*v <= 0)
-            throw Error(file.name() + ": " + key(name) + " must be positive, got " + std::to_string(*v));
+            throw Error(ErrorKind::BadFile, file.name() + ": " + key(name) + " must be positive, got " + std::to_string(*v));
         return *v;
     }
     float float_or(const std::string& name, float fallback) const {
@@ -38,7 +38,7 @@ Architecture parse_architecture(const GgufFile& file, const std::string& name) {
     if (name == "llama") return Architecture::Llama;
     if (name == "qwen2") return Architecture::Qwen2;
     if (name == "qwen3") return Architecture::Qwen3;
-    throw Error(file.name() + ": architecture '" + name +
+    throw Error(ErrorKind::BadFile, file.name() + ": architecture '" + name +
                 "' is not supported (supported: llama, qwen2, qwen3)");
 }
 
@@ -47,7 +47,7 @@ void read_rope_scaling(const GgufFile& file, const KeyReader& keys, ModelConfig&
     if (!type || *type == "none") return;
     c.rope_scale_factor = keys.float_or("rope.scaling.factor", 1.0f);
     if (!(c.rope_scale_factor > 0.0f))
-        throw Error(file.name() + ": " + keys.key("rope.scaling.factor") + " must be positive");
+        throw Error(ErrorKind::BadFile, file.name() + ": " + keys.key("rope.scaling.factor") + " must be positive");
     if (*type == "linear") {
         c.rope_scaling = RopeScaling::Linear;
     } else if (*type == "llama3") {
@@ -56,9 +56,9 @@ void read_rope_scaling(const GgufFile& file, const KeyReader& keys, ModelConfig&
         c.rope_low_freq_factor = keys.float_or("rope.scaling.low_freq_factor", 1.0f);
         c.rope_high_freq_factor = keys.float_or("rope.scaling.high_freq_factor", 4.0f);
         if (!(c.rope_high_freq_factor > c.rope_low_freq_factor) || !(c.rope_low_freq_factor > 0.0f))
-            throw Error(file.name() + ": llama3 rope scaling needs 0 < low_freq_factor < high_freq_factor");
+            throw Error(ErrorKind::BadFile, file.name() + ": llama3 rope scaling needs 0 < low_freq_factor < high_freq_factor");
     } else {
-        throw Error(file.name() + ": " + keys.key("rope.scaling.type") + " '" + *type +
+        throw Error(ErrorKind::BadFile, file.name() + ": " + keys.key("rope.scaling.type") + " '" + *type +
                     "' is not supported (supported: none, linear, llama3)");
     }
 }
@@ -86,30 +86,30 @@ ModelConfig read_model_config(const GgufFile& file) {
     c.n_heads = keys.positive_int("attention.head_count");
     c.n_kv_heads = keys.positive_int_or("attention.head_count_kv", c.n_heads);
     if (c.n_heads % c.n_kv_heads != 0)
-        throw Error(file.name() + ": attention.head_count (" + std::to_string(c.n_heads) +
+        throw Error(ErrorKind::BadFile, file.name() + ": attention.head_count (" + std::to_string(c.n_heads) +
                     ") is not a multiple of attention.head_count_kv (" + std::to_string(c.n_kv_heads) + ")");
 
     int64_t default_head_dim = c.dim % c.n_heads == 0 ? c.dim / c.n_heads : 0;
     c.head_dim = keys.positive_int_or("attention.key_length", default_head_dim);
     int64_t value_dim = keys.positive_int_or("attention.value_length", c.head_dim);
     if (c.head_dim <= 0)
-        throw Error(file.name() + ": " + keys.key("attention.key_length") +
+        throw Error(ErrorKind::BadFile, file.name() + ": " + keys.key("attention.key_length") +
                     " is missing and embedding_length is not a multiple of head_count");
     if (value_dim != c.head_dim)
-        throw Error(file.name() + ": key_length " + std::to_string(c.head_dim) + " differs from value_length " +
+        throw Error(ErrorKind::BadFile, file.name() + ": key_length " + std::to_string(c.head_dim) + " differs from value_length " +
                     std::to_string(value_dim) + ", which this engine does not support");
     c.rope_dim = keys.positive_int_or("rope.dimension_count", c.head_dim);
     if (c.rope_dim > c.head_dim || c.rope_dim % 2 != 0)
-        throw Error(file.name() + ": rope.dimension_count " + std::to_string(c.rope_dim) +
+        throw Error(ErrorKind::BadFile, file.name() + ": rope.dimension_count " + std::to_string(c.rope_dim) +
                     " must be even and at most the head size " + std::to_string(c.head_dim));
 
     c.context_length = keys.positive_int_or("context_length", 4096);
     c.rms_eps = keys.float_or("attention.layer_norm_rms_epsilon", 1e-5f);
     if (!(c.rms_eps > 0.0f))
-        throw Error(file.name() + ": attention.layer_norm_rms_epsilon must be positive");
+        throw Error(ErrorKind::BadFile, file.name() + ": attention.layer_norm_rms_epsilon must be positive");
     c.rope_base = keys.float_or("rope.freq_base", 10000.0f);
     if (!(c.rope_base > 1.0f))
-        throw Error(file.name() + ": rope.freq_base must be greater than 1");
+        throw Error(ErrorKind::BadFile, file.name() + ": rope.freq_base must be greater than 1");
     read_rope_scaling(file, keys, c);
 
     c.rope_style = c.arch == Architecture::Llama ? RopeStyle::Normal : RopeStyle::Neox;
@@ -122,7 +122,7 @@ ModelConfig read_model_config(const GgufFile& file) {
         c.vocab_size = embd->shape[1];
     }
     if (c.vocab_size <= 0)
-        throw Error(file.name() + ": cannot tell the vocabulary size (no " + keys.key("vocab_size") +
+        throw Error(ErrorKind::BadFile, file.name() + ": cannot tell the vocabulary size (no " + keys.key("vocab_size") +
                     " and no 2-D token_embd.weight)");
     return c;
 }

@@ -20,7 +20,7 @@ public:
 
     const GgufTensorInfo& require(const std::string& name, const std::vector<int64_t>& shape) const {
         const GgufTensorInfo* t = file_.find_tensor(name);
-        if (!t) throw Error(file_.name() + ": tensor " + name + " is missing (expected shape " + shape_string(shape) + ")");
+        if (!t) throw Error(ErrorKind::BadFile, file_.name() + ": tensor " + name + " is missing (expected shape " + shape_string(shape) + ")");
         check_shape(*t, shape);
         return *t;
     }
@@ -29,10 +29,10 @@ public:
         const auto& t = require(name, {cols, rows});
         const auto& traits = ggml_type_traits(t.type);
         if (!traits.dequantizable)
-            throw Error(file_.name() + ": tensor " + name + " has type " + std::string(traits.name) +
+            throw Error(ErrorKind::BadFile, file_.name() + ": tensor " + name + " has type " + std::string(traits.name) +
                         ", which this engine cannot compute with");
         if (cols % traits.block_size != 0)
-            throw Error(file_.name() + ": tensor " + name + " rows of " + std::to_string(cols) +
+            throw Error(ErrorKind::BadFile, file_.name() + ": tensor " + name + " rows of " + std::to_string(cols) +
                         " elements are not a whole number of " + std::string(traits.name) + " blocks");
         check_float_alignment(t);
         return WeightMatrix{t.data, t.type, rows, cols};
@@ -41,7 +41,7 @@ public:
     WeightVector vector(const std::string& name, int64_t size) const {
         const auto& t = require(name, {size});
         if (t.type != GgmlType::F32)
-            throw Error(file_.name() + ": tensor " + name + " has type " + std::string(ggml_type_name(t.type)) +
+            throw Error(ErrorKind::BadFile, file_.name() + ": tensor " + name + " has type " + std::string(ggml_type_name(t.type)) +
                         ", expected F32 for a 1-D weight");
         check_float_alignment(t);
         return WeightVector{reinterpret_cast<const float*>(t.data), size};
@@ -54,7 +54,7 @@ private:
     // could place it off a float boundary.
     void check_float_alignment(const GgufTensorInfo& t) const {
         if (reinterpret_cast<uintptr_t>(t.data) % alignof(float) != 0)
-            throw Error(file_.name() + ": tensor " + t.name + " data is not 4-byte aligned (general.alignment " +
+            throw Error(ErrorKind::BadFile, file_.name() + ": tensor " + t.name + " data is not 4-byte aligned (general.alignment " +
                         std::to_string(file_.alignment()) + ")");
     }
 
@@ -63,7 +63,7 @@ private:
         std::vector<int64_t> found = t.shape;
         while (found.size() > expected.size() && found.back() == 1) found.pop_back();
         if (found != expected)
-            throw Error(file_.name() + ": tensor " + t.name + " has shape " + shape_string(t.shape) +
+            throw Error(ErrorKind::BadFile, file_.name() + ": tensor " + t.name + " has shape " + shape_string(t.shape) +
                         ", expected " + shape_string(expected));
     }
     const GgufFile& file_;
@@ -83,7 +83,7 @@ ModelWeights load_model_weights(const GgufFile& file, const ModelConfig& c) {
         WeightVector f = find.vector("rope_freqs.weight", c.rope_dim / 2);
         w.rope_freq_factors.assign(f.data, f.data + f.size);
         for (float x : w.rope_freq_factors)
-            if (!(x > 0.0f)) throw Error(file.name() + ": tensor rope_freqs.weight holds a non-positive factor");
+            if (!(x > 0.0f)) throw Error(ErrorKind::BadFile, file.name() + ": tensor rope_freqs.weight holds a non-positive factor");
     }
 
     w.layers.resize(static_cast<size_t>(c.n_layers));

@@ -29,6 +29,9 @@ struct WeightVector {
     int64_t size = 0;
 };
 
+// The seven projections of a layer, in the order adapters and hooks name them.
+enum class Projection { Q = 0, K, V, O, Gate, Up, Down };
+
 struct LayerWeights {
     WeightVector attn_norm;                  // [dim]
     WeightMatrix wq;                         // [n_heads*head_dim rows][dim]

@@ -46,7 +46,7 @@ public:
     }
     size_t remaining() const { return bytes_.size() - pos_; }
     [[noreturn]] static void fail(const char* what) {
-        throw Error(std::string("KV cache snapshot is truncated or damaged (reading ") + what + ")");
+        throw Error(ErrorKind::BadFile, std::string("KV cache snapshot is truncated or damaged (reading ") + what + ")");
     }
 
 private:
@@ -84,6 +84,37 @@ void CompressedCache::rollback(const Mark& m) {
     }
 }
 
+CompressedCache CompressedCache::keep_entries(const KeptEntries& kept, const Mark& from) const {
+    if (static_cast<int64_t>(kept.size()) != n_layers_ || (!from.head_sizes.empty() && from.head_sizes.size() != heads_.size()))
+        throw Error("KV cache cut: kept sets for " + std::to_string(kept.size()) + " layers, the cache has " +
+                    std::to_string(n_layers_));
+    CompressedCache out(n_layers_, n_kv_heads_, head_dim_, fingerprint_);
+    out.tokens_ = tokens_;
+    const auto d = static_cast<size_t>(head_dim_);
+    for (int64_t l = 0; l < n_layers_; ++l) {
+        if (static_cast<int64_t>(kept[static_cast<size_t>(l)].size()) != n_kv_heads_)
+            throw Error("KV cache cut: kept sets for the wrong number of KV heads at layer " + std::to_string(l));
+        for (int64_t h = 0; h < n_kv_heads_; ++h) {
+            const size_t i = index(l, h);
+            const KvHeadCache& src = heads_[i];
+            KvHeadCache& dst = out.heads_[i];
+            const int64_t first = from.head_sizes.empty() ? 0 : from.head_sizes[i];
+            const auto& chosen = kept[static_cast<size_t>(l)][static_cast<size_t>(h)];
+            auto copy = [&](int64_t e) {
+                if (e < 0 || e >= src.size()) throw Error("KV cache cut: a kept index is out of range");
+                const auto at = static_cast<size_t>(e);
+                dst.positions.push_back(src.positions[at]);
+                dst.k.insert(dst.k.end(), src.k.begin() + at * d, src.k.begin() + (at + 1) * d);
+                dst.v.insert(dst.v.end(), src.v.begin() + at * d, src.v.begin() + (at + 1) * d);
+            };
+            dst.positions.reserve(static_cast<size_t>(first) + chosen.size());
+            for (int64_t e = 0; e < first; ++e) copy(e);
+            for (int32_t t : chosen) copy(first + t);
+        }
+    }
+    return out;
+}
+
 std::vector<uint8_t> CompressedCache::serialize() const {
     ByteWriter w;
     w.raw(kMagic, sizeof kMagic);
@@ -107,14 +138,14 @@ CompressedCache CompressedCache::deserialize(std::span<const uint8_t> bytes, uin
     ByteReader r(bytes);
     char magic[4];
     r.raw(magic, sizeof magic, "magic");
-    if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw Error("not a Glimpse KV cache snapshot (bad magic)");
+    if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw Error(ErrorKind::BadFile, "not a Glimpse KV cache snapshot (bad magic)");
     const auto version = r.get<uint32_t>("version");
     if (version != kFormatVersion)
-        throw Error("KV cache snapshot has format version " + std::to_string(version) + ", this build reads " +
+        throw Error(ErrorKind::BadFile, "KV cache snapshot has format version " + std::to_string(version) + ", this build reads " +
                     std::to_string(kFormatVersion));
     const auto fingerprint = r.get<uint64_t>("model fingerprint");
     if (fingerprint != expected_fingerprint)
-        throw Error("KV cache snapshot was made by another model (fingerprint mismatch); it cannot be used");
+        throw Error(ErrorKind::WrongModel, "KV cache snapshot was made by another model (fingerprint mismatch); it cannot be used");
     const auto n_layers = r.get<uint32_t>("layer count");
     const auto n_kv_heads = r.get<uint32_t>("KV head count");
     const auto head_dim = r.get<uint32_t>("head size");

@@ -50,6 +50,14 @@ public:
     Mark mark() const;
     void rollback(const Mark& mark);
 
+    // [layer][kv_head] -> indices of kept entries, counted from a mark.
+    using KeptEntries = std::vector<std::vector<std::vector<int32_t>>>;
+    // A copy with, per layer and KV head, every entry before `from` and of the entries after
+    // it only the kept ones (an empty mark: counted from the first entry). The one way a
+    // cache is cut down to what a policy keeps. Throws engine::Error for out-of-range indices.
+    CompressedCache keep_entries(const KeptEntries& kept, const Mark& from) const;
+    CompressedCache keep_entries(const KeptEntries& kept) const { return keep_entries(kept, Mark{}); }
+
     // Bytes: magic, version, fingerprint, shape, tokens, then every head's positions, K, V.
     std::vector<uint8_t> serialize() const;
     // Throws engine::Error for damaged bytes, another version, or another model's cache.

@@ -4,10 +4,8 @@
 
 namespace engine {
 
-GenerationStats generate_text(Session& session, const Tokenizer& tokenizer, SamplingParams params,
+GenerationStats generate_text(Session& session, const Tokenizer& tokenizer, const SamplingParams& params,
                               const PieceCallback& on_piece, const std::atomic<bool>* cancel) {
-    for (int32_t id = 0; id < tokenizer.vocab_size(); ++id)
-        if (tokenizer.is_end_of_generation(id)) params.stop_tokens.push_back(id);
     TokenStreamDecoder decoder(tokenizer);
     GenerationStats stats = session.generate(params, [&](int32_t id) { return decoder.push(id); }, on_piece, cancel);
     // An unfinished character at the very end comes out as U+FFFD, unless a stop string cut it.

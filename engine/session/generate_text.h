@@ -1,6 +1,6 @@
 #pragma once
-// Generation streamed as text through the model's tokenizer: pieces are complete UTF-8,
-// and the tokenizer's end-of-generation tokens (EOS, EOT, <|im_end|>, ...) end the turn.
+// Generation streamed as text through the model's tokenizer: pieces are complete UTF-8;
+// the turn ends where Model::ends_turn says.
 
 #include "engine/session/session.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -9,7 +9,7 @@
 
 namespace engine {
 
-GenerationStats generate_text(Session& session, const Tokenizer& tokenizer, SamplingParams params,
+GenerationStats generate_text(Session& session, const Tokenizer& tokenizer, const SamplingParams& params,
                               const PieceCallback& on_piece, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace engine

@@ -1,9 +1,10 @@
 #include "engine/session/layer_major_forward.h"
 
 #include "engine/error.h"
+#include "engine/session/transformer_layer.h"
 
 #include <algorithm>
-#include <cmath>
+#include <chrono>
 
 namespace engine {
 namespace {
@@ -14,7 +15,6 @@ void grow(std::vector<float>& v, int64_t n) {
 
 struct LayerPass {
     const ModelConfig& c;
-    const LayerWeights& w;
     const Model& model;
     Backend& be;
     ForwardScratch& s;
@@ -27,28 +27,18 @@ struct LayerPass {
     // Tokens [c0, c1) through the layer: attention against the cache and new tokens [0, c1).
     void chunk(int64_t c0, int64_t c1, bool sum_key_attention) {
         const int64_t m = c1 - c0;
-        float* x = s.hidden.data() + c0 * c.dim;
-        float* k = s.layer_k.data() + c0 * c.kv_dim();
-        float* v = s.layer_v.data() + c0 * c.kv_dim();
-        const std::span<const int32_t> pos(s.positions.data() + c0, static_cast<size_t>(m));
-
-        // Attention block: x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n), n = rmsnorm(x).
-        be.rmsnorm(x, w.attn_norm, m, c.dim, c.rms_eps, s.normed.data());
-        be.matmul(w.wq, s.normed.data(), m, s.q.data());
-        be.matmul(w.wk, s.normed.data(), m, k);
-        be.matmul(w.wv, s.normed.data(), m, v);
-        if (c.qkv_bias) {
-            be.add_bias(s.q.data(), w.bq, m);
-            be.add_bias(k, w.bk, m);
-            be.add_bias(v, w.bv, m);
-        }
-        if (c.qk_norm) {
-            be.rmsnorm(s.q.data(), w.q_norm, m * c.n_heads, c.head_dim, c.rms_eps, s.q.data());
-            be.rmsnorm(k, w.k_norm, m * c.n_kv_heads, c.head_dim, c.rms_eps, k);
-        }
-        be.rope(s.q.data(), m, c.n_heads, c.head_dim, pos, model.rope_freqs(), c.rope_style);
-        be.rope(k, m, c.n_kv_heads, c.head_dim, pos, model.rope_freqs(), c.rope_style);
-        if (queries) std::copy_n(s.q.data(), m * c.q_dim(), queries->data() + c0 * c.q_dim());
+        LayerRows rows;
+        rows.x = s.hidden.data() + c0 * c.dim;
+        rows.m = m;
+        rows.positions = std::span<const int32_t>(s.positions.data() + c0, static_cast<size_t>(m));
+        rows.k = s.layer_k.data() + c0 * c.kv_dim();
+        rows.v = s.layer_v.data() + c0 * c.kv_dim();
+        rows.q = s.q.data();
+        rows.normed = s.normed.data();
+        rows.attn = s.attn.data();
+        rows.proj = s.proj.data();
+        rows.gate = s.gate.data();
+        rows.up = s.up.data();
 
         std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
         for (int64_t h = 0; h < c.n_kv_heads; ++h) {
@@ -63,35 +53,19 @@ struct LayerPass {
                 past_attention.push_back(totals.data());
             }
         }
-        AttentionArgs a;
-        a.q = s.q.data();
-        a.n_q = m;
-        a.n_heads = c.n_heads;
-        a.n_kv_heads = c.n_kv_heads;
-        a.head_dim = c.head_dim;
-        a.past = past;
-        a.k = s.layer_k.data();
-        a.v = s.layer_v.data();
-        a.n_cur = c1;
-        a.q_offset = c0;
-        a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-        a.out = s.attn.data();
-        if (cached_attention) a.past_attention = past_attention.data();
+        LayerContext context;
+        context.past = past;
+        context.k = s.layer_k.data();
+        context.v = s.layer_v.data();
+        context.n_cur = c1;
+        context.q_offset = c0;
+        if (cached_attention) context.past_attention = past_attention.data();
         if (sum_key_attention) {
-            a.key_attention = s.key_attention.data();
-            a.key_attention_stride = n;
+            context.key_attention = s.key_attention.data();
+            context.key_attention_stride = n;
         }
-        be.attention(a);
-        be.matmul(w.wo, s.attn.data(), m, s.proj.data());
-        be.add(x, s.proj.data(), m * c.dim);
-
-        // Feed-forward block: x += W_down · (silu(W_gate·n) * W_up·n), n = rmsnorm(x).
-        be.rmsnorm(x, w.ffn_norm, m, c.dim, c.rms_eps, s.normed.data());
-        be.matmul(w.w_gate, s.normed.data(), m, s.gate.data());
-        be.matmul(w.w_up, s.normed.data(), m, s.up.data());
-        be.swiglu(s.gate.data(), s.up.data(), m * c.ffn_dim, s.gate.data());
-        be.matmul(w.w_down, s.gate.data(), m, s.proj.data());
-        be.add(x, s.proj.data(), m * c.dim);
+        transformer_layer(model, layer, be, rows, context);
+        if (queries) std::copy_n(s.q.data(), m * c.q_dim(), queries->data() + c0 * c.q_dim());
     }
 
     // Keeps the rows of the last `window` queries of the new tokens that fall in [c0, c1).
@@ -130,8 +104,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
             queries = &(*req.queries)[static_cast<size_t>(l)];
             queries->assign(static_cast<size_t>(n * c.q_dim()), 0.0f);
         }
-        LayerPass pass{c, model.weights().layers[static_cast<size_t>(l)], model, be, s, cache, l, n, req.cached_attention,
-                       queries};
+        LayerPass pass{c, model, be, s, cache, l, n, req.cached_attention, queries};
         if (sum_key_attention) std::fill_n(s.key_attention.begin(), c.n_heads * n, 0.0f);
         for (int64_t c0 = 0; c0 < n; c0 += chunk) {
             if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return false;
@@ -143,7 +116,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
 
         std::vector<std::vector<int32_t>> kept;
         if (req.policy) {
-            LayerKeepInput in;
+            EvictionInput in;
             in.layer = l;
             in.n_layers = c.n_layers;
             in.n_tokens = n;
@@ -164,10 +137,13 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
                 past[static_cast<size_t>(h)] = KvSpan{hc.k.data(), hc.v.data(), hc.size(), c.head_dim};
             }
             in.past = past;
+            const auto chose = std::chrono::steady_clock::now();
             kept = req.policy->keep(in);
+            if (req.eviction_seconds)
+                *req.eviction_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - chose).count();
             check_kept_indices(*req.policy, in, kept);
         } else {
-            LayerKeepInput all;
+            EvictionInput all;
             all.n_tokens = n;
             all.n_kv_heads = c.n_kv_heads;
             kept = FullPolicy().keep(all);
@@ -205,6 +181,7 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
 
     if (req.cached_attention) req.cached_attention->resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
     if (req.queries) req.queries->resize(static_cast<size_t>(c.n_layers));
+    const std::lock_guard turn(be.turn());
     const CompressedCache::Mark before = cache.mark();
     try {
         if (!run_layers(model, be, s, cache, req, window, sum_key_attention)) {
@@ -223,6 +200,45 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
     be.matmul(model.weights().output, s.normed.data(), 1, logits.data());
     cache.add_tokens(req.tokens);
     return true;
+}
+
+void PrefillContext::report(std::string_view stage, int64_t done) const {
+    if (!progress || !*progress) return;
+    PrefillProgress p;
+    p.stage = stage;
+    p.n_layers = model->config().n_layers;
+    p.done = done;
+    p.total = std::max(work_total, done);
+    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    (*progress)(p);
+}
+
+bool PrefillContext::forward(CompressedCache& cache, std::span<const int32_t> tokens, EvictionPolicy* policy,
+                             std::vector<float>& logits, std::string_view stage, int64_t work_before,
+                             std::vector<std::vector<float>>* queries) {
+    const int64_t n_layers = model->config().n_layers;
+    const int64_t n = static_cast<int64_t>(tokens.size());
+    const LayerProgress layer_progress = [&](int64_t done, int64_t) {
+        if (!progress || !*progress) return;
+        PrefillProgress p;
+        p.stage = stage;
+        p.layer = n > 0 ? std::min(n_layers - 1, (done - 1) / n) : 0;
+        p.n_layers = n_layers;
+        p.done = work_before + done;
+        p.total = std::max(work_total, p.done);
+        p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        (*progress)(p);
+    };
+    ForwardRequest req;
+    req.tokens = tokens;
+    req.chunk = chunk;
+    req.policy = policy;
+    req.cancel = cancel;
+    req.progress = &layer_progress;
+    req.queries = queries;
+    req.eviction_seconds = &eviction_seconds;
+    ForwardScratch own;
+    return forward_tokens(*model, *backend, scratch ? *scratch : own, cache, req, logits);
 }
 
 }  // namespace engine

@@ -1,24 +1,27 @@
 #pragma once
 // The transformer forward pass, layer-major: every new token passes through layer l (in
 // chunks, against a K/V buffer holding that layer only) before any enters layer l + 1.
-// After each layer a keep policy picks which tokens that layer keeps in the compressed
-// cache. Decode is the same pass with one token and no policy.
+// After each layer an eviction policy picks which tokens that layer keeps in the
+// compressed cache. Decode is the same pass with one token and no policy.
 
 #include "engine/backend.h"
+#include "engine/eviction/eviction_policy.h"
 #include "engine/model/model.h"
 #include "engine/session/compressed_cache.h"
-#include "engine/session/keep_policy.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace engine {
 
-// Called as work advances; done and total count token-layers (tokens times layers).
-using ProgressCallback = std::function<void(int64_t done, int64_t total)>;
+// Called as a forward pass advances; done and total count token-layers (tokens x layers).
+using LayerProgress = std::function<void(int64_t done, int64_t total)>;
 
 // Buffers the pass reuses between calls, apart from the weights.
 struct ForwardScratch {
@@ -39,15 +42,17 @@ struct ForwardScratch {
 struct ForwardRequest {
     std::span<const int32_t> tokens;
     int64_t chunk = 256;
-    KeepPolicy* policy = nullptr;              // nullptr: keep every token
+    EvictionPolicy* policy = nullptr;          // nullptr: keep every token
     const std::atomic<bool>* cancel = nullptr; // checked before every chunk of every layer
-    const ProgressCallback* progress = nullptr;
+    const LayerProgress* progress = nullptr;
     // When set ([layer * n_kv_heads + kv_head], grown to the cache's sizes): adds the
     // attention each cached entry receives from these tokens.
     std::vector<std::vector<float>>* cached_attention = nullptr;
     // When set: resized to n_layers, entry l gets layer l's queries of the new tokens,
-    // [n][q_dim] after RoPE (two-pass prefills score a prompt with a draft's queries).
+    // [n][q_dim] after RoPE (draft policies score a prompt with a draft's queries).
     std::vector<std::vector<float>>* queries = nullptr;
+    // When set: adds the seconds the policy spent in keep().
+    double* eviction_seconds = nullptr;
 };
 
 // Runs the tokens at positions cache.next_position()... through the model, appends what
@@ -55,5 +60,44 @@ struct ForwardRequest {
 // leaving cache and logits as they were, when cancelled.
 bool forward_tokens(const Model& model, Backend& backend, ForwardScratch& scratch, CompressedCache& cache,
                     const ForwardRequest& request, std::vector<float>& logits);
+
+// Where a prefill stands, for a progress bar with an ETA.
+struct PrefillProgress {
+    std::string_view stage;     // "reading" the prompt; draft policies also "drafting", "choosing"
+    int64_t layer = 0;          // the layer being read (in the current pass)
+    int64_t n_layers = 0;
+    int64_t done = 0;           // work done and in all, in token-layers over every pass
+    int64_t total = 0;
+    double seconds = 0.0;       // since the prefill began
+    // Seconds left at the rate so far; 0 before any work is done.
+    double eta_seconds() const {
+        return done > 0 && total > done ? seconds * static_cast<double>(total - done) / static_cast<double>(done) : 0.0;
+    }
+};
+using ProgressCallback = std::function<void(const PrefillProgress&)>;
+
+// What a policy's prefill runs on, given by Session::prefill: the session's model and
+// backend, its cancel flag, and progress and eviction-time accounting.
+struct PrefillContext {
+    std::shared_ptr<const Model> model;
+    std::shared_ptr<Backend> backend;
+    ForwardScratch* scratch = nullptr;
+    int64_t chunk = 256;
+    const std::atomic<bool>* cancel = nullptr;
+    const ProgressCallback* progress = nullptr;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    double eviction_seconds = 0.0;   // time spent choosing what to keep (policies add to it)
+    int64_t work_total = 0;          // token-layers of every pass; a policy with extra passes raises it
+
+    bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
+    // Reports `done` token-layers of work_total in `stage`.
+    void report(std::string_view stage, int64_t done) const;
+    // One layer-major pass over `cache` with `policy` choosing per layer (nullptr: keep all),
+    // reported as `stage` after `work_before` token-layers of earlier passes; keep() time
+    // counts as eviction. Same contract as forward_tokens.
+    bool forward(CompressedCache& cache, std::span<const int32_t> tokens, EvictionPolicy* policy,
+                 std::vector<float>& logits, std::string_view stage = "reading", int64_t work_before = 0,
+                 std::vector<std::vector<float>>* queries = nullptr);
+};
 
 }  // namespace engine

@@ -1,6 +1,7 @@
 #include "engine/session/session.h"
 
 #include "engine/error.h"
+#include "engine/eviction/kv_footprint.h"
 #include "engine/session/stop_strings.h"
 
 #include <algorithm>
@@ -8,78 +9,84 @@
 
 namespace engine {
 
-Session::Session(const Model& model, SessionOptions options)
-    : model_(model), options_(std::move(options)), backend_(make_cpu_backend(options_.threads, options_.q8_activations)),
-      cache_(model.config().n_layers, model.config().n_kv_heads, model.config().head_dim, model.fingerprint()) {
+Session::Session(std::shared_ptr<const Model> model, std::shared_ptr<Backend> backend, SessionOptions options)
+    : model_(std::move(model)), options_(std::move(options)), backend_(std::move(backend)) {
+    if (!model_) throw Error("session: no model");
+    if (!backend_) backend_ = make_cpu_backend(options_.threads, options_.q8_activations);
     if (!options_.policy) options_.policy = std::make_shared<FullPolicy>();
     if (options_.chunk <= 0) throw Error("session: prefill chunk must be positive");
+    const ModelConfig& c = model_->config();
+    cache_ = CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model_->fingerprint());
 }
 
-Session::Session(const Model& model, CompressedCache cache, SessionOptions options) : Session(model, std::move(options)) {
-    const ModelConfig& c = model.config();
-    if (cache.model_fingerprint() != model.fingerprint())
-        throw Error("session: the KV cache snapshot was made by another model");
+Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
+    : Session(std::move(model), nullptr, std::move(options)) {}
+
+Session::Session(std::shared_ptr<const Model> model, std::shared_ptr<Backend> backend, CompressedCache cache,
+                 SessionOptions options, std::vector<float> logits)
+    : Session(std::move(model), std::move(backend), std::move(options)) {
+    const ModelConfig& c = model_->config();
+    if (cache.model_fingerprint() != model_->fingerprint())
+        throw Error(ErrorKind::WrongModel, "session: the KV cache snapshot was made by another model");
     if (cache.n_layers() != c.n_layers || cache.n_kv_heads() != c.n_kv_heads || cache.head_dim() != c.head_dim)
-        throw Error("session: the KV cache snapshot's shape does not match the model");
+        throw Error(ErrorKind::WrongModel, "session: the KV cache snapshot's shape does not match the model");
+    if (!logits.empty() && static_cast<int64_t>(logits.size()) != c.vocab_size)
+        throw Error(ErrorKind::BadFile, "session: the snapshot's logits have " + std::to_string(logits.size()) +
+                                            " values, the model's vocabulary " + std::to_string(c.vocab_size));
     cache_ = std::move(cache);
+    logits_ = std::move(logits);
 }
 
-bool Session::run(std::span<const int32_t> tokens, KeepPolicy* policy, const ProgressCallback* progress,
-                  const std::atomic<bool>* cancel, bool decoding) {
+bool Session::run(std::span<const int32_t> tokens, const std::atomic<bool>* cancel, bool decoding) {
     ForwardRequest req;
     req.tokens = tokens;
     req.chunk = options_.chunk;
-    req.policy = policy;
     req.cancel = cancel;
-    req.progress = progress;
     if (decoding && track_attention_) req.cached_attention = &cached_attention_;
-    const bool done = forward_tokens(model_, *backend_, scratch_, cache_, req, logits_);
+    const bool done = forward_tokens(*model_, *backend_, scratch_, cache_, req, logits_);
     // A long prompt's buffers (all its hidden states, one layer's K/V) are not needed by
     // decode; give that memory back rather than hold it for the session's life.
     if (tokens.size() > 64) scratch_ = ForwardScratch{};
     return done;
 }
 
-bool Session::prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress,
-                      const std::atomic<bool>* cancel) {
-    return run(tokens, options_.policy.get(), &on_progress, cancel);
-}
+PrefillStats Session::prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress,
+                              const std::atomic<bool>* cancel) {
+    PrefillContext context;
+    context.model = model_;
+    context.backend = backend_;
+    context.scratch = &scratch_;
+    context.chunk = options_.chunk;
+    context.cancel = cancel;
+    context.progress = &on_progress;
+    context.work_total = static_cast<int64_t>(tokens.size()) * model_->config().n_layers;
 
-bool Session::prefill_with(KeepPolicy& policy, std::span<const int32_t> tokens, const ProgressCallback& on_progress,
-                           const std::atomic<bool>* cancel) {
-    return run(tokens, &policy, &on_progress, cancel);
-}
-
-void Session::adopt(CompressedCache cache, std::vector<float> logits) {
-    const ModelConfig& c = model_.config();
-    if (cache.model_fingerprint() != model_.fingerprint() || cache.n_layers() != c.n_layers ||
-        cache.n_kv_heads() != c.n_kv_heads || cache.head_dim() != c.head_dim)
-        throw Error("session: the adopted KV cache does not belong to this model");
-    if (static_cast<int64_t>(logits.size()) != c.vocab_size)
-        throw Error("session: adopted logits have " + std::to_string(logits.size()) + " values, expected the vocabulary size " +
-                    std::to_string(c.vocab_size));
-    cache_ = std::move(cache);
-    logits_ = std::move(logits);
+    PrefillStats stats;
+    stats.tokens = static_cast<int64_t>(tokens.size());
+    // The policy works on copies only where it needs them; either way a false return or a
+    // throw leaves cache and logits as they were (forward_tokens rolls back).
+    stats.completed = options_.policy->prefill(context, tokens, cache_, logits_);
+    if (tokens.size() > 64) scratch_ = ForwardScratch{};
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - context.start).count();
+    stats.eviction_seconds = context.eviction_seconds;
+    const KvFootprint footprint = kv_footprint(cache_);
+    stats.kept_bytes = footprint.kept_bytes;
+    stats.full_bytes = footprint.full_bytes;
+    return stats;
 }
 
 bool Session::append(std::span<const int32_t> tokens, const std::atomic<bool>* cancel) {
-    return run(tokens, nullptr, nullptr, cancel);
+    return run(tokens, cancel, false);
 }
 
 void Session::decode(int32_t token) {
     const int32_t one[1] = {token};
-    run(one, nullptr, nullptr, nullptr, true);
+    run(one, nullptr, true);
 }
 
 void Session::track_cached_attention(bool on) {
     track_attention_ = on;
     cached_attention_.clear();
-}
-
-bool Session::is_end_token(int32_t token, const SamplingParams& params) const {
-    const auto& ends = model_.end_tokens();
-    return std::find(ends.begin(), ends.end(), token) != ends.end() ||
-           std::find(params.stop_tokens.begin(), params.stop_tokens.end(), token) != params.stop_tokens.end();
 }
 
 GenerationStats Session::generate(const SamplingParams& params, const TokenText& token_text,
@@ -92,6 +99,10 @@ GenerationStats Session::generate(const SamplingParams& params, const TokenText&
     auto emit = [&](const std::string& text) {
         if (!text.empty() && on_piece) on_piece(text);
     };
+    auto ends_turn = [&](int32_t token) {
+        return model_->ends_turn(token) ||
+               std::find(params.stop_tokens.begin(), params.stop_tokens.end(), token) != params.stop_tokens.end();
+    };
 
     stats.stop_reason = StopReason::MaxTokens;
     while (stats.generated_tokens < params.max_new_tokens) {
@@ -103,7 +114,7 @@ GenerationStats Session::generate(const SamplingParams& params, const TokenText&
         ++stats.generated_tokens;
         stats.tokens.push_back(token);
         decode(token);
-        if (is_end_token(token, params)) {
+        if (ends_turn(token)) {
             stats.stop_reason = StopReason::EndOfTurn;
             break;
         }

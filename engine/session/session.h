@@ -1,21 +1,25 @@
 #pragma once
-// A conversation with a model: prefill a prompt (layer-major, through a keep policy),
+// A conversation with a model: prefill a prompt (layer-major, through an eviction policy),
 // generate a streamed answer, append the next turn. The compressed cache it builds can be
 // saved and a Session resumed from it.
 //
-//   auto model = engine::Model::open(path);                  // keep it alive while sessions use it
+//   auto model = engine::Model::open(path);
+//   auto backend = engine::make_cpu_backend(2);               // one per model, shared by its sessions
 //   auto tokenizer = engine::Tokenizer::from_gguf(model->file());
-//   engine::Session session(*model, {.threads = 2});
-//   session.prefill(prompt_tokens, on_progress, &cancel);     // false: cancelled, nothing changed
+//   engine::Session session(model, backend, {.policy = engine::make_policy("snapkv", {.budget = 512})});
+//   auto read = session.prefill(prompt_tokens, on_progress, &cancel);   // !read: cancelled, nothing changed
 //   auto stats = engine::generate_text(session, tokenizer, {.max_new_tokens = 128}, on_piece, &cancel);
-//   session.append(next_turn_tokens);                         // then generate again
-//   auto bytes = session.cache().serialize();                 // snapshot; resume with
-//   engine::Session resumed(*model, engine::CompressedCache::deserialize(bytes, model->fingerprint()));
+//   session.append(next_turn_tokens);                          // then generate again
+//   auto bytes = session.cache().serialize();                  // snapshot; resume with
+//   engine::Session resumed(model, backend, engine::CompressedCache::deserialize(bytes, model->fingerprint()));
+//
+// A session is used from one thread at a time and may be handed to another thread between
+// calls; sessions that share a backend take turns on its threads.
 
 #include "engine/backend.h"
+#include "engine/eviction/eviction_policy.h"
 #include "engine/model/model.h"
 #include "engine/session/compressed_cache.h"
-#include "engine/session/keep_policy.h"
 #include "engine/session/layer_major_forward.h"
 #include "engine/session/sampling.h"
 
@@ -31,10 +35,22 @@
 namespace engine {
 
 struct SessionOptions {
-    int threads = 0;                        // 0: one per hardware thread
+    int threads = 0;                        // the session's own backend, when none is given: 0 = one per hardware thread
+    bool q8_activations = false;            // ... with faster integer matmuls, less exact (see MatmulOptions)
     int64_t chunk = 256;                    // prefill tokens per step through a layer
-    std::shared_ptr<KeepPolicy> policy = nullptr;   // nullptr: FullPolicy (keep every token)
-    bool q8_activations = false;            // faster integer matmuls, less exact (see MatmulOptions)
+    std::shared_ptr<EvictionPolicy> policy = nullptr;   // nullptr: FullPolicy (keep every token)
+};
+
+// What one prefill did.
+struct PrefillStats {
+    bool completed = false;                 // false: cancelled, the session unchanged
+    int64_t tokens = 0;                     // tokens read
+    double seconds = 0.0;
+    double eviction_seconds = 0.0;          // of which choosing what to keep (drafts included)
+    int64_t kept_bytes = 0;                 // K and V the whole cache keeps afterwards
+    int64_t full_bytes = 0;                 // what it would hold keeping every token
+    double tokens_per_second() const { return seconds > 0.0 ? static_cast<double>(tokens) / seconds : 0.0; }
+    explicit operator bool() const { return completed; }
 };
 
 // The text of one generated token, given as it comes: a stateful stream decoder returns
@@ -54,24 +70,29 @@ struct GenerationStats {
 
 class Session {
 public:
-    Session(const Model& model, SessionOptions options = {});
-    // Resumes from a snapshot; throws engine::Error if it belongs to another model. The next
-    // call is append() (the cache holds no logits to generate from).
-    Session(const Model& model, CompressedCache cache, SessionOptions options = {});
+    Session(std::shared_ptr<const Model> model, std::shared_ptr<Backend> backend, SessionOptions options = {});
+    // With a CPU backend of its own (options.threads, options.q8_activations).
+    explicit Session(std::shared_ptr<const Model> model, SessionOptions options = {});
+    // Resumes from a snapshot; throws engine::Error (ErrorKind::WrongModel) if it belongs to
+    // another model. With the last token's logits saved beside it the next call may be
+    // generate(); without them it is append().
+    Session(std::shared_ptr<const Model> model, std::shared_ptr<Backend> backend, CompressedCache cache,
+            SessionOptions options = {}, std::vector<float> logits = {});
+    Session(std::shared_ptr<const Model> model, CompressedCache cache, SessionOptions options = {})
+        : Session(std::move(model), nullptr, std::move(cache), std::move(options)) {}
 
-    // Reads tokens through the model layer by layer, keeping what the policy chooses. Returns
-    // false when cancelled, leaving the session exactly as before the call.
-    bool prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress = {},
-                 const std::atomic<bool>* cancel = nullptr);
-    // The same with another keep policy than the session's, for this call only.
-    bool prefill_with(KeepPolicy& policy, std::span<const int32_t> tokens, const ProgressCallback& on_progress = {},
-                      const std::atomic<bool>* cancel = nullptr);
+    // Reads tokens through the model layer by layer, keeping what the session's policy
+    // chooses (draft policies run their own passes behind it). When cancelled it returns
+    // stats with completed = false, leaving the session exactly as before the call.
+    PrefillStats prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress = {},
+                         const std::atomic<bool>* cancel = nullptr);
     // Adds the next turn's tokens, keeping all of them. Same cancel contract as prefill.
     bool append(std::span<const int32_t> tokens, const std::atomic<bool>* cancel = nullptr);
 
     // Samples up to max_new_tokens, streaming each piece of text. Stops at an end-of-turn
-    // token (which is added to the cache, as a chat template would), a stop string (not
-    // shown) or cancel. Needs logits: call prefill or append first.
+    // token (Model::ends_turn, or one of params.stop_tokens; it is added to the cache, as a
+    // chat template would), a stop string (not shown) or cancel. Needs logits: call prefill
+    // or append first.
     GenerationStats generate(const SamplingParams& params, const TokenText& token_text,
                              const PieceCallback& on_piece, const std::atomic<bool>* cancel = nullptr);
 
@@ -88,22 +109,18 @@ public:
     // The last token's logits, empty before the first token.
     std::span<const float> logits() const { return logits_; }
     const CompressedCache& cache() const { return cache_; }
-    // Replaces cache and logits with what a prefill made outside the session (two-pass
-    // policies in engine/eviction/); throws engine::Error for another model's cache.
-    void adopt(CompressedCache cache, std::vector<float> logits);
     const SessionOptions& options() const { return options_; }
+    const EvictionPolicy& policy() const { return *options_.policy; }
     int64_t position() const { return cache_.next_position(); }
-    const Model& model() const { return model_; }
-    Backend& backend() { return *backend_; }
+    const Model& model() const { return *model_; }
+    const std::shared_ptr<const Model>& shared_model() const { return model_; }
 
 private:
-    bool run(std::span<const int32_t> tokens, KeepPolicy* policy, const ProgressCallback* progress,
-             const std::atomic<bool>* cancel, bool decoding = false);
-    bool is_end_token(int32_t token, const SamplingParams& params) const;
+    bool run(std::span<const int32_t> tokens, const std::atomic<bool>* cancel, bool decoding);
 
-    const Model& model_;
+    std::shared_ptr<const Model> model_;
     SessionOptions options_;
-    std::unique_ptr<Backend> backend_;
+    std::shared_ptr<Backend> backend_;
     ForwardScratch scratch_;
     CompressedCache cache_;
     std::vector<float> logits_;

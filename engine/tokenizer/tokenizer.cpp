@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/model/end_of_turn.h"
 #include "engine/tokenizer/bpe_merge.h"
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/pre_tokenizer.h"
@@ -24,14 +25,6 @@ struct Tokenizer::State {
     explicit State(Vocabulary v) : vocab(std::move(v)), specials(vocab) {}
 };
 
-namespace {
-
-// End-of-turn tokens of common chat formats, counted as end of generation when present.
-constexpr std::string_view kEndOfTurnTokens[] = {
-    "<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<end_of_turn>", "<|endoftext|>",
-};
-
-}  // namespace
 
 Tokenizer Tokenizer::from_gguf(const GgufFile& file) {
     auto state = std::make_shared<State>(load_vocabulary(file));
@@ -49,13 +42,7 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& file) {
         state->spm.emplace(vocab);
     }
 
-    auto& eog = state->end_of_generation;
-    for (auto id : {vocab.eos, vocab.eot})
-        if (id) eog.push_back(*id);
-    for (auto name : kEndOfTurnTokens)
-        if (auto id = vocab.find(name)) eog.push_back(*id);
-    std::sort(eog.begin(), eog.end());
-    eog.erase(std::unique(eog.begin(), eog.end()), eog.end());
+    state->end_of_generation = end_of_turn_tokens(file, vocab.size());
     return Tokenizer(std::move(state));
 }
 

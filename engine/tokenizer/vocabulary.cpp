@@ -16,7 +16,7 @@ constexpr const char* kScoresKey = "tokenizer.ggml.scores";
 constexpr const char* kMergesKey = "tokenizer.ggml.merges";
 
 [[noreturn]] void fail(const GgufFile& file, std::string_view key, const std::string& problem) {
-    throw Error(file.name() + ": " + std::string(key) + " " + problem);
+    throw Error(ErrorKind::BadFile, file.name() + ": " + std::string(key) + " " + problem);
 }
 
 // The array under `key`, or nullptr when absent; an array of another element type is an error.

@@ -73,7 +73,7 @@ class TestAttentionTargets : public QObject {
         const auto image = reference::write_tiny_model(spec, seed);
         const auto model = engine::Model::from_file(engine::GgufFile::parse(image, "tiny"));
         const auto prompt = random_prompt(seed + 1, n_prompt, spec.vocab);
-        const auto got = compute_attention_targets(*model, prompt, {.response_tokens = response_tokens, .threads = 2});
+        const auto got = compute_attention_targets(model, prompt, {.response_tokens = response_tokens, .threads = 2});
         QVERIFY(got.has_value());
         QVERIFY(!got->response.empty());
         QVERIFY(static_cast<int64_t>(got->response.size()) <= response_tokens);
@@ -132,18 +132,18 @@ private slots:
         const auto prompt = random_prompt(seed + 1, 23, s.vocab);
         // A free run of 6 tokens: if the random model picks its end token, declare another
         // token (one it did not pick) the end and run again; the weights stay the same.
-        auto free_run = compute_attention_targets(*tiny_model(s, seed), prompt, {.response_tokens = 6, .threads = 1});
+        auto free_run = compute_attention_targets(tiny_model(s, seed), prompt, {.response_tokens = 6, .threads = 1});
         for (int attempt = 0; attempt < 8 && free_run && free_run->response.size() < 6; ++attempt) {
             int32_t unused = 4;
             while (std::find(free_run->response.begin(), free_run->response.end(), unused) != free_run->response.end()) ++unused;
             s.eos_token = unused;
-            free_run = compute_attention_targets(*tiny_model(s, seed), prompt, {.response_tokens = 6, .threads = 1});
+            free_run = compute_attention_targets(tiny_model(s, seed), prompt, {.response_tokens = 6, .threads = 1});
         }
         QVERIFY(free_run.has_value());
         QCOMPARE(free_run->response.size(), size_t(6));
         // The same weights, with the third greedy token declared the end of turn.
         s.eos_token = free_run->response[2];
-        const auto stopped = compute_attention_targets(*tiny_model(s, seed), prompt, {.response_tokens = 6, .threads = 1});
+        const auto stopped = compute_attention_targets(tiny_model(s, seed), prompt, {.response_tokens = 6, .threads = 1});
         QVERIFY(stopped.has_value());
         const auto first_end = std::find(free_run->response.begin(), free_run->response.end(), s.eos_token);
         const auto expected_length = static_cast<size_t>(first_end - free_run->response.begin()) + 1;
@@ -155,13 +155,13 @@ private slots:
 
     void bad_requests_and_cancel() {
         const auto model = tiny_model(TinySpec{}, reference::fresh_seed("errors"));
-        QVERIFY(error_of([&] { compute_attention_targets(*model, {}, {}); }).contains("prompt is empty"));
+        QVERIFY(error_of([&] { compute_attention_targets(model, {}, {}); }).contains("prompt is empty"));
         const std::vector<int32_t> prompt(10, 5);
-        QVERIFY(error_of([&] { compute_attention_targets(*model, prompt, {.response_tokens = 0}); }).contains("must be positive"));
+        QVERIFY(error_of([&] { compute_attention_targets(model, prompt, {.response_tokens = 0}); }).contains("must be positive"));
         const std::vector<int32_t> huge(4090, 5);
-        QVERIFY(error_of([&] { compute_attention_targets(*model, huge, {.response_tokens = 64}); }).contains("context window of 4096"));
+        QVERIFY(error_of([&] { compute_attention_targets(model, huge, {.response_tokens = 64}); }).contains("context window of 4096"));
         const std::atomic<bool> cancel{true};
-        QVERIFY(!compute_attention_targets(*model, prompt, {.response_tokens = 4, .threads = 1}, &cancel).has_value());
+        QVERIFY(!compute_attention_targets(model, prompt, {.response_tokens = 4, .threads = 1}, &cancel).has_value());
     }
 };
 

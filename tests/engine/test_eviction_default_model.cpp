@@ -6,7 +6,7 @@
 
 #include "engine/chat/chat_template.h"
 #include "engine/eviction/kv_footprint.h"
-#include "engine/eviction/lookahead_prefill.h"
+#include "engine/eviction/draft_policy.h"
 #include "engine/model/model.h"
 #include "engine/session/generate_text.h"
 #include "engine/session/session.h"
@@ -29,15 +29,16 @@ private slots:
         const int64_t n = static_cast<int64_t>(prompt.size()), budget = 48;
         QVERIFY2(n > budget + 8, "the prompt must be longer than the budget");
 
-        engine::Session full(*model, {.threads = 2});
+        engine::Session full(model, {.threads = 2});
         QVERIFY(full.prefill(prompt));
         const auto full_answer = full.generate({.max_new_tokens = 8}, {}, {}).tokens;
 
         const engine::PolicyOptions options{.budget = budget, .draft_model = model};
         for (auto source : {engine::DraftSource::DraftModel, engine::DraftSource::CompressedSelf}) {
-            engine::Session s(*model, {.threads = 2});
-            std::vector<int32_t> drafted;
-            QVERIFY(engine::lookahead_prefill(s, prompt, engine::LookaheadPolicy(options, source), {}, nullptr, &drafted));
+            auto policy = std::make_shared<engine::DraftPolicy>(options, source);
+            engine::Session s(model, {.threads = 2, .policy = policy});
+            QVERIFY(s.prefill(prompt));
+            const std::vector<int32_t> drafted = policy->last_draft();
             QVERIFY(!drafted.empty() && drafted.size() <= 8);
             if (source == engine::DraftSource::DraftModel)   // its own draft with a full cache: the full answer
                 QCOMPARE(drafted, std::vector<int32_t>(full_answer.begin(), full_answer.begin() + drafted.size()));

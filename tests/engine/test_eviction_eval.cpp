@@ -46,11 +46,11 @@ std::shared_ptr<const Model> tiny_model_with_vocab(const reference::TinySpec& sp
 
 // Keeps, per layer and KV head, the positions a finished cache holds: replays another
 // prefill's choice through the evaluation's shared path. The cache must start at position 0.
-class ReplayKept final : public KeepPolicy {
+class ReplayKept final : public EvictionPolicy {
 public:
     explicit ReplayKept(CompressedCache cache) : cache_(std::move(cache)) {}
     std::string name() const override { return "replay"; }
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& in) override {
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& in) override {
         std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
         for (int64_t h = 0; h < in.n_kv_heads; ++h)
             for (int32_t pos : cache_.head(in.layer, h).positions) kept[static_cast<size_t>(h)].push_back(pos);
@@ -80,7 +80,7 @@ private slots:
         reference::TinySpec spec;
         auto model = Model::from_file(GgufFile::parse(reference::write_tiny_model(spec, seed)));
         const auto prompt = prompt_tokens(90, rng);
-        std::vector<std::shared_ptr<KeepPolicy>> policies;
+        std::vector<std::shared_ptr<EvictionPolicy>> policies;
         std::vector<std::string> names;
         for (const char* name : {"streaming", "snapkv", "pyramidkv", "h2o"})
             for (int64_t budget : {8, 40}) {
@@ -92,17 +92,16 @@ private slots:
                 names.push_back(name);
             }
         auto fan_out = std::make_shared<eval::FanOutPolicy>(policies);
-        Session all(*model, {.threads = 1, .policy = fan_out});
+        Session all(model, {.threads = 1, .policy = fan_out});
         QVERIFY(all.prefill(prompt));
         for (size_t p = 0; p < policies.size(); ++p) {
-            Session alone(*model, {.threads = 1, .policy = policies[p]});
+            Session alone(model, {.threads = 1, .policy = policies[p]});
             QVERIFY(alone.prefill(prompt));
-            auto cut = eval::select_kept(all.cache(), 90, fan_out->kept(p));
+            auto cut = all.cache().keep_entries(fan_out->kept(p));
             QVERIFY2(cut == alone.cache(), names[p].c_str());
             QVERIFY(fan_out->eviction_ms(p) >= 0);
             // And the cut cache, resumed with the prefill's logits, decodes as the real one.
-            Session resumed(*model, {.threads = 1});
-            resumed.adopt(cut, std::vector<float>(all.logits().begin(), all.logits().end()));
+            Session resumed(model, nullptr, cut, {.threads = 1}, std::vector<float>(all.logits().begin(), all.logits().end()));
             QVERIFY(std::equal(resumed.logits().begin(), resumed.logits().end(), alone.logits().begin()));
             resumed.decode(11);
             alone.decode(11);
@@ -133,7 +132,7 @@ private slots:
         eval::EvictionEvalOptions options;
         options.threads = 1;
         options.response_tokens = 6;
-        auto records = eval::evaluate_eviction(*model, tokenizer, prompt, candidates, options);
+        auto records = eval::evaluate_eviction(model, tokenizer, prompt, candidates, options);
         QCOMPARE(records.size(), size_t(1 + 3 * 2));
         QCOMPARE(records[0].policy, std::string("full"));
         for (const auto& r : records) {
@@ -186,8 +185,8 @@ private slots:
                 for (const auto& [name, draft] : kinds) {
                     o.draft_model = draft;
                     auto policy = make_policy(name, o);
-                    Session alone(*model, {.threads = 1});
-                    QVERIFY(prefill_with_policy(alone, *policy, compressed));
+                    Session alone(model, {.threads = 1, .policy = policy});
+                    QVERIFY(alone.prefill(compressed));
                     const std::string label = std::string(name) + (draft == drafter ? "-drafter" : "");
                     candidates.push_back({label, budget, policy});
                     candidates.push_back({label + "-two-pass", budget, std::make_shared<ReplayKept>(alone.cache())});
@@ -199,7 +198,7 @@ private slots:
             options.response_tokens = 6;
             options.question_aware = question_aware;
             options.context_only = !question_aware;
-            const auto records = eval::evaluate_eviction(*model, tokenizer, prompt, candidates, options);
+            const auto records = eval::evaluate_eviction(model, tokenizer, prompt, candidates, options);
             QCOMPARE(records.size(), candidates.size() + 1);
             auto find = [&](const std::string& policy, int64_t budget) {
                 auto it = std::find_if(records.begin(), records.end(),

@@ -6,7 +6,7 @@
 #include "engine/error.h"
 #include "engine/eviction/h2o_policy.h"
 #include "engine/eviction/kv_footprint.h"
-#include "engine/eviction/lookahead_policy.h"
+#include "engine/eviction/draft_policy.h"
 #include "engine/eviction/policy_registry.h"
 #include "engine/eviction/pyramidkv_policy.h"
 #include "engine/eviction/snapkv_policy.h"
@@ -28,8 +28,8 @@ uint64_t fresh_seed(const char* what) {
 struct RandomLayer {
     std::vector<float> k, window_q, lookahead_q, all_q;
     reference::LayerData ref;
-    engine::LayerKeepInput input() const {
-        engine::LayerKeepInput in;
+    engine::EvictionInput input() const {
+        engine::EvictionInput in;
         in.n_layers = 1;
         in.n_tokens = ref.n;
         in.n_heads = ref.heads;
@@ -39,8 +39,8 @@ struct RandomLayer {
         in.window_queries = window_q.data();
         in.n_window = ref.w;
         if (ref.m > 0) {
-            in.lookahead_queries = lookahead_q.data();
-            in.n_lookahead = ref.m;
+            in.draft_queries = lookahead_q.data();
+            in.n_draft = ref.m;
         }
         return in;
     }
@@ -209,16 +209,16 @@ private slots:
             const int64_t n = std::uniform_int_distribution<int64_t>(40, 90)(rng);
             const auto L = random_layer(rng, n, 8, 5);
             for (auto source : {engine::DraftSource::CompressedSelf, engine::DraftSource::DraftModel}) {
-                engine::LookaheadPolicy policy({.budget = 20, .window = 8, .draft_model_path = "unused.gguf"}, source);
+                engine::DraftPolicy policy({.budget = 20, .window = 8, .draft_model_path = "unused.gguf"}, source);
                 const auto kept = policy.keep(L.input());
                 QCOMPARE(kept, reference::snapkv_keep(L.ref, 20, 8, 7));
                 check_budget(kept, 20, n);
             }
             // Without a draft it refuses rather than quietly acting as SnapKV.
             auto no_draft = L.input();
-            no_draft.n_lookahead = 0;
-            no_draft.lookahead_queries = nullptr;
-            engine::LookaheadPolicy laq({.budget = 20, .window = 8}, engine::DraftSource::CompressedSelf);
+            no_draft.n_draft = 0;
+            no_draft.draft_queries = nullptr;
+            engine::DraftPolicy laq({.budget = 20, .window = 8}, engine::DraftSource::CompressedSelf);
             QVERIFY_THROWS_EXCEPTION(engine::Error, laq.keep(no_draft));
         }
     }

@@ -7,7 +7,7 @@
 
 #include "engine/error.h"
 #include "engine/eviction/kv_footprint.h"
-#include "engine/eviction/lookahead_prefill.h"
+#include "engine/eviction/draft_policy.h"
 #include "engine/eviction/policy_registry.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/gguf/gguf_file.h"
@@ -17,6 +17,7 @@
 #include <QtTest/QtTest>
 
 #include <random>
+#include <thread>
 
 using reference::TinySpec;
 
@@ -64,10 +65,12 @@ std::vector<std::vector<float>> queries_of(const engine::Model& model, engine::C
 
 // What LAQ/SpecKV should keep: the reference SnapKV selection with the draft's queries,
 // computed from a full prefill's keys and independently captured queries.
-std::vector<std::vector<std::vector<int32_t>>> reference_lookahead(const engine::Model& model, const std::vector<int32_t>& prompt,
+std::vector<std::vector<std::vector<int32_t>>> reference_lookahead(const std::shared_ptr<const engine::Model>& shared,
+                                                                   const std::vector<int32_t>& prompt,
                                                                    const std::vector<int32_t>& draft, int64_t budget, int64_t window) {
+    const engine::Model& model = *shared;
     const auto& c = model.config();
-    engine::Session full(model, {.threads = 2});
+    engine::Session full(shared, {.threads = 2});
     if (!full.prefill(prompt)) qFatal("prefill cancelled");
     const auto prompt_q = queries_of(model, engine::CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model.fingerprint()), prompt);
     const auto draft_q = queries_of(model, full.cache(), draft);
@@ -114,13 +117,88 @@ class TestEvictionSession : public QObject {
     Q_OBJECT
 
 private slots:
+    void every_policy_prefills_through_the_session_and_a_cancel_changes_nothing() {
+        const uint64_t seed = fresh_seed("one prefill");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto history = random_tokens(rng, 12), prompt = random_tokens(rng, 70);
+        const auto adapter = std::make_shared<const engine::LookaheadAdapter>(
+            engine::LookaheadAdapter::initialize(*model, {.n_tokens = 4, .rank = 2}, seed));
+        const engine::PolicyOptions options{.budget = 24, .window = 8, .draft_tokens = 3, .draft_model = model,
+                                            .adapter = adapter};
+        for (const auto& name : engine::policy_names()) {
+            engine::Session s(model, {.threads = 2, .chunk = 16, .policy = engine::make_policy(name, options)});
+            QVERIFY(s.prefill(history));
+            const auto bytes_before = s.cache().serialize();
+            const auto logits_before = logits_of(s);
+
+            // Cancelled from the progress callback part-way through: nothing changes.
+            std::atomic<bool> cancel{false};
+            int64_t reports = 0;
+            const engine::PrefillStats cancelled = s.prefill(
+                prompt,
+                [&](const engine::PrefillProgress& p) {
+                    ++reports;
+                    QVERIFY(p.done <= p.total && p.layer < p.n_layers);
+                    if (p.done * 3 >= p.total) cancel = true;
+                },
+                &cancel);
+            QVERIFY2(!cancelled.completed, name.c_str());
+            QVERIFY(reports > 0);
+            QVERIFY2(s.cache().serialize() == bytes_before, name.c_str());
+            QVERIFY2(logits_of(s) == logits_before, name.c_str());
+
+            // Run to the end: the statistics describe what was read and kept.
+            const engine::PrefillStats read = s.prefill(prompt);
+            QVERIFY2(read.completed, name.c_str());
+            QCOMPARE(read.tokens, int64_t{70});
+            QVERIFY(read.seconds > 0.0 && read.eviction_seconds >= 0.0 && read.eviction_seconds <= read.seconds);
+            QCOMPARE(read.kept_bytes, engine::kv_footprint(s.cache()).kept_bytes);
+            QCOMPARE(read.full_bytes, engine::kv_footprint(s.cache()).full_bytes);
+            if (name == "full") QCOMPARE(read.kept_bytes, read.full_bytes);
+            else QVERIFY2(read.kept_bytes < read.full_bytes, name.c_str());
+            if (name != "full" && name != "streaming") QVERIFY2(read.eviction_seconds > 0.0, name.c_str());
+        }
+    }
+
+    void sessions_share_one_backend_one_after_the_other_and_across_threads() {
+        const uint64_t seed = fresh_seed("shared backend");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        const auto a = random_tokens(rng, 50), b = random_tokens(rng, 40);
+        engine::Session alone_a(model, {.threads = 2}), alone_b(model, {.threads = 2});
+        QVERIFY(alone_a.prefill(a));
+        QVERIFY(alone_b.prefill(b));
+
+        const std::shared_ptr<engine::Backend> backend = engine::make_cpu_backend(2);
+        engine::Session first(model, backend, {.policy = engine::make_policy("snapkv", {.budget = 16, .window = 8})});
+        engine::Session second(model, backend);
+        QVERIFY(first.prefill(a));
+        QVERIFY(second.prefill(b));
+        QCOMPARE(logits_of(second), logits_of(alone_b));
+        QCOMPARE(logits_of(first), logits_of(alone_a));   // eviction happens after the layer: same logits
+
+        // Two sessions on one backend, each on its own thread at the same time, take turns.
+        engine::Session left(model, backend), right(model, backend);
+        std::thread t1([&] { left.prefill(a); for (int i = 0; i < 5; ++i) left.decode(7); });
+        std::thread t2([&] { right.prefill(b); for (int i = 0; i < 5; ++i) right.decode(7); });
+        t1.join();
+        t2.join();
+        for (int i = 0; i < 5; ++i) {
+            alone_a.decode(7);
+            alone_b.decode(7);
+        }
+        QCOMPARE(logits_of(left), logits_of(alone_a));
+        QCOMPARE(logits_of(right), logits_of(alone_b));
+    }
+
     void budget_of_the_whole_prompt_reproduces_full_exactly() {
         const uint64_t seed = fresh_seed("full equivalence");
         std::mt19937_64 rng(seed);
         auto model = tiny_model(seed);
         const auto prompt = random_tokens(rng, 45), next_turn = random_tokens(rng, 4);
 
-        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        engine::Session full(model, {.threads = 2, .chunk = 16});
         QVERIFY(full.prefill(prompt));
         const auto full_logits = logits_of(full);
         QVERIFY(full.append(next_turn));
@@ -133,11 +211,10 @@ private slots:
             for (int64_t budget : {int64_t{45}, int64_t{60}}) {
                 engine::PolicyOptions options{.budget = budget, .window = 8, .draft_tokens = 3, .draft_model = model,
                                               .adapter = adapter};
-                auto policy = engine::make_policy(name, options);
-                engine::Session s(*model, {.threads = 2, .chunk = 16});
-                QVERIFY(engine::prefill_with_policy(s, *policy, prompt));
+                engine::Session s(model, {.threads = 2, .chunk = 16, .policy = engine::make_policy(name, options)});
+                QVERIFY(s.prefill(prompt));
                 QCOMPARE(logits_of(s), full_logits);
-                engine::Session reference_full(*model, {.threads = 2, .chunk = 16});
+                engine::Session reference_full(model, {.threads = 2, .chunk = 16});
                 QVERIFY(reference_full.prefill(prompt));
                 QVERIFY(s.cache() == reference_full.cache());
                 QCOMPARE(engine::kv_footprint(s.cache()).kept_fraction(), 1.0);
@@ -154,8 +231,9 @@ private slots:
         const auto prompt = random_tokens(rng, 70);
         const int64_t budget = 24, layers = model->config().n_layers;
         for (const std::string name : {"streaming", "snapkv", "pyramidkv", "h2o", "laq"}) {
-            engine::Session s(*model, {.threads = 2, .chunk = 32});
-            QVERIFY(engine::prefill_with_policy(s, *engine::make_policy(name, {.budget = budget, .window = 8}), prompt));
+            engine::Session s(model, {.threads = 2, .chunk = 32,
+                                      .policy = engine::make_policy(name, {.budget = budget, .window = 8})});
+            QVERIFY(s.prefill(prompt));
             int64_t total = 0;
             for (int64_t l = 0; l < layers; ++l)
                 for (int64_t h = 0; h < model->config().n_kv_heads; ++h) {
@@ -177,12 +255,12 @@ private slots:
         const auto& c = model->config();
         const auto prompt = random_tokens(rng, 64);
         const int64_t n = 64, budget = 21;
-        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        engine::Session full(model, {.threads = 2, .chunk = 16});
         QVERIFY(full.prefill(prompt));
         const auto queries = queries_of(*model, engine::CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model->fingerprint()), prompt);
 
         // SnapKV: the reference with no draft queries.
-        engine::Session snap(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", {.budget = budget, .window = 8})});
+        engine::Session snap(model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", {.budget = budget, .window = 8})});
         QVERIFY(snap.prefill(prompt));
         std::vector<std::vector<std::vector<int32_t>>> expected_snap, expected_h2o;
         for (int64_t l = 0; l < c.n_layers; ++l) {
@@ -214,7 +292,7 @@ private slots:
             expected_h2o.push_back(heads);
         }
         check_kept(snap, full, expected_snap);
-        engine::Session h2o(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("h2o", {.budget = budget})});
+        engine::Session h2o(model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("h2o", {.budget = budget})});
         QVERIFY(h2o.prefill(prompt));
         check_kept(h2o, full, expected_h2o);
     }
@@ -226,20 +304,20 @@ private slots:
         const auto prompt = random_tokens(rng, 60);
         const engine::PolicyOptions options{.budget = 20, .window = 8, .draft_tokens = 5};
 
-        engine::Session s(*model, {.threads = 2, .chunk = 16});
-        std::vector<int32_t> drafted;
-        QVERIFY(engine::lookahead_prefill(s, prompt, engine::LookaheadPolicy(options, engine::DraftSource::CompressedSelf), {},
-                                          nullptr, &drafted));
+        auto laq = std::make_shared<engine::DraftPolicy>(options, engine::DraftSource::CompressedSelf);
+        engine::Session s(model, {.threads = 2, .chunk = 16, .policy = laq});
+        QVERIFY(s.prefill(prompt));
+        const std::vector<int32_t> drafted = laq->last_draft();
 
         // The draft is what greedy generation gives on a SnapKV-compressed session.
-        engine::Session snap(*model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", options)});
+        engine::Session snap(model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("snapkv", options)});
         QVERIFY(snap.prefill(prompt));
         QCOMPARE(drafted, greedy(snap, 5));
 
-        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        engine::Session full(model, {.threads = 2, .chunk = 16});
         QVERIFY(full.prefill(prompt));
         QCOMPARE(logits_of(s), logits_of(full));   // the prompt's own logits saw every token
-        check_kept(s, full, reference_lookahead(*model, prompt, drafted, 20, 8));
+        check_kept(s, full, reference_lookahead(model, prompt, drafted, 20, 8));
         QCOMPARE(s.position(), int64_t{60});
         QCOMPARE(greedy(s, 3).size(), size_t{3});
     }
@@ -257,20 +335,22 @@ private slots:
         const auto history = random_tokens(rng, 10), prompt = random_tokens(rng, 50);
         const engine::PolicyOptions options{.budget = 16, .window = 8, .draft_tokens = 4, .draft_model = draft_model};
 
-        // A second turn: the draft model reads the whole history, the selection only the new tokens.
-        engine::Session s(*model, {.threads = 2, .chunk = 16});
+        // A second turn: the draft model reads the whole history, the selection only the new
+        // tokens. (The history is within the budget, so its own prefill keeps all of it.)
+        auto speckv = std::make_shared<engine::DraftPolicy>(options, engine::DraftSource::DraftModel);
+        engine::Session s(model, {.threads = 2, .chunk = 16, .policy = speckv});
         QVERIFY(s.prefill(history));
-        std::vector<int32_t> drafted;
-        QVERIFY(engine::lookahead_prefill(s, prompt, engine::LookaheadPolicy(options, engine::DraftSource::DraftModel), {},
-                                          nullptr, &drafted));
-        engine::Session drafter(*draft_model, {.threads = 2});
+        QVERIFY(speckv->last_draft().empty());
+        QVERIFY(s.prefill(prompt));
+        std::vector<int32_t> drafted = speckv->last_draft();
+        engine::Session drafter(draft_model, {.threads = 2});
         std::vector<int32_t> all = history;
         all.insert(all.end(), prompt.begin(), prompt.end());
         QVERIFY(drafter.prefill(all));
         QCOMPARE(drafted, greedy(drafter, 4));
 
         // Reference on the new tokens alone needs a session whose history is the same.
-        engine::Session full(*model, {.threads = 2, .chunk = 16});
+        engine::Session full(model, {.threads = 2, .chunk = 16});
         QVERIFY(full.prefill(history));
         QVERIFY(full.prefill(prompt));
         QCOMPARE(logits_of(s), logits_of(full));
@@ -283,24 +363,26 @@ private slots:
             }
 
         // On a fresh session the kept sets match the reference scoring exactly.
-        engine::Session fresh(*model, {.threads = 2, .chunk = 16});
-        QVERIFY(engine::lookahead_prefill(fresh, prompt, engine::LookaheadPolicy(options, engine::DraftSource::DraftModel), {},
-                                          nullptr, &drafted));
-        engine::Session full_fresh(*model, {.threads = 2});
+        engine::Session fresh(model, {.threads = 2, .chunk = 16, .policy = speckv});
+        QVERIFY(fresh.prefill(prompt));
+        drafted = speckv->last_draft();
+        engine::Session full_fresh(model, {.threads = 2});
         QVERIFY(full_fresh.prefill(prompt));
-        check_kept(fresh, full_fresh, reference_lookahead(*model, prompt, drafted, 16, 8));
+        check_kept(fresh, full_fresh, reference_lookahead(model, prompt, drafted, 16, 8));
 
         // A draft with another vocabulary is refused; a cancelled prefill changes nothing.
         TinySpec other = small;
         other.vocab = 50;
         engine::PolicyOptions wrong = options;
         wrong.draft_model = tiny_model(seed + 2, other);
-        engine::Session t(*model, {.threads = 2});
-        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::speckv_prefill(t, prompt, wrong));
-        std::atomic<bool> cancel{true};
-        QVERIFY(!engine::speckv_prefill(t, prompt, options, {}, &cancel));
+        engine::Session t(model, {.threads = 2, .policy = engine::make_policy("speckv", wrong)});
+        QVERIFY_THROWS_EXCEPTION(engine::Error, t.prefill(prompt));
         QCOMPARE(t.position(), int64_t{0});
-        QVERIFY(t.logits().empty());
+        engine::Session u(model, {.threads = 2, .policy = engine::make_policy("speckv", options)});
+        std::atomic<bool> cancel{true};
+        QVERIFY(!u.prefill(prompt, {}, &cancel));
+        QCOMPARE(u.position(), int64_t{0});
+        QVERIFY(u.logits().empty());
     }
 };
 

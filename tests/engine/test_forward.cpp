@@ -108,7 +108,7 @@ private slots:
         auto model = engine::Model::from_file(std::move(file));
 
         // Prefill the first 7 tokens in chunks of 3, then decode the rest one at a time.
-        engine::Session session(*model, {.threads = 2, .chunk = 3});
+        engine::Session session(model, {.threads = 2, .chunk = 3});
         const size_t n_prefill = 7;
         QVERIFY(session.prefill(std::span(tokens).first(n_prefill)));
         double worst = reference::relative_error(logits_of(session), expected[n_prefill - 1]);
@@ -130,10 +130,10 @@ private slots:
         auto model = engine::Model::from_file(engine::GgufFile::parse(reference::write_tiny_model(spec, seed)));
         const auto tokens = random_tokens(rng, spec.vocab, 40);
 
-        engine::Session one_by_one(*model, {.threads = 2});
+        engine::Session one_by_one(model, {.threads = 2});
         for (int32_t t : tokens) one_by_one.decode(t);
         for (int64_t chunk : {1, 7, 64}) {
-            engine::Session layer_major(*model, {.threads = 2, .chunk = chunk});
+            engine::Session layer_major(model, {.threads = 2, .chunk = chunk});
             QVERIFY(layer_major.prefill(tokens));
             const auto a = logits_of(layer_major), b = logits_of(one_by_one);
             QCOMPARE(a.size(), b.size());

@@ -75,12 +75,12 @@ private slots:
         Agreement decode_path, prefill_path;
         for (const auto& c : cases) {
             QCOMPARE(c.positions.size(), c.tokens.size());
-            engine::Session token_major(*model_, {.threads = 2});
+            engine::Session token_major(model_, {.threads = 2});
             for (size_t t = 0; t < c.tokens.size(); ++t) {
                 token_major.decode(c.tokens[t]);
                 decode_path.add(token_major.logits(), c.positions[t]);
             }
-            engine::Session layer_major(*model_, {.threads = 2, .chunk = 16});
+            engine::Session layer_major(model_, {.threads = 2, .chunk = 16});
             QVERIFY(layer_major.prefill(c.tokens));
             prefill_path.add(layer_major.logits(), c.positions.back());
         }
@@ -101,7 +101,7 @@ private slots:
         std::vector<int32_t> prompt;
         for (const auto& c : load_reference()) prompt.insert(prompt.end(), c.tokens.begin(), c.tokens.end());
         while (prompt.size() < 512) prompt.insert(prompt.end(), prompt.begin(), prompt.begin() + std::min<size_t>(prompt.size(), 512 - prompt.size()));
-        engine::Session session(*model_, {.threads = 2});
+        engine::Session session(model_, {.threads = 2});
         const auto t0 = std::chrono::steady_clock::now();
         QVERIFY(session.prefill(prompt));
         const double prefill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -58,9 +58,9 @@ private slots:
         std::uniform_int_distribution<int32_t> pick(100, 20000);
         for (auto& t : tokens) t = pick(rng);
 
-        engine::Session whole(*model_, {.threads = 2});
+        engine::Session whole(model_, {.threads = 2});
         QVERIFY(whole.prefill(tokens));
-        engine::Session prompt(*model_, {.threads = 2});
+        engine::Session prompt(model_, {.threads = 2});
         QVERIFY(prompt.prefill(std::span(tokens).first(n_p)));
 
         auto params = engine::LookaheadParameters::from_adapter(

@@ -107,9 +107,9 @@ private slots:
         const auto& c = model->config();
         const auto tokens = random_tokens(rng, spec.vocab, kPrompt + kLookahead);
 
-        engine::Session whole(*model, {.threads = 2, .chunk = 5});
+        engine::Session whole(model, {.threads = 2, .chunk = 5});
         QVERIFY(whole.prefill(tokens));
-        engine::Session prompt(*model, {.threads = 2});
+        engine::Session prompt(model, {.threads = 2});
         QVERIFY(prompt.prefill(std::span(tokens).first(kPrompt)));
 
         // The last tokens' embeddings as lookahead rows; B = 0 at initialization, so LoRA is off.
@@ -168,7 +168,7 @@ private slots:
         std::mt19937_64 rng(seed);
         auto model = engine::Model::from_file(engine::GgufFile::parse(reference::write_tiny_model(spec, seed), "tiny"));
         const auto& c = model->config();
-        engine::Session prompt(*model, {.threads = 2});
+        engine::Session prompt(model, {.threads = 2});
         QVERIFY(prompt.prefill(random_tokens(rng, spec.vocab, kPrompt)));
         const auto kv = la::prompt_kv_of(prompt.cache());
         const auto dense = la::dequantize_layers(*model);

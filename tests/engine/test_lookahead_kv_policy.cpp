@@ -87,7 +87,7 @@ Fixture make_fixture(const TinySpec& spec, const char* tag) {
     return f;
 }
 
-std::shared_ptr<engine::KeepPolicy> lookahead_policy(const Fixture& f, int64_t budget) {
+std::shared_ptr<engine::EvictionPolicy> lookahead_policy(const Fixture& f, int64_t budget) {
     engine::PolicyOptions o;
     o.budget = budget;
     o.adapter = f.adapter;
@@ -118,7 +118,7 @@ private slots:
         QFETCH(TinySpec, spec);
         const Fixture f = make_fixture(spec, QTest::currentDataTag());
         const auto& c = f.model->config();
-        engine::Session full(*f.model, {.threads = 2});
+        engine::Session full(f.model, {.threads = 2});
         QVERIFY(full.prefill(f.tokens));
         const auto kv = la::prompt_kv_of(full.cache());
         const auto params = engine::LookaheadParameters::from_adapter(*f.adapter);
@@ -152,14 +152,14 @@ private slots:
         QFETCH(TinySpec, spec);
         const Fixture f = make_fixture(spec, QTest::currentDataTag());
         const auto& c = f.model->config();
-        engine::Session full(*f.model, {.threads = 2});
+        engine::Session full(f.model, {.threads = 2});
         QVERIFY(full.prefill(f.tokens));
         const auto kv = la::prompt_kv_of(full.cache());
         const auto params = engine::LookaheadParameters::from_adapter(*f.adapter);
         const auto scores = la::lookahead_scores(
             *f.model, la::lookahead_forward(*f.model, la::dequantize_layers(*f.model), params, kv, kPrompt), kv);
 
-        engine::Session evicted(*f.model, {.threads = 2, .policy = lookahead_policy(f, kBudget)});
+        engine::Session evicted(f.model, {.threads = 2, .policy = lookahead_policy(f, kBudget)});
         QVERIFY(evicted.prefill(f.tokens));
         int compared = 0;
         for (int64_t l = 0; l < c.n_layers; ++l)
@@ -187,9 +187,9 @@ private slots:
     void prompt_logits_and_kept_kv_are_those_of_a_run_without_the_adapter() {
         const Fixture f = make_fixture(spec_for("llama"), "bit-identical");
         const auto& c = f.model->config();
-        engine::Session full(*f.model, {.threads = 2});
+        engine::Session full(f.model, {.threads = 2});
         QVERIFY(full.prefill(f.tokens));
-        engine::Session evicted(*f.model, {.threads = 2, .policy = lookahead_policy(f, kBudget)});
+        engine::Session evicted(f.model, {.threads = 2, .policy = lookahead_policy(f, kBudget)});
         QVERIFY(evicted.prefill(f.tokens));
 
         QCOMPARE(evicted.logits().size(), full.logits().size());
@@ -208,9 +208,9 @@ private slots:
 
     void budget_at_least_the_prompt_equals_full() {
         const Fixture f = make_fixture(spec_for("qwen2"), "keeps-all");
-        engine::Session full(*f.model, {.threads = 2});
+        engine::Session full(f.model, {.threads = 2});
         QVERIFY(full.prefill(f.tokens));
-        engine::Session evicted(*f.model, {.threads = 2, .policy = lookahead_policy(f, kPrompt)});
+        engine::Session evicted(f.model, {.threads = 2, .policy = lookahead_policy(f, kPrompt)});
         QVERIFY(evicted.prefill(f.tokens));
         QVERIFY(evicted.cache().serialize() == full.cache().serialize());
         QVERIFY(std::memcmp(evicted.logits().data(), full.logits().data(), full.logits().size_bytes()) == 0);
@@ -222,7 +222,7 @@ private slots:
         o.budget = kBudget;
         o.adapter = f.adapter;
         o.recent_window = 8;
-        engine::Session evicted(*f.model, {.threads = 2, .policy = engine::make_policy("lookahead", o)});
+        engine::Session evicted(f.model, {.threads = 2, .policy = engine::make_policy("lookahead", o)});
         QVERIFY(evicted.prefill(f.tokens));
         for (int64_t l = 0; l < f.model->config().n_layers; ++l) {
             const auto kept = kept_positions(evicted.cache(), l, 0);
@@ -233,7 +233,7 @@ private slots:
 
     void a_second_prefill_selects_among_its_new_tokens() {
         const Fixture f = make_fixture(spec_for("llama"), "follow-up");
-        engine::Session session(*f.model, {.threads = 2, .policy = lookahead_policy(f, kBudget)});
+        engine::Session session(f.model, {.threads = 2, .policy = lookahead_policy(f, kBudget)});
         QVERIFY(session.prefill(f.tokens));
         std::vector<int32_t> more(f.tokens.rbegin(), f.tokens.rend());
         QVERIFY(session.prefill(more));
@@ -250,7 +250,7 @@ private slots:
         const Fixture other = make_fixture(spec_for("llama"), "other");
         Fixture mixed = other;
         mixed.adapter = f.adapter;
-        engine::Session session(*other.model, {.threads = 2, .policy = lookahead_policy(mixed, kBudget)});
+        engine::Session session(other.model, {.threads = 2, .policy = lookahead_policy(mixed, kBudget)});
         try {
             session.prefill(other.tokens);
             QFAIL("an adapter of another model was accepted");

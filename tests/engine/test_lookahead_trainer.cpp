@@ -107,7 +107,7 @@ private slots:
         write_samples(rng, *model, dir.path() + "/train", 1, 24);
         auto o = options_for(dir, 20);
         o.adamw.lr = 0.05;
-        la::LookaheadTrainer trainer(*model, o);
+        la::LookaheadTrainer trainer(model, o);
         std::vector<double> losses;
         while (!trainer.done()) {
             const auto r = trainer.train_step();
@@ -129,19 +129,19 @@ private slots:
             std::mt19937_64 same(seed);
             write_samples(same, *model, d->path() + "/train", 3, 16);
         }
-        la::LookaheadTrainer straight(*model, options_for(straight_dir, 6));
+        la::LookaheadTrainer straight(model, options_for(straight_dir, 6));
         while (!straight.done()) straight.train_step();
 
         {
             auto o = options_for(split_dir, 6);
-            la::LookaheadTrainer first(*model, o);
+            la::LookaheadTrainer first(model, o);
             for (int i = 0; i < 3; ++i) first.train_step();
             first.save_checkpoint();
         }
         auto o = options_for(split_dir, 6);
         o.resume = true;
         o.seed = 12345;   // the checkpoint's seed wins: the data order continues
-        la::LookaheadTrainer resumed(*model, o);
+        la::LookaheadTrainer resumed(model, o);
         QCOMPARE(resumed.step(), int64_t{3});
         while (!resumed.done()) resumed.train_step();
         QVERIFY(same_parameters(straight.parameters(), resumed.parameters()));
@@ -157,7 +157,7 @@ private slots:
         auto one = options_for(dir, 3);
         one.threads = 1;
         auto two = options_for(dir, 3);
-        la::LookaheadTrainer a(*model, one), b(*model, two);
+        la::LookaheadTrainer a(model, one), b(model, two);
         while (!a.done()) QCOMPARE(a.train_step().loss, b.train_step().loss);
         QVERIFY(same_parameters(a.parameters(), b.parameters()));
     }
@@ -173,12 +173,12 @@ private slots:
 
         std::vector<double> prefilled, cached, repaired;
         {
-            la::LookaheadTrainer t(*model, options_for(dir, 2));   // prefills and keeps the caches
+            la::LookaheadTrainer t(model, options_for(dir, 2));   // prefills and keeps the caches
             while (!t.done()) prefilled.push_back(t.train_step().loss);
         }
         QVERIFY(QFile::exists(cache0));
         {
-            la::LookaheadTrainer t(*model, options_for(dir, 2));   // reads them
+            la::LookaheadTrainer t(model, options_for(dir, 2));   // reads them
             while (!t.done()) cached.push_back(t.train_step().loss);
         }
         QFile damaged(cache0);
@@ -186,7 +186,7 @@ private slots:
         damaged.write("not a cache");
         damaged.close();
         {
-            la::LookaheadTrainer t(*model, options_for(dir, 2));   // a damaged one is made again
+            la::LookaheadTrainer t(model, options_for(dir, 2));   // a damaged one is made again
             while (!t.done()) repaired.push_back(t.train_step().loss);
         }
         QCOMPARE(cached, prefilled);
@@ -206,7 +206,7 @@ private slots:
         auto o = options_for(dir, 5);
         o.batch = 1;
         o.validation_dir = (dir.path() + "/train-copy").toStdString();
-        la::LookaheadTrainer trainer(*model, o);
+        la::LookaheadTrainer trainer(model, o);
         QVERIFY(trainer.has_validation());
         const auto before = trainer.parameters();
         const auto v = trainer.validate();
@@ -223,7 +223,7 @@ private slots:
         QTemporaryDir dir;
         write_samples(rng, *model, dir.path() + "/train", 2, 10);
         const auto o = options_for(dir, 2);
-        la::LookaheadTrainer trainer(*model, o);
+        la::LookaheadTrainer trainer(model, o);
         trainer.train_step();
         trainer.save_checkpoint();
         const auto adapter = engine::LookaheadAdapter::load(o.out, *model);
@@ -248,7 +248,7 @@ private slots:
         QTemporaryDir dir;
         auto o = options_for(dir, 2);
         try {
-            la::LookaheadTrainer trainer(*model, o);
+            la::LookaheadTrainer trainer(model, o);
             QFAIL("no error for a missing data directory");
         } catch (const engine::Error& e) {
             QVERIFY2(QString(e.what()).contains(QString::fromStdString(o.data_dir.string())), e.what());
@@ -261,7 +261,7 @@ private slots:
         auto other = tiny_model(2);
         QTemporaryDir dir;
         write_samples(rng, *other, dir.path() + "/train", 1, 10);
-        la::LookaheadTrainer trainer(*model, options_for(dir, 2));
+        la::LookaheadTrainer trainer(model, options_for(dir, 2));
         try {
             trainer.train_step();
             QFAIL("no error for another model's sample");

@@ -22,9 +22,9 @@ private slots:
         const std::vector<engine::ChatMessage> messages = {{"user", "What is the capital of France?"}};
         const auto prompt = tokenizer.encode(chat.render(messages, true), tokenizer.adds_bos() && !chat.renders_bos(), true);
 
-        engine::Session session(*model, {.threads = 2, .chunk = 8});   // several chunks per layer
+        engine::Session session(model, {.threads = 2, .chunk = 8});   // several chunks per layer
         int64_t last_done = 0, total = 0;
-        QVERIFY(session.prefill(prompt, [&](int64_t done, int64_t all) { last_done = done, total = all; }));
+        QVERIFY(session.prefill(prompt, [&](const engine::PrefillProgress& p) { last_done = p.done, total = p.total; }));
         QCOMPARE(last_done, total);
         QCOMPARE(total, static_cast<int64_t>(prompt.size()) * model->config().n_layers);
 

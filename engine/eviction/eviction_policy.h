@@ -1,7 +1,9 @@
 #pragma once
-// Which prompt tokens a layer keeps in the compressed cache. After all new tokens have
+// Which prompt tokens each layer keeps in the compressed cache. After all new tokens have
 // passed through a layer, the policy sees that layer's keys (after RoPE) and values, plus
-// what it asked for up front, and returns the kept token indices per KV head.
+// what it asked for up front, and returns the kept token indices per KV head. A policy
+// that needs more than one pass over the prompt (the draft policies) also overrides
+// prefill(); Session::prefill is the only caller of either.
 
 #include "engine/backend.h"
 
@@ -12,9 +14,11 @@
 
 namespace engine {
 
+class CompressedCache;
 class Model;
+struct PrefillContext;
 
-struct LayerKeepInput {
+struct EvictionInput {
     int64_t layer = 0;
     int64_t n_layers = 0;                  // layers in the model (per-layer budgets)
     int64_t n_tokens = 0;                  // new tokens in this layer
@@ -31,11 +35,11 @@ struct LayerKeepInput {
     // When asked for: [n_heads][n_tokens], the attention each new token received, summed
     // over all new queries (H2O's accumulated score).
     const float* key_attention = nullptr;
-    // Optional queries of tokens that come after all new tokens (a drafted answer),
-    // [n_lookahead][n_heads * head_dim] after RoPE; each sees every new token. Set by
-    // two-pass prefills (engine/eviction/lookahead_prefill.h), never by the forward pass.
-    const float* lookahead_queries = nullptr;
-    int64_t n_lookahead = 0;
+    // Queries of a drafted answer that comes after all new tokens, [n_draft][n_heads *
+    // head_dim] after RoPE; each sees every new token. Set by the draft policies' own
+    // prefill (draft_policy.h), never by the forward pass.
+    const float* draft_queries = nullptr;
+    int64_t n_draft = 0;
     // What the forward pass runs on, for policies that compute through the layer themselves
     // (LookaheadKV's learned rows): the model, its backend, and per KV head the tokens this
     // layer already cached before the new ones. Null / empty when the caller has none.
@@ -44,27 +48,33 @@ struct LayerKeepInput {
     std::span<const KvSpan> past;
 };
 
-class KeepPolicy {
+class EvictionPolicy {
 public:
-    virtual ~KeepPolicy() = default;
+    virtual ~EvictionPolicy() = default;
     virtual std::string name() const = 0;
     // How many of the last queries keep() needs (0: none).
     virtual int64_t query_window() const { return 0; }
     // Whether keep() needs the accumulated attention per key.
     virtual bool wants_key_attention() const { return false; }
     // Kept indices into the new tokens, per KV head: ascending, unique, < n_tokens.
-    virtual std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) = 0;
+    virtual std::vector<std::vector<int32_t>> keep(const EvictionInput& input) = 0;
+
+    // Reads `tokens` into `cache` (after what it holds) and writes the last token's logits.
+    // The default is one layer-major pass with keep() choosing at every layer. Returns
+    // false when cancelled, leaving cache and logits exactly as they were.
+    virtual bool prefill(PrefillContext& context, std::span<const int32_t> tokens, CompressedCache& cache,
+                         std::vector<float>& logits);
 };
 
 // Keeps every token: the uncompressed baseline.
-class FullPolicy final : public KeepPolicy {
+class FullPolicy final : public EvictionPolicy {
 public:
     std::string name() const override { return "full"; }
-    std::vector<std::vector<int32_t>> keep(const LayerKeepInput& input) override;
+    std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
 };
 
 // Throws engine::Error naming the policy and layer when `kept` breaks the contract above.
-void check_kept_indices(const KeepPolicy& policy, const LayerKeepInput& input,
+void check_kept_indices(const EvictionPolicy& policy, const EvictionInput& input,
                         const std::vector<std::vector<int32_t>>& kept);
 
 }  // namespace engine

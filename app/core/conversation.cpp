@@ -1,0 +1,97 @@
+#include "core/conversation.h"
+
+#include "engine/error.h"
+#include "engine/session/generate_text.h"
+
+#include <chrono>
+
+namespace glimpse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+Conversation::Conversation(const LoadedModel& model, ConversationOptions options, std::vector<PromptDocument> documents)
+    : model_(model), options_(std::move(options)), documents_(std::move(documents)) {
+    if (!options_.make_policy) options_.make_policy = [] { return std::make_shared<engine::FullPolicy>(); };
+}
+
+void Conversation::check_fits(int64_t tokens) const {
+    if (tokens + options_.sampling.max_new_tokens > model_.context_length())
+        throw engine::Error("the conversation is " + std::to_string(tokens) +
+                            " tokens long and the model's context window holds " +
+                            std::to_string(model_.context_length()) + "; start a new conversation");
+}
+
+engine::PrefillStats Conversation::read(const std::string& text, const std::vector<int32_t>& tokens,
+                                        const TurnCallbacks& callbacks, const std::atomic<bool>* cancel) {
+    check_fits(static_cast<int64_t>(tokens.size()));
+    auto session = std::make_unique<engine::Session>(model_.model, model_.backend,
+                                                     engine::SessionOptions{.policy = options_.make_policy()});
+    engine::PrefillStats stats = session->prefill(tokens, callbacks.on_progress, cancel);
+    if (!stats) throw engine::Error(engine::ErrorKind::Cancelled, "cancelled while reading the documents");
+    session_ = std::move(session);
+    cache_text_ = text;
+    return stats;
+}
+
+TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& callbacks,
+                             const std::atomic<bool>* cancel) {
+    TurnReport report;
+    const auto start = Clock::now();
+    const std::vector<engine::ChatMessage> before = messages_;
+    try {
+        if (!session_) {
+            auto prompt = build_document_prompt(model_.tokenizer, model_.chat, documents_, question,
+                                                options_.system_prompt, model_.context_length(),
+                                                options_.sampling.max_new_tokens);
+            messages_.clear();
+            if (!options_.system_prompt.empty()) messages_.push_back({"system", options_.system_prompt});
+            messages_.push_back({"user", document_message(documents_, question)});
+            report.prefill = read(prompt.text, prompt.tokens, callbacks, cancel);
+            report.read_documents = true;
+            report.read_tokens = static_cast<int64_t>(prompt.tokens.size());
+            sources_ = std::move(prompt.sources);
+        } else {
+            messages_.push_back({"user", question});
+            const std::string rendered = model_.chat.render(messages_, true);
+            if (rendered.compare(0, cache_text_.size(), cache_text_) == 0) {
+                // The common case: the cache already holds the conversation so far.
+                auto tokens = model_.tokenizer.encode(std::string_view(rendered).substr(cache_text_.size()), false, true);
+                check_fits(session_->position() + static_cast<int64_t>(tokens.size()));
+                if (!session_->append(tokens, cancel))
+                    throw engine::Error(engine::ErrorKind::Cancelled, "cancelled while reading the question");
+                cache_text_ = rendered;
+                report.read_tokens = static_cast<int64_t>(tokens.size());
+            } else {
+                // The template rewrites earlier turns (some trim or move the system prompt):
+                // read the whole conversation again. The documents keep their place in it.
+                auto tokens = tokenize_rendered(model_.tokenizer, model_.chat, rendered);
+                report.prefill = read(rendered, tokens, callbacks, cancel);
+                report.read_documents = true;
+                report.read_tokens = static_cast<int64_t>(tokens.size());
+            }
+        }
+    } catch (...) {
+        messages_ = before;   // a failed turn leaves the conversation as it was
+        throw;
+    }
+    report.read_seconds = seconds_since(start);
+
+    report.generation = engine::generate_text(
+        *session_, model_.tokenizer, options_.sampling,
+        [&](std::string_view piece) {
+            report.answer += piece;
+            if (callbacks.on_piece) callbacks.on_piece(piece);
+        },
+        cancel);
+    messages_.push_back({"assistant", report.answer});
+    cache_text_ += model_.tokenizer.decode(report.generation.tokens);
+    sources_.resize(static_cast<size_t>(session_->position()));
+    return report;
+}
+
+}  // namespace glimpse

@@ -1,0 +1,77 @@
+#pragma once
+// A conversation about documents: the first question reads the documents (with page
+// markers) and the question through the session's eviction policy; each later question
+// appends only its own tokens to the cache. The token→page map of the documents is kept so
+// an answer can be traced to the pages it drew on. The CLI's `ask` and `chat` and the
+// desktop app all talk to a model through this.
+
+#include "core/loaded_model.h"
+#include "engine/chat/chat_template.h"
+#include "engine/eviction/eviction_policy.h"
+#include "engine/session/sampling.h"
+#include "engine/session/session.h"
+#include "prompt/document_prompt.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glimpse {
+
+struct ConversationOptions {
+    engine::SamplingParams sampling;
+    std::string system_prompt;      // empty: the template's own
+    // A fresh policy for each session the conversation reads into (policies keep state).
+    std::function<std::shared_ptr<engine::EvictionPolicy>()> make_policy;
+};
+
+// What one question cost and produced.
+struct TurnReport {
+    std::string answer;
+    int64_t read_tokens = 0;                 // tokens read before answering (documents and question on a first turn)
+    double read_seconds = 0.0;
+    bool read_documents = false;             // this turn read the documents (first turn, or the template rewrote history)
+    engine::PrefillStats prefill;            // of that reading, when read_documents
+    engine::GenerationStats generation;
+};
+
+struct TurnCallbacks {
+    engine::ProgressCallback on_progress;    // while documents are read
+    engine::PieceCallback on_piece;          // the answer as it streams
+};
+
+class Conversation {
+public:
+    Conversation(const LoadedModel& model, ConversationOptions options, std::vector<PromptDocument> documents);
+
+    // Answers `question`. Throws engine::Error (ErrorKind::Cancelled when cancelled before
+    // the answer began; a prompt that does not fit the context is Invalid), leaving the
+    // conversation as it was. Cancelled during the answer, it keeps what was said so far.
+    TurnReport ask(const std::string& question, const TurnCallbacks& callbacks = {},
+                   const std::atomic<bool>* cancel = nullptr);
+
+    const std::vector<engine::ChatMessage>& messages() const { return messages_; }
+    const std::vector<PromptDocument>& documents() const { return documents_; }
+    // The session holding the cache; null before the first question.
+    const engine::Session* session() const { return session_.get(); }
+    // Per cached token position: the (document, page) it came from; past the documents,
+    // {-1, 0}.
+    const std::vector<TokenSource>& token_sources() const { return sources_; }
+
+private:
+    void check_fits(int64_t tokens) const;
+    engine::PrefillStats read(const std::string& text, const std::vector<int32_t>& tokens,
+                              const TurnCallbacks& callbacks, const std::atomic<bool>* cancel);
+
+    const LoadedModel& model_;
+    ConversationOptions options_;
+    std::vector<PromptDocument> documents_;
+    std::vector<engine::ChatMessage> messages_;
+    std::unique_ptr<engine::Session> session_;
+    std::string cache_text_;   // the text whose tokens the session's cache holds
+    std::vector<TokenSource> sources_;
+};
+
+}  // namespace glimpse

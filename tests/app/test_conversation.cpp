@@ -1,0 +1,128 @@
+// The application core's Conversation on the default model and a real document: the first
+// question reads the documents, a follow-up appends only its own tokens, a cancelled read
+// leaves the conversation as it was, and every prompt token knows its page.
+
+#include "test_support.h"
+
+#include "core/conversation.h"
+#include "core/prompt_document_of.h"
+#include "engine/chat/chat_template.h"
+#include "engine/error.h"
+#include "engine/eviction/policy_registry.h"
+#include "engine/model/model.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "ingest/read_document.h"
+
+#include <QtTest/QtTest>
+
+#include <atomic>
+
+namespace {
+
+glimpse::LoadedModel open_default_model() {
+    const auto path = test_support::default_model();
+    auto model = engine::Model::open(path);
+    auto tokenizer = engine::Tokenizer::from_gguf(model->file());
+    auto chat = engine::ChatTemplate::from_gguf(model->file());
+    return {path, model, engine::make_cpu_backend(2), std::move(tokenizer), std::move(chat)};
+}
+
+std::vector<glimpse::PromptDocument> sample_report() {
+    const auto path = test_support::source_dir() / "resources/samples/harbor-light-report.md";
+    return {glimpse::prompt_document_of(ingest::read_document(QString::fromStdString(path.string()), {}))};
+}
+
+glimpse::ConversationOptions options_with(const std::string& policy, int64_t budget) {
+    glimpse::ConversationOptions o;
+    o.sampling.max_new_tokens = 32;
+    o.make_policy = [policy, budget] { return engine::make_policy(policy, {.budget = budget}); };
+    return o;
+}
+
+}  // namespace
+
+class TestConversation : public QObject {
+    Q_OBJECT
+
+private slots:
+    void first_question_reads_the_document_and_a_follow_up_appends_only_itself() {
+        const auto model = open_default_model();
+        glimpse::Conversation conversation(model, options_with("snapkv", 512), sample_report());
+        QVERIFY(conversation.session() == nullptr);
+
+        int64_t last_done = 0, total = 0;
+        glimpse::TurnCallbacks callbacks;
+        callbacks.on_progress = [&](const engine::PrefillProgress& p) { last_done = p.done, total = p.total; };
+        std::string streamed;
+        callbacks.on_piece = [&](std::string_view piece) { streamed += piece; };
+        const auto first = conversation.ask("What is the entrance code for the night tours?", callbacks);
+        QVERIFY(first.read_documents);
+        QVERIFY(first.prefill.completed);
+        QVERIFY(first.read_tokens > 900);
+        QCOMPARE(last_done, total);
+        QCOMPARE(first.answer, streamed);
+        QVERIFY2(QString::fromStdString(first.answer).contains("PELICAN-47"), first.answer.c_str());
+        QVERIFY(first.prefill.kept_bytes < first.prefill.full_bytes);   // budget 512 of ~970 tokens
+
+        // Every document token knows its page; the template and question belong to none.
+        const auto& sources = conversation.token_sources();
+        QCOMPARE(static_cast<int64_t>(sources.size()), conversation.session()->position());
+        int64_t on_pages = 0;
+        int32_t last_page = 0;
+        for (const auto& s : sources)
+            if (s.document == 0) {
+                ++on_pages;
+                QVERIFY(s.page >= last_page);   // pages come in order
+                last_page = s.page;
+            }
+        QVERIFY(on_pages > 800);
+        QVERIFY(last_page >= 2);
+
+        const int64_t position = conversation.session()->position();
+        const auto second = conversation.ask("Who was the last keeper?");
+        QVERIFY(!second.read_documents);
+        QVERIFY(second.read_tokens > 0 && second.read_tokens < 40);
+        QVERIFY(conversation.session()->position() > position);
+        QCOMPARE(conversation.messages().size(), size_t{4});
+        QCOMPARE(conversation.messages()[2].content, std::string("Who was the last keeper?"));
+        QCOMPARE(conversation.messages()[3].content, second.answer);
+    }
+
+    void a_cancelled_read_leaves_the_conversation_as_it_was() {
+        const auto model = open_default_model();
+        glimpse::Conversation conversation(model, options_with("lookahead", 128), sample_report());
+        // No adapter in the options: the policy cannot be made, and nothing is kept.
+        QVERIFY(!test_support::error_of([&] { conversation.ask("Who was the last keeper?"); }).isEmpty());
+        QVERIFY(conversation.session() == nullptr);
+        QVERIFY(conversation.messages().empty());
+
+        glimpse::Conversation snap(model, options_with("snapkv", 128), sample_report());
+        std::atomic<bool> cancel{false};
+        glimpse::TurnCallbacks callbacks;
+        callbacks.on_progress = [&](const engine::PrefillProgress& p) {
+            if (p.done * 2 >= p.total) cancel = true;
+        };
+        try {
+            snap.ask("Who was the last keeper?", callbacks, &cancel);
+            QFAIL("a cancelled read must throw");
+        } catch (const engine::Error& e) {
+            QCOMPARE(e.kind(), engine::ErrorKind::Cancelled);
+        }
+        QVERIFY(snap.session() == nullptr);
+        QVERIFY(snap.messages().empty());
+        cancel = false;
+        const auto turn = snap.ask("What is the entrance code for the night tours?");
+        QVERIFY(turn.read_documents);
+        QCOMPARE(snap.messages().size(), size_t{2});
+    }
+
+    void end_of_turn_is_one_rule_for_the_model_and_its_tokenizer() {
+        const auto model = open_default_model();
+        for (int32_t id = 0; id < model.tokenizer.vocab_size(); ++id)
+            QCOMPARE(model.model->ends_turn(id), model.tokenizer.is_end_of_generation(id));
+        QVERIFY(model.model->ends_turn(*model.tokenizer.find_token("<|im_end|>")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConversation)
+#include "test_conversation.moc"
