@@ -19,6 +19,19 @@ Conversation::Conversation(const LoadedModel& model, ConversationOptions options
     if (!options_.make_policy) options_.make_policy = [] { return std::make_shared<engine::FullPolicy>(); };
 }
 
+void Conversation::restore(ConversationState state, engine::CompressedCache cache) {
+    if (static_cast<int64_t>(state.sources.size()) != cache.next_position())
+        throw engine::Error(engine::ErrorKind::BadFile,
+                            "the saved conversation maps " + std::to_string(state.sources.size()) +
+                                " tokens to pages, but its KV cache holds " + std::to_string(cache.next_position()));
+    auto session = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(cache),
+                                                     engine::SessionOptions{.policy = options_.make_policy()});
+    session_ = std::move(session);
+    messages_ = std::move(state.messages);
+    cache_text_ = std::move(state.cache_text);
+    sources_ = std::move(state.sources);
+}
+
 void Conversation::check_fits(int64_t tokens) const {
     if (tokens + options_.sampling.max_new_tokens > model_.context_length())
         throw engine::Error("the conversation is " + std::to_string(tokens) +

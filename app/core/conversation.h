@@ -37,6 +37,13 @@ struct TurnReport {
     engine::GenerationStats generation;
 };
 
+// What a conversation holds besides its cache, for saving and restoring it.
+struct ConversationState {
+    std::vector<engine::ChatMessage> messages;
+    std::string cache_text;                  // the rendered text whose tokens the cache holds
+    std::vector<TokenSource> sources;        // per cached token position
+};
+
 struct TurnCallbacks {
     engine::ProgressCallback on_progress;    // while documents are read
     engine::PieceCallback on_piece;          // the answer as it streams
@@ -51,6 +58,13 @@ public:
     // conversation as it was. Cancelled during the answer, it keeps what was said so far.
     TurnReport ask(const std::string& question, const TurnCallbacks& callbacks = {},
                    const std::atomic<bool>* cancel = nullptr);
+
+    // The state to save beside session()->cache(); restore() continues from both, so the
+    // next question is appended without reading the documents again. restore() throws
+    // engine::Error (ErrorKind::WrongModel) for another model's cache and leaves the
+    // conversation as it was.
+    ConversationState state() const { return {messages_, cache_text_, sources_}; }
+    void restore(ConversationState state, engine::CompressedCache cache);
 
     const std::vector<engine::ChatMessage>& messages() const { return messages_; }
     const std::vector<PromptDocument>& documents() const { return documents_; }

@@ -116,6 +116,33 @@ private slots:
         QCOMPARE(snap.messages().size(), size_t{2});
     }
 
+    void a_restored_conversation_answers_as_the_one_that_never_stopped() {
+        const auto model = open_default_model();
+        glimpse::Conversation original(model, options_with("snapkv", 512), sample_report());
+        original.ask("What is the entrance code for the night tours?");
+        const auto saved_state = original.state();
+        const auto saved_bytes = original.session()->cache().serialize();
+
+        glimpse::Conversation resumed(model, options_with("snapkv", 512), sample_report());
+        resumed.restore(saved_state, engine::CompressedCache::deserialize(saved_bytes, model.model->fingerprint()));
+        const auto a = original.ask("Who was the last keeper?");
+        const auto b = resumed.ask("Who was the last keeper?");
+        QVERIFY(!b.read_documents);
+        QCOMPARE(b.answer, a.answer);
+        QCOMPARE(b.generation.tokens, a.generation.tokens);
+        QVERIFY(std::equal(original.session()->logits().begin(), original.session()->logits().end(),
+                           resumed.session()->logits().begin(), resumed.session()->logits().end()));
+
+        // A map that does not fit the cache is refused and changes nothing.
+        auto wrong = saved_state;
+        wrong.sources.pop_back();
+        glimpse::Conversation fresh(model, options_with("snapkv", 512), sample_report());
+        QVERIFY(!test_support::error_of([&] {
+                     fresh.restore(wrong, engine::CompressedCache::deserialize(saved_bytes, model.model->fingerprint()));
+                 }).isEmpty());
+        QVERIFY(fresh.session() == nullptr);
+    }
+
     void end_of_turn_is_one_rule_for_the_model_and_its_tokenizer() {
         const auto model = open_default_model();
         for (int32_t id = 0; id < model.tokenizer.vocab_size(); ++id)
