@@ -48,6 +48,7 @@ void run_ask(const AskOptions& opt) {
     }
     std::printf("\n");
     print_run_report(turn);
+    print_citations(turn, conversation.documents().size());
     print_kv_report(*conversation.session(), opt.model.budget);
     if (turn.generation.stop_reason == engine::StopReason::Cancelled) std::fprintf(stderr, "glimpse-cli: answer cancelled\n");
 }

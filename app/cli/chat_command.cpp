@@ -52,6 +52,7 @@ void run_chat(const ChatOptions& opt) {
             const TurnReport turn = conversation.ask(line, callbacks, cancel);
             std::printf("\n");
             print_run_report(turn);
+            print_citations(turn, conversation.documents().size());
             print_kv_report(*conversation.session(), opt.model.budget);
         } catch (const engine::Error& e) {
             // A failed turn (cancelled, too long) leaves the conversation as it was.

@@ -18,6 +18,17 @@ void print_run_report(const TurnReport& turn) {
                  generation.tokens_per_second, engine::peak_rss_bytes() / 1048576.0);
 }
 
+void print_citations(const TurnReport& turn, size_t documents) {
+    if (turn.cited.empty()) return;
+    std::string line;
+    for (const auto& c : turn.cited) {
+        if (!line.empty()) line += ", ";
+        if (documents > 1) line += "doc " + std::to_string(c.document + 1) + " ";
+        line += "p. " + std::to_string(c.page) + " (" + std::to_string(static_cast<int>(c.share * 100.0 + 0.5)) + "%)";
+    }
+    std::fprintf(stderr, "[drew on: %s]\n", line.c_str());
+}
+
 void print_kv_report(const engine::Session& session, int64_t budget) {
     const std::string policy = session.policy().name();
     const std::string label = policy == "full" ? policy : policy + ", budget " + std::to_string(budget);

@@ -11,6 +11,9 @@ namespace glimpse::cli {
 
 // "[prompt N tokens, prefill R tok/s (S s) | answer ...]" for a turn of a conversation.
 void print_run_report(const TurnReport& turn);
+// "[drew on: p. 2 (84%), p. 1 (16%)]": the pages the answer drew on; with several documents
+// each page names its document ("doc 2 p. 4").
+void print_citations(const TurnReport& turn, size_t documents);
 // "KV cache (snapkv, budget 256): kept 12.0 MiB of 45.3 MiB (26.5%)".
 void print_kv_report(const engine::Session& session, int64_t budget);
 

@@ -94,6 +94,7 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
     }
     report.read_seconds = seconds_since(start);
 
+    session_->track_cached_attention(true);   // which cached tokens the answer draws on
     report.generation = engine::generate_text(
         *session_, model_.tokenizer, options_.sampling,
         [&](std::string_view piece) {
@@ -104,6 +105,8 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
     messages_.push_back({"assistant", report.answer});
     cache_text_ += model_.tokenizer.decode(report.generation.tokens);
     sources_.resize(static_cast<size_t>(session_->position()));
+    report.cited = cite_pages(session_->cached_attention(), session_->cache(), sources_, documents_);
+    session_->track_cached_attention(false);
     return report;
 }
 

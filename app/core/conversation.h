@@ -6,6 +6,7 @@
 // desktop app all talk to a model through this.
 
 #include "core/loaded_model.h"
+#include "core/page_citations.h"
 #include "engine/chat/chat_template.h"
 #include "engine/eviction/eviction_policy.h"
 #include "engine/session/sampling.h"
@@ -35,6 +36,7 @@ struct TurnReport {
     bool read_documents = false;             // this turn read the documents (first turn, or the template rewrote history)
     engine::PrefillStats prefill;            // of that reading, when read_documents
     engine::GenerationStats generation;
+    std::vector<PageCitation> cited;         // the pages the answer drew on, most-cited first
 };
 
 // What a conversation holds besides its cache, for saving and restoring it.

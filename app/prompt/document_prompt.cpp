@@ -15,6 +15,7 @@ struct PageSpan {
     int32_t page;
     size_t begin;
     size_t end;
+    size_t text_begin;   // where the page's own text starts, after its marker line
 };
 
 std::string compose_message(const std::vector<PromptDocument>& documents, const std::string& question,
@@ -30,9 +31,11 @@ std::string compose_message(const std::vector<PromptDocument>& documents, const 
         const auto& doc = documents[d];
         m += "# Document " + std::to_string(d + 1) + (doc.title.empty() ? "" : ": " + doc.title) + "\n\n";
         for (const auto& page : doc.pages) {
-            size_t begin = m.size();
-            m += page_marker(page.number) + "\n" + page.text;
-            if (spans) spans->push_back({static_cast<int32_t>(d), page.number, begin, m.size()});
+            const size_t begin = m.size();
+            m += page_marker(page.number) + "\n";
+            const size_t text_begin = m.size();
+            m += page.text;
+            if (spans) spans->push_back({static_cast<int32_t>(d), page.number, begin, m.size(), text_begin});
             m += "\n\n";
         }
     }
@@ -87,7 +90,9 @@ DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const e
         size_t local = offset >= message_at ? offset - message_at : std::string::npos;
         while (span < spans.size() && local != std::string::npos && local >= spans[span].end) ++span;
         if (span < spans.size() && local != std::string::npos && local >= spans[span].begin) {
-            prompt.sources[i] = {spans[span].document, spans[span].page};
+            const auto& page = spans[span];
+            const int32_t in_page = local >= page.text_begin ? static_cast<int32_t>(local - page.text_begin) : -1;
+            prompt.sources[i] = {page.document, page.page, in_page};
             ++prompt.document_tokens;
         }
         offset += tokenizer.token_to_piece(prompt.tokens[i]).size();

@@ -26,6 +26,8 @@ struct PromptDocument {
 struct TokenSource {
     int32_t document = -1;   // index into the documents, -1 for text outside them
     int32_t page = 0;        // page number within that document, 0 outside
+    int32_t offset = -1;     // byte offset of the token's text in the page's text; -1 in the page marker
+    bool operator==(const TokenSource&) const = default;
 };
 
 struct DocumentPrompt {

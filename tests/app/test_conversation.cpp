@@ -64,6 +64,20 @@ private slots:
         QVERIFY2(QString::fromStdString(first.answer).contains("PELICAN-47"), first.answer.c_str());
         QVERIFY(first.prefill.kept_bytes < first.prefill.full_bytes);   // budget 512 of ~970 tokens
 
+        // The answer's citation is the page that holds the code, with a passage around it.
+        QVERIFY(!first.cited.empty());
+        const auto& pages = conversation.documents()[0].pages;
+        const auto holding = std::find_if(pages.begin(), pages.end(),
+                                          [](const auto& p) { return p.text.find("PELICAN-47") != std::string::npos; });
+        QVERIFY(holding != pages.end());
+        for (const auto& c : first.cited)
+            qInfo("cited p. %d share %.3f passages %zu", c.page, c.share, c.passages.size());
+        QCOMPARE(first.cited.front().page, holding->number);
+        const size_t code_at = holding->text.find("PELICAN-47");
+        QVERIFY(std::any_of(first.cited.front().passages.begin(), first.cited.front().passages.end(), [&](const auto& r) {
+            return r.begin <= static_cast<int32_t>(code_at) && static_cast<int32_t>(code_at) < r.end;
+        }));
+
         // Every document token knows its page; the template and question belong to none.
         const auto& sources = conversation.token_sources();
         QCOMPARE(static_cast<int64_t>(sources.size()), conversation.session()->position());
