@@ -26,9 +26,7 @@ struct AskOptions {
 
 void run_ask(const AskOptions& opt) {
     auto loaded = load_model(opt.model);
-    Conversation conversation(loaded,
-                              {.sampling = opt.sampling, .system_prompt = opt.system_prompt,
-                               .make_policy = policy_factory(opt.model, loaded)},
+    Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt},
                               load_documents(opt.documents));
     const auto* cancel = install_interrupt_flag();
     TurnCallbacks callbacks;

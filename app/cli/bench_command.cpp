@@ -3,7 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
-#include "cli/model_path.h"
+#include "core/model_setup.h"
 #include "engine/error.h"
 #include "engine/process_memory.h"
 #include "engine/session/session.h"

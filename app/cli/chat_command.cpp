@@ -28,9 +28,7 @@ struct ChatOptions {
 
 void run_chat(const ChatOptions& opt) {
     auto loaded = load_model(opt.model);
-    Conversation conversation(loaded,
-                              {.sampling = opt.sampling, .system_prompt = opt.system_prompt,
-                               .make_policy = policy_factory(opt.model, loaded)},
+    Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt},
                               load_documents(opt.documents));
     const bool tty = isatty(STDIN_FILENO);
     const auto* cancel = install_interrupt_flag();

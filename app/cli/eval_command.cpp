@@ -69,7 +69,10 @@ void run_eval(const EvalOptions& opt) {
     static char* argv[] = {name, nullptr};
     QGuiApplication gui(argc, argv);
 
-    auto loaded = load_model(opt.model);
+    // The model with its adapter, if it has one; each policy below starts from these options.
+    ModelChoice choice = model_choice(opt.model);
+    choice.policy.clear();
+    const auto loaded = open_model(choice);
     const auto corpus = engine::eval::HaystackCorpus::load(opt.corpus);
     const auto& config = loaded.model->config();
     for (int length : opt.lengths)
@@ -80,13 +83,16 @@ void run_eval(const EvalOptions& opt) {
     std::vector<engine::eval::EvictionCandidate> candidates;
     for (const auto& policy : opt.policies) {
         if (policy == "full") continue;   // the reference, always measured
-        if (policy == "lookahead" && !opt.policies_given && adapter_path_for(opt.model, loaded).empty()) {
+        if (policy == "lookahead" && loaded.adapter_path.empty()) {
+            if (opt.policies_given)
+                throw engine::Error("eval: no LookaheadKV adapter for " + loaded.path.filename().string() +
+                                    "; pass --adapter FILE or leave lookahead out of --policies");
             std::fprintf(stderr, "eval: no LookaheadKV adapter for this model, so lookahead is left out\n");
             continue;
         }
         // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's
-        // adapter, loaded once here and shared by every budget.
-        const engine::PolicyOptions base = policy_options(opt.model, loaded, policy);
+        // adapter, loaded once by open_model and shared by every budget.
+        const engine::PolicyOptions base = loaded.policy_options;
         // lookahead runs once per --recent-windows value (else with the adapter's own setting).
         std::vector<int64_t> recent_windows{opt.model.recent_window};
         if (policy == "lookahead" && !opt.recent_windows.empty()) recent_windows = opt.recent_windows;

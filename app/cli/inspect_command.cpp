@@ -1,7 +1,7 @@
 // glimpse-cli inspect MODEL.gguf: what a model is and what it needs.
 
 #include "cli/commands.h"
-#include "cli/model_path.h"
+#include "core/model_setup.h"
 #include "engine/chat/chat_template.h"
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"

@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/model_options.h"
-#include "cli/model_path.h"
+#include "core/model_setup.h"
 #include "engine/error.h"
 #include "engine/eval/haystack_corpus.h"
 #include "engine/lookahead/attention_targets.h"

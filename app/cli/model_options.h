@@ -1,7 +1,7 @@
 #pragma once
 // Options shared by the commands that run a model, and the model they load.
 
-#include "core/loaded_model.h"
+#include "core/model_setup.h"
 #include "engine/chat/chat_template.h"
 #include "engine/eviction/policy_options.h"
 #include "engine/model/model.h"
@@ -10,7 +10,6 @@
 #include "engine/tokenizer/tokenizer.h"
 
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,7 +23,7 @@ struct ModelOptions {
     std::string model;          // empty: the default model
     std::string chat_template;  // empty: the model's own
     int threads = 0;            // 0: one per hardware thread
-    std::string policy;         // empty: lookahead when the model has an adapter, else full
+    std::string policy;         // empty: lookahead when the model has an adapter, else snapkv
     int64_t budget = 2048;      // tokens kept per KV head per layer: short documents stay whole
     std::string draft_model;    // SpecKV's smaller model with the same vocabulary
     std::string adapter;        // LookaheadKV adapter; empty: the one found for the model
@@ -32,27 +31,14 @@ struct ModelOptions {
 };
 
 using glimpse::LoadedModel;
+using glimpse::ModelChoice;
 
 void add_model_options(CLI::App* cmd, ModelOptions& options);
 // --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --seed, --max-tokens.
 void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params);
 
+// What the options choose, for glimpse::open_model.
+ModelChoice model_choice(const ModelOptions& options);
 LoadedModel load_model(const ModelOptions& options);
-
-// The LookaheadKV adapter for the loaded model: --adapter, else <model>.lookahead.gguf beside
-// the model, else the one shipped in resources/lookahead/. Empty when there is none.
-std::filesystem::path adapter_path_for(const ModelOptions& options, const LoadedModel& loaded);
-
-// The policy to run: --policy, or by default lookahead when an adapter exists, else full.
-std::string policy_name(const ModelOptions& options, const LoadedModel& loaded);
-
-// The options every policy is made with. A lookahead adapter is loaded and checked against
-// the model here, so a wrong file fails before any work.
-engine::PolicyOptions policy_options(const ModelOptions& options, const LoadedModel& loaded, std::string_view policy);
-
-// Makes the eviction policy the model options ask for, fresh for each session (policies
-// keep state). SpecKV without --draft-model drafts with the model itself.
-std::function<std::shared_ptr<engine::EvictionPolicy>()> policy_factory(const ModelOptions& options,
-                                                                        const LoadedModel& loaded);
 
 }  // namespace glimpse::cli

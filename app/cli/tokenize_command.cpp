@@ -1,7 +1,7 @@
 // glimpse-cli tokenize [--model MODEL.gguf] TEXT: the token ids and pieces of a text.
 
 #include "cli/commands.h"
-#include "cli/model_path.h"
+#include "core/model_setup.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/utf8.h"

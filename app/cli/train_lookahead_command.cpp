@@ -4,7 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
-#include "cli/model_path.h"
+#include "core/model_setup.h"
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/lora_target.h"

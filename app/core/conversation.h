@@ -24,7 +24,8 @@ namespace glimpse {
 struct ConversationOptions {
     engine::SamplingParams sampling;
     std::string system_prompt;      // empty: the template's own
-    // A fresh policy for each session the conversation reads into (policies keep state).
+    // A fresh policy for each session the conversation reads into (policies keep state);
+    // empty: the model's own (LoadedModel::make_policy).
     std::function<std::shared_ptr<engine::EvictionPolicy>()> make_policy;
 };
 
