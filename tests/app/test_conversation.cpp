@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "core/conversation.h"
+#include "core/model_setup.h"
 #include "core/prompt_document_of.h"
 #include "engine/chat/chat_template.h"
 #include "engine/error.h"
@@ -155,6 +156,28 @@ private slots:
                      fresh.restore(wrong, engine::CompressedCache::deserialize(saved_bytes, model.model->fingerprint()));
                  }).isEmpty());
         QVERIFY(fresh.session() == nullptr);
+    }
+
+    void draft_and_learned_policies_answer_over_several_turns() {
+        glimpse::ModelChoice choice;
+        choice.model = test_support::default_model();
+        choice.threads = 2;
+        choice.policy_options.budget = 256;
+        choice.adapter_dirs = {test_support::source_dir() / "resources/lookahead"};
+        for (const char* policy : {"laq", "speckv", "lookahead"}) {
+            choice.policy = policy;
+            const auto model = glimpse::open_model(choice);
+            glimpse::ConversationOptions options;
+            options.sampling.max_new_tokens = 24;
+            glimpse::Conversation conversation(model, options, sample_report());
+            const auto first = conversation.ask("What is the entrance code for the night tours?");
+            QCOMPARE(conversation.session()->policy().name(), std::string(policy));
+            QVERIFY2(first.read_documents && first.prefill.kept_bytes < first.prefill.full_bytes, policy);
+            QVERIFY(first.prefill.eviction_seconds > 0.0);
+            const auto second = conversation.ask("Who was the last keeper?");
+            QVERIFY2(!second.read_documents && !second.answer.empty(), policy);
+            qInfo("%s: %s / %s", policy, first.answer.c_str(), second.answer.c_str());
+        }
     }
 
     void end_of_turn_is_one_rule_for_the_model_and_its_tokenizer() {
