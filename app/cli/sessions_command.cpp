@@ -98,7 +98,7 @@ struct BenchOptions {
     int repeats = 3;
 };
 
-// The sample report repeated, one page per copy, to about `tokens` tokens.
+// The sample report repeated, one page per copy, to the nearest copy of `tokens` tokens.
 std::vector<PromptDocument> bench_document(const LoadedModel& loaded, int64_t tokens) {
     std::ifstream f(GLIMPSE_SOURCE_DIR "/resources/samples/harbor-light-report.md", std::ios::binary);
     std::stringstream text;
@@ -106,7 +106,7 @@ std::vector<PromptDocument> bench_document(const LoadedModel& loaded, int64_t to
     if (text.str().empty()) throw engine::Error(engine::ErrorKind::Io, "resources/samples/harbor-light-report.md is missing");
     const int64_t per_copy = static_cast<int64_t>(loaded.tokenizer.encode(text.str(), false, false).size()) + 8;
     PromptDocument doc{"Harbor light report (repeated)", {}};
-    for (int64_t n = 0, page = 1; n + per_copy <= tokens - 120; n += per_copy, ++page)
+    for (int64_t n = 0, page = 1; n + per_copy / 2 <= tokens - 120; n += per_copy, ++page)
         doc.pages.push_back({static_cast<int>(page), text.str()});
     if (doc.pages.empty()) doc.pages.push_back({1, text.str()});
     return {doc};
