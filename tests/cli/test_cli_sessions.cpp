@@ -34,7 +34,7 @@ private slots:
         const QString doc = dir_.filePath("report.md");
         QVERIFY(QFile::copy(QString::fromStdString((test_support::source_dir() /
                                                     "resources/samples/harbor-light-report.md").string()), doc));
-        auto r = run({"chat", "--session", "harbor", "--threads", "2", "--policy", "snapkv", "--budget", "256", "-n", "24",
+        auto r = run({"chat", "--session", "harbor", "--threads", "2", "--policy", "snapkv", "--budget", "512", "-n", "24",
                       "--doc", doc},
                      "What is the entrance code for the night tours?\n");
         QCOMPARE(r.code, 0);
@@ -47,7 +47,7 @@ private slots:
         QVERIFY2(r.err.contains("continuing session \"harbor\": 1 turns"), qPrintable(r.err));
         auto m = QRegularExpression("prompt (\\d+) tokens").match(r.err);
         QVERIFY2(m.hasMatch() && m.captured(1).toInt() < 40, qPrintable(r.err));   // the question only
-        QVERIFY2(r.err.contains("KV cache (snapkv, budget 256)"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("KV cache (snapkv, budget 512)"), qPrintable(r.err));
 
         r = run({"sessions", "show", "harbor"});
         QCOMPARE(r.code, 0);
@@ -63,7 +63,7 @@ private slots:
         QVERIFY2(r.out.contains("lighthouse") && !r.out.contains("harbor "), qPrintable(r.out));
 
         // Another policy: the snapshot is not used, the stored text is read again.
-        r = run({"chat", "--session", "lighthouse", "--threads", "2", "--policy", "h2o", "--budget", "256", "-n", "16"},
+        r = run({"chat", "--session", "lighthouse", "--threads", "2", "--policy", "h2o", "--budget", "512", "-n", "16"},
                 "What is the entrance code for the night tours?\n");
         QCOMPARE(r.code, 0);
         QVERIFY2(r.err.contains("cannot be used: it was made with policy snapkv") &&
