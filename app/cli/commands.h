@@ -15,6 +15,7 @@ void add_tokenize_command(CLI::App& app);
 void add_ingest_command(CLI::App& app);
 void add_ask_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
+void add_sessions_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 // Ctrl-C stops after the current forward step; what is written is whole.

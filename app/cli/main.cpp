@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     glimpse::cli::add_ingest_command(app);
     glimpse::cli::add_ask_command(app);
     glimpse::cli::add_chat_command(app);
+    glimpse::cli::add_sessions_command(app);
     glimpse::cli::add_bench_command(app);
     glimpse::cli::add_eval_command(app);
     glimpse::cli::add_make_data_command(app);
