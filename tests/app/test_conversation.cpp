@@ -180,6 +180,34 @@ private slots:
         }
     }
 
+    void every_policy_resumes_bit_identically_over_several_turns() {
+        glimpse::ModelChoice choice;
+        choice.model = test_support::default_model();
+        choice.threads = 2;
+        choice.policy_options.budget = 256;
+        choice.adapter_dirs = {test_support::source_dir() / "resources/lookahead"};
+        for (const auto& policy : engine::policy_names()) {
+            choice.policy = policy;
+            const auto model = glimpse::open_model(choice);
+            glimpse::ConversationOptions options;
+            options.sampling.max_new_tokens = 6;
+            glimpse::Conversation original(model, options, sample_report());
+            original.ask("What is the entrance code for the night tours?");
+            original.ask("Who was the last keeper?");
+            const auto bytes = original.session()->cache().serialize();
+
+            glimpse::Conversation resumed(model, options, sample_report());
+            resumed.restore(original.state(), engine::CompressedCache::deserialize(bytes, model.model->fingerprint()));
+            const auto a = original.ask("When was the lamp first lit?");
+            const auto b = resumed.ask("When was the lamp first lit?");
+            QVERIFY2(!b.read_documents, policy.c_str());
+            QVERIFY2(b.generation.tokens == a.generation.tokens, policy.c_str());
+            QVERIFY2(std::equal(original.session()->logits().begin(), original.session()->logits().end(),
+                                resumed.session()->logits().begin(), resumed.session()->logits().end()),
+                     policy.c_str());
+        }
+    }
+
     void end_of_turn_is_one_rule_for_the_model_and_its_tokenizer() {
         const auto model = open_default_model();
         for (int32_t id = 0; id < model.tokenizer.vocab_size(); ++id)
