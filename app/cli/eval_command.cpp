@@ -5,9 +5,9 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "engine/error.h"
-#include "engine/eval/eval_task.h"
-#include "engine/eval/eviction_eval.h"
-#include "engine/eval/haystack_corpus.h"
+#include "app/eval/eval_task.h"
+#include "app/eval/eviction_eval.h"
+#include "app/eval/haystack_corpus.h"
 #include "engine/eviction/policy_registry.h"
 #include "eval/csv_report.h"
 #include "eval/markdown_report.h"
@@ -46,13 +46,13 @@ struct EvalOptions {
 
 // The chat prompt of a sample, cut where the question starts: the document part is what
 // the context-only setting compresses before the question is known.
-engine::eval::EvictionPrompt chat_prompt(const LoadedModel& m, const engine::eval::EvalSample& sample) {
+glimpse::eval::EvictionPrompt chat_prompt(const LoadedModel& m, const glimpse::eval::EvalSample& sample) {
     const std::string separator = "\n\n" + sample.question;
     std::vector<engine::ChatMessage> messages{{"user", sample.prompt()}};
     const std::string rendered = m.chat.render(messages, true);
     const size_t cut = rendered.rfind(separator);
     if (cut == std::string::npos) throw engine::Error("eval: the chat template changed the question text");
-    engine::eval::EvictionPrompt p;
+    glimpse::eval::EvictionPrompt p;
     p.task = sample.task;
     p.length = sample.target_tokens;
     p.context_tokens = tokenize_rendered(m.tokenizer, m.chat, rendered.substr(0, cut));
@@ -73,14 +73,14 @@ void run_eval(const EvalOptions& opt) {
     ModelChoice choice = model_choice(opt.model);
     choice.policy.clear();
     const auto loaded = open_model(choice);
-    const auto corpus = engine::eval::HaystackCorpus::load(opt.corpus);
+    const auto corpus = glimpse::eval::HaystackCorpus::load(opt.corpus);
     const auto& config = loaded.model->config();
     for (int length : opt.lengths)
         if (length + opt.response_tokens + 64 > config.context_length)
             throw engine::Error("eval: length " + std::to_string(length) + " does not fit the model's context of " +
                                 std::to_string(config.context_length));
 
-    std::vector<engine::eval::EvictionCandidate> candidates;
+    std::vector<glimpse::eval::EvictionCandidate> candidates;
     for (const auto& policy : opt.policies) {
         if (policy == "full") continue;   // the reference, always measured
         if (policy == "lookahead" && loaded.adapter_path.empty()) {
@@ -105,7 +105,7 @@ void run_eval(const EvalOptions& opt) {
                 candidates.push_back({label, budget, engine::make_policy(policy, po)});
             }
     }
-    engine::eval::EvictionEvalOptions eval_options;
+    glimpse::eval::EvictionEvalOptions eval_options;
     eval_options.threads = opt.model.threads;
     eval_options.response_tokens = opt.response_tokens;
     eval_options.question_aware = opt.settings != "context-only";
@@ -117,19 +117,19 @@ void run_eval(const EvalOptions& opt) {
     QDir().mkpath(QString::fromStdString(opt.out));
     const qint64 total = static_cast<qint64>(opt.tasks.size() * opt.lengths.size()) * opt.samples;
     eval::ProgressBar progress(QStringLiteral("eval"), total);
-    std::vector<engine::eval::EvalRecord> records;
+    std::vector<glimpse::eval::EvalRecord> records;
     qint64 done = 0;
     for (int length : opt.lengths)
         for (const auto& task : opt.tasks)
             for (int i = 0; i < opt.samples; ++i) {
-                engine::eval::SampleRequest request;
-                request.task = engine::eval::eval_task_from_name(task);
-                request.split = engine::eval::EvalSplit::Eval;
+                glimpse::eval::SampleRequest request;
+                request.task = glimpse::eval::eval_task_from_name(task);
+                request.split = glimpse::eval::EvalSplit::Eval;
                 request.base_seed = opt.seed;
                 request.index = static_cast<uint64_t>(i);
                 request.target_tokens = length;
-                const auto sample = engine::eval::generate_eval_sample(corpus, request, count_tokens);
-                auto rows = engine::eval::evaluate_eviction(loaded.model, loaded.tokenizer, chat_prompt(loaded, sample),
+                const auto sample = glimpse::eval::generate_eval_sample(corpus, request, count_tokens);
+                auto rows = glimpse::eval::evaluate_eviction(loaded.model, loaded.tokenizer, chat_prompt(loaded, sample),
                                                             candidates, eval_options);
                 records.insert(records.end(), rows.begin(), rows.end());
                 progress.update(++done);

@@ -9,11 +9,11 @@
 #include "cli/model_options.h"
 #include "core/model_setup.h"
 #include "engine/error.h"
-#include "engine/eval/haystack_corpus.h"
+#include "app/eval/haystack_corpus.h"
 #include "engine/lookahead/attention_targets.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/lookahead/prompt_cache_file.h"
-#include "engine/lookahead/training_prompts.h"
+#include "app/eval/training_prompts.h"
 #include "engine/lookahead/training_sample.h"
 #include "engine/quant/quantize.h"
 #include "eval/progress_bar.h"
@@ -83,7 +83,7 @@ void run_make_data(const MakeDataOptions& opt) {
     auto loaded = load_model(opt.model);
     const auto& config = loaded.model->config();
     const uint64_t fingerprint = engine::LookaheadBase::of(*loaded.model).fingerprint;
-    const auto corpus = engine::eval::HaystackCorpus::load(opt.corpus);
+    const auto corpus = glimpse::eval::HaystackCorpus::load(opt.corpus);
 
     const int64_t context = config.context_length;
     const int max_length = opt.max_length > 0 ? opt.max_length : static_cast<int>(context - opt.response_tokens);
@@ -101,7 +101,7 @@ void run_make_data(const MakeDataOptions& opt) {
         throw engine::Error("make-data: --min-length " + std::to_string(opt.min_length) + " leaves " +
                             std::to_string(opt.min_length - overhead) + " tokens for the text after the chat template's " +
                             std::to_string(overhead) + "; use at least " + std::to_string(128 + overhead));
-    const la::TrainingPromptOptions prompt_options{opt.min_length - overhead, max_length - overhead};
+    const glimpse::eval::TrainingPromptOptions prompt_options{opt.min_length - overhead, max_length - overhead};
     auto count_tokens = [&](std::string_view text) { return static_cast<int>(loaded.tokenizer.encode(text, false, false).size()); };
 
     std::error_code ec;
@@ -111,7 +111,7 @@ void run_make_data(const MakeDataOptions& opt) {
 
     std::vector<int64_t> todo;
     for (int64_t i = 0; i < opt.samples; ++i)
-        if (!is_done(sample_path(out, i), fingerprint, la::training_prompt_seed(opt.seed, static_cast<uint64_t>(i))))
+        if (!is_done(sample_path(out, i), fingerprint, glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i))))
             todo.push_back(i);
     const int64_t skipped = opt.samples - static_cast<int64_t>(todo.size());
     std::fprintf(stderr, "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response tokens)\n",
@@ -129,7 +129,7 @@ void run_make_data(const MakeDataOptions& opt) {
             interrupted = true;
             break;
         }
-        const auto prompt = la::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i), prompt_options, count_tokens);
+        const auto prompt = glimpse::eval::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i), prompt_options, count_tokens);
         const std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
         const auto tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
         // The prompt's full cache goes beside the sample: the trainer reads it instead of

@@ -9,6 +9,8 @@
 
 namespace glimpse::eval {
 
+using namespace engine;   // the harness is written against the engine's types
+
 namespace {
 
 QString csvNumber(double value) {
@@ -29,25 +31,25 @@ QString csvField(const QString& text) {
     return QLatin1Char('"') + quoted + QLatin1Char('"');
 }
 
-QString recordsCsv(std::span<const engine::eval::EvalRecord> records) {
-    using engine::eval::EvalMetric;
+QString recordsCsv(std::span<const glimpse::eval::EvalRecord> records) {
+    using glimpse::eval::EvalMetric;
     QStringList header{QStringLiteral("policy"), QStringLiteral("budget"), QStringLiteral("setting"),
                        QStringLiteral("task"), QStringLiteral("length")};
-    for (EvalMetric metric : engine::eval::all_eval_metrics())
-        header << QString::fromUtf8(engine::eval::eval_metric_name(metric).data(),
-                                    static_cast<qsizetype>(engine::eval::eval_metric_name(metric).size()));
+    for (EvalMetric metric : glimpse::eval::all_eval_metrics())
+        header << QString::fromUtf8(glimpse::eval::eval_metric_name(metric).data(),
+                                    static_cast<qsizetype>(glimpse::eval::eval_metric_name(metric).size()));
     QString out = header.join(QLatin1Char(',')) + QLatin1Char('\n');
     for (const auto& record : records) {
         QStringList row{csvField(QString::fromStdString(record.policy)), QString::number(record.budget),
                         csvField(QString::fromStdString(record.setting)), csvField(QString::fromStdString(record.task)),
                         QString::number(record.length)};
-        for (EvalMetric metric : engine::eval::all_eval_metrics()) row << csvNumber(record.value(metric));
+        for (EvalMetric metric : glimpse::eval::all_eval_metrics()) row << csvNumber(record.value(metric));
         out += row.join(QLatin1Char(',')) + QLatin1Char('\n');
     }
     return out;
 }
 
-void writeRecordsCsv(const QString& path, std::span<const engine::eval::EvalRecord> records) {
+void writeRecordsCsv(const QString& path, std::span<const glimpse::eval::EvalRecord> records) {
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
         throw engine::Error(path.toStdString() + ": cannot write the CSV (" + file.errorString().toStdString() + ")");

@@ -1,7 +1,7 @@
 #pragma once
 // The per-run CSV of an evaluation: one row per EvalRecord.
 
-#include "engine/eval/eval_record.h"
+#include "app/eval/eval_record.h"
 
 #include <QString>
 
@@ -15,9 +15,9 @@ QString csvField(const QString& text);
 
 // Header "policy,budget,setting,task,length,recall,dnll,correct,evict_ms,prefill_ms,kept_bytes"
 // and one line per record; missing (NaN) metrics are empty fields.
-QString recordsCsv(std::span<const engine::eval::EvalRecord> records);
+QString recordsCsv(std::span<const glimpse::eval::EvalRecord> records);
 
 // Writes recordsCsv() to a file; throws engine::Error naming the file when it cannot.
-void writeRecordsCsv(const QString& path, std::span<const engine::eval::EvalRecord> records);
+void writeRecordsCsv(const QString& path, std::span<const glimpse::eval::EvalRecord> records);
 
 }  // namespace glimpse::eval

@@ -9,6 +9,8 @@
 #include <cmath>
 
 namespace glimpse::eval {
+
+using namespace engine;   // the harness is written against the engine's types
 namespace {
 
 constexpr int kRunningWindow = 20;

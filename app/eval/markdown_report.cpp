@@ -17,7 +17,7 @@ QString cell(const QString& text) {
     return escaped;
 }
 
-QString intervalText(const engine::eval::MeanInterval& interval) {
+QString intervalText(const glimpse::eval::MeanInterval& interval) {
     if (interval.n == 0) return QStringLiteral("–");
     if (!std::isfinite(interval.half_width)) return formatMetricValue(interval.mean);
     return formatMetricValue(interval.mean) + QStringLiteral(" ± ") +
@@ -26,22 +26,22 @@ QString intervalText(const engine::eval::MeanInterval& interval) {
 
 }  // namespace
 
-QString markdownSummaryTable(std::span<const engine::eval::EvalRecord> records) {
-    engine::eval::GroupFields fields;
+QString markdownSummaryTable(std::span<const glimpse::eval::EvalRecord> records) {
+    glimpse::eval::GroupFields fields;
     fields.task = false;
     fields.length = false;
-    const auto groups = engine::eval::summarise_records(records, fields);
+    const auto groups = glimpse::eval::summarise_records(records, fields);
 
     QStringList header{QStringLiteral("policy"), QStringLiteral("budget"), QStringLiteral("setting"), QStringLiteral("n")};
-    for (auto metric : engine::eval::all_eval_metrics())
-        header << QString::fromUtf8(engine::eval::eval_metric_name(metric).data());
+    for (auto metric : glimpse::eval::all_eval_metrics())
+        header << QString::fromUtf8(glimpse::eval::eval_metric_name(metric).data());
     QString out = QStringLiteral("| ") + header.join(QStringLiteral(" | ")) + QStringLiteral(" |\n|");
     for (qsizetype i = 0; i < header.size(); ++i) out += i < 3 ? QStringLiteral("---|") : QStringLiteral("---:|");
     out += QLatin1Char('\n');
     for (const auto& group : groups) {
         QStringList row{cell(QString::fromStdString(group.policy)), QString::number(group.budget),
                         cell(QString::fromStdString(group.setting)), QString::number(group.records)};
-        for (auto metric : engine::eval::all_eval_metrics()) row << intervalText(group.metric(metric));
+        for (auto metric : glimpse::eval::all_eval_metrics()) row << intervalText(group.metric(metric));
         out += QStringLiteral("| ") + row.join(QStringLiteral(" | ")) + QStringLiteral(" |\n");
     }
     return out;

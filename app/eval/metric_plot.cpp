@@ -16,10 +16,12 @@
 
 namespace glimpse::eval {
 
+using namespace engine;   // the harness is written against the engine's types
+
 namespace {
 
-using engine::eval::EvalMetric;
-using engine::eval::EvalRecord;
+using glimpse::eval::EvalMetric;
+using glimpse::eval::EvalRecord;
 
 const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
                            QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127),
@@ -27,22 +29,22 @@ const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44
 
 struct PolicySeries {
     QString policy;
-    std::vector<engine::eval::RecordGroup> points;  // budget > 0, ascending
-    std::optional<engine::eval::MeanInterval> reference;  // budget <= 0
+    std::vector<glimpse::eval::RecordGroup> points;  // budget > 0, ascending
+    std::optional<glimpse::eval::MeanInterval> reference;  // budget <= 0
 };
 
-bool hasValue(const engine::eval::MeanInterval& interval) { return interval.n > 0 && std::isfinite(interval.mean); }
+bool hasValue(const glimpse::eval::MeanInterval& interval) { return interval.n > 0 && std::isfinite(interval.mean); }
 
 std::vector<PolicySeries> seriesFor(std::span<const EvalRecord> records, EvalMetric metric, const QString& setting) {
     std::vector<EvalRecord> selected;
     for (const auto& record : records)
         if (setting.isEmpty() || QString::fromStdString(record.setting) == setting) selected.push_back(record);
-    engine::eval::GroupFields fields;
+    glimpse::eval::GroupFields fields;
     fields.setting = false;
     fields.task = false;
     fields.length = false;
     std::map<std::string, PolicySeries> byPolicy;
-    for (const auto& group : engine::eval::summarise_records(selected, fields)) {
+    for (const auto& group : glimpse::eval::summarise_records(selected, fields)) {
         if (!hasValue(group.metric(metric))) continue;
         PolicySeries& series = byPolicy[group.policy];
         series.policy = QString::fromStdString(group.policy);
@@ -64,14 +66,14 @@ QString budgetLabel(int64_t budget) {
 }  // namespace
 
 QImage plotMetricVsBudget(std::span<const EvalRecord> records, EvalMetric metric, const MetricPlotOptions& options) {
-    const QString metricName = QString::fromUtf8(engine::eval::eval_metric_name(metric).data());
+    const QString metricName = QString::fromUtf8(glimpse::eval::eval_metric_name(metric).data());
     const auto series = seriesFor(records, metric, options.setting);
     if (series.empty()) throw engine::Error("plot: no record has a value for " + metricName.toStdString());
 
     // Data ranges: x is log2(budget); y spans every mean and interval end.
     double xMin = INFINITY, xMax = -INFINITY, yMin = INFINITY, yMax = -INFINITY;
     std::vector<int64_t> budgets;
-    auto includeY = [&](const engine::eval::MeanInterval& interval) {
+    auto includeY = [&](const glimpse::eval::MeanInterval& interval) {
         const double half = std::isfinite(interval.half_width) ? interval.half_width : 0.0;
         yMin = std::min(yMin, interval.mean - half);
         yMax = std::max(yMax, interval.mean + half);
@@ -214,13 +216,13 @@ QStringList writeMetricPlots(std::span<const EvalRecord> records, const QString&
                              const MetricPlotOptions& options) {
     if (!QDir().mkpath(directory)) throw engine::Error(directory.toStdString() + ": cannot create the plot folder");
     QStringList written;
-    for (EvalMetric metric : engine::eval::all_eval_metrics()) {
+    for (EvalMetric metric : glimpse::eval::all_eval_metrics()) {
         const bool measured = std::any_of(records.begin(), records.end(), [&](const EvalRecord& r) {
             return std::isfinite(r.value(metric)) &&
                    (options.setting.isEmpty() || QString::fromStdString(r.setting) == options.setting);
         });
         if (!measured) continue;
-        const QString name = QString::fromUtf8(engine::eval::eval_metric_name(metric).data());
+        const QString name = QString::fromUtf8(glimpse::eval::eval_metric_name(metric).data());
         const QString path = QDir(directory).filePath(name + QStringLiteral(".png"));
         if (!plotMetricVsBudget(records, metric, options).save(path, "PNG"))
             throw engine::Error(path.toStdString() + ": cannot write the plot");

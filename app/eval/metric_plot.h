@@ -3,7 +3,7 @@
 // budget, 95% CI error bars, a log2 budget axis, a legend, axis labels and a title. Drawn
 // with QPainter on a QImage, so it needs a QGuiApplication (the offscreen platform will do).
 
-#include "engine/eval/eval_record.h"
+#include "app/eval/eval_record.h"
 
 #include <QImage>
 #include <QSize>
@@ -22,12 +22,12 @@ struct MetricPlotOptions {
 
 // Records with budget <= 0 (a full cache) are drawn as a dashed horizontal reference line.
 // Throws engine::Error when no record has a value for the metric.
-QImage plotMetricVsBudget(std::span<const engine::eval::EvalRecord> records, engine::eval::EvalMetric metric,
+QImage plotMetricVsBudget(std::span<const glimpse::eval::EvalRecord> records, glimpse::eval::EvalMetric metric,
                           const MetricPlotOptions& options = {});
 
 // Writes "<metric>.png" into `directory` (created if needed) for every metric some record
 // has; returns the paths written. Throws engine::Error when a file cannot be written.
-QStringList writeMetricPlots(std::span<const engine::eval::EvalRecord> records, const QString& directory,
+QStringList writeMetricPlots(std::span<const glimpse::eval::EvalRecord> records, const QString& directory,
                              const MetricPlotOptions& options = {});
 
 }  // namespace glimpse::eval

@@ -15,8 +15,8 @@
 #include <cmath>
 #include <cstdio>
 
-using engine::eval::EvalMetric;
-using engine::eval::EvalRecord;
+using glimpse::eval::EvalMetric;
+using glimpse::eval::EvalRecord;
 
 namespace {
 
