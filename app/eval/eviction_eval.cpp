@@ -3,6 +3,7 @@
 #include "engine/error.h"
 #include "app/eval/answer_match.h"
 #include "engine/metrics/attention_recall.h"
+#include "engine/metrics/response_nll.h"
 #include "app/eval/fan_out_policy.h"
 #include "engine/eviction/draft_policy.h"
 #include "engine/eviction/draft_steps.h"
@@ -21,13 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-double negative_log_prob(std::span<const float> logits, int32_t token) {
-    const float top = *std::max_element(logits.begin(), logits.end());
-    double sum = 0;
-    for (float x : logits) sum += std::exp(double(x) - top);
-    return std::log(sum) - (double(logits[static_cast<size_t>(token)]) - top);
-}
 
 int32_t argmax(std::span<const float> logits) {
     return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
@@ -51,15 +45,6 @@ Response greedy_response(Session& session, const Tokenizer& tokenizer, int64_t m
     }
     r.mean_nll = r.tokens.empty() ? 0 : nll / static_cast<double>(r.tokens.size());
     return r;
-}
-
-double teacher_forced_nll(Session& session, const std::vector<int32_t>& tokens) {
-    double nll = 0;
-    for (size_t i = 0; i < tokens.size(); ++i) {
-        nll += negative_log_prob(session.logits(), tokens[i]);
-        if (i + 1 < tokens.size()) session.decode(tokens[i]);
-    }
-    return tokens.empty() ? 0 : nll / static_cast<double>(tokens.size());
 }
 
 std::string response_text(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens) {

@@ -1,8 +1,10 @@
-// Attention recall, the engine's measure of what a compressed cache kept, against a
-// double-precision reference on fresh random data, and its edge cases.
+// The engine's measures of what a compressed cache kept: attention recall and the
+// negative log-likelihood of a response, against double-precision references on fresh
+// random data, and their edge cases.
 
 #include "engine/error.h"
 #include "engine/metrics/attention_recall.h"
+#include "engine/metrics/response_nll.h"
 
 #include <QtTest/QtTest>
 
@@ -12,8 +14,9 @@
 #include <vector>
 
 using engine::attention_recall;
+using engine::negative_log_prob;
 
-class TestAttentionRecall : public QObject {
+class TestCacheMetrics : public QObject {
     Q_OBJECT
 
 private slots:
@@ -40,6 +43,23 @@ private slots:
         }
     }
 
+    void negative_log_prob_matches_a_double_log_softmax() {
+        std::mt19937_64 random(std::random_device{}());
+        std::normal_distribution<float> logit(0.0f, 8.0f);
+        for (int trial = 0; trial < 20; ++trial) {
+            std::vector<float> logits(1 + random() % 5000);
+            for (auto& x : logits) x = logit(random) + (trial % 2 ? 300.0f : 0.0f);   // large offsets too
+            const auto token = static_cast<int32_t>(random() % logits.size());
+            long double sum = 0;
+            for (float x : logits) sum += std::exp(static_cast<long double>(x) - logits[static_cast<size_t>(token)]);
+            const double want = static_cast<double>(std::log(sum));
+            QVERIFY2(std::abs(negative_log_prob(logits, token) - want) < 1e-9 * std::max(1.0, want),
+                     qPrintable(QString::number(negative_log_prob(logits, token) - want)));
+        }
+        QVERIFY_THROWS_EXCEPTION(engine::Error, negative_log_prob(std::vector<float>{1.0f}, 1));
+        QVERIFY_THROWS_EXCEPTION(engine::Error, negative_log_prob(std::vector<float>{}, 0));
+    }
+
     void attention_recall_edges() {
         const std::vector<double> attention{0.5, 0.25, 0.25, 0.0};
         QCOMPARE(attention_recall(attention, std::vector<int32_t>{0, 1, 2, 3}), 1.0);
@@ -57,5 +77,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestAttentionRecall)
-#include "test_attention_recall.moc"
+QTEST_GUILESS_MAIN(TestCacheMetrics)
+#include "test_cache_metrics.moc"
