@@ -1,13 +1,34 @@
 #include "cli/model_options.h"
 
 #include "cli/model_path.h"
+#include "core/data_dir.h"
 #include "engine/error.h"
 #include "engine/eviction/policy_registry.h"
 #include "engine/lookahead/lookahead_adapter.h"
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <string>
+#include <vector>
+
 namespace glimpse::cli {
+namespace {
+
+// Where shipped adapters are looked for besides the model's own folder.
+std::vector<std::filesystem::path> shipped_adapter_dirs() {
+    const DataDir data = data_dir();
+    if (data.path.empty()) return {};
+    return {data.path / "lookahead"};
+}
+
+std::string search_text(const std::vector<std::filesystem::path>& dirs) {
+    std::string out;
+    for (size_t i = 0; i < dirs.size(); ++i) out += (i == 0 ? "" : i + 1 == dirs.size() ? " and " : ", ") + dirs[i].string();
+    return out;
+}
+
+}  // namespace
 
 void add_model_options(CLI::App* cmd, ModelOptions& options) {
     cmd->add_option("--model,-m", options.model, "GGUF model file (default: the default model, see scripts/fetch-model)");
@@ -25,17 +46,40 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
                     "speckv: a smaller GGUF model with the same vocabulary that drafts the pseudo-answer")
         ->check(CLI::ExistingFile);
     cmd->add_option("--adapter", options.adapter,
-                    "lookahead: the LookaheadKV adapter (default: <model>.lookahead.gguf beside the model, else the "
-                    "one shipped for it in resources/lookahead/)")
+                    "lookahead: the LookaheadKV adapter (default: the *.lookahead.gguf made for the model, found by "
+                    "its fingerprint beside the model, else in the data directory's lookahead/ folder; "
+                    "$GLIMPSE_DATA_DIR sets that directory)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--recent-window", options.recent_window,
                     "lookahead: prompt tokens at the end always kept (default: the adapter's setting)")
         ->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--window", options.window,
+                    "snapkv, pyramidkv, laq, speckv: the observation window, the last prompt tokens used as queries")
+        ->default_val(options.window)->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--pool-kernel", options.pool_kernel,
+                    "snapkv, pyramidkv, laq, speckv: max-pooling kernel over the scores along the sequence (odd)")
+        ->default_val(options.pool_kernel)
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+                long long k = 0;
+                const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), k);
+                const bool ok = error == std::errc() && end == value.data() + value.size();
+                return (ok && k >= 1 && k <= 1023 && k % 2 == 1) ? "" : "must be an odd number from 1 to 1023";
+            },
+            "ODD in [1 - 1023]"));
+    cmd->add_option("--sinks", options.sinks, "streaming: first prompt tokens always kept (attention sinks)")
+        ->default_val(options.sinks)->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--pyramid-beta", options.pyramid_beta,
+                    "pyramidkv: the top layer keeps 1/beta of the mean extra budget beyond the window")
+        ->default_val(options.pyramid_beta)->check(CLI::Range(1.0, 1e6));
+    cmd->add_option("--draft-tokens", options.draft_tokens, "laq, speckv: pseudo-answer tokens drafted to score the prompt")
+        ->default_val(options.draft_tokens)->check(CLI::Range(1, 4096));
 }
 
 std::filesystem::path adapter_path_for(const ModelOptions& options, const LoadedModel& loaded) {
     if (!options.adapter.empty()) return options.adapter;
-    return engine::find_adapter_for(loaded.path, GLIMPSE_SOURCE_DIR "/resources/lookahead").value_or(std::filesystem::path{});
+    return engine::find_adapter_for(loaded.path, loaded.model->fingerprint(), shipped_adapter_dirs())
+        .value_or(std::filesystem::path{});
 }
 
 std::string policy_name(const ModelOptions& options, const LoadedModel& loaded) {
@@ -50,12 +94,18 @@ engine::PolicyOptions policy_options(const ModelOptions& options, const LoadedMo
     po.draft_model_path = options.draft_model;
     if (options.draft_model.empty()) po.draft_model = loaded.model;
     po.recent_window = options.recent_window;
+    po.window = options.window;
+    po.pool_kernel = options.pool_kernel;
+    po.sinks = options.sinks;
+    po.pyramid_beta = options.pyramid_beta;
+    po.draft_tokens = options.draft_tokens;
     if (policy == "lookahead" || policy == "lookaheadkv") {
         const auto path = adapter_path_for(options, loaded);
         if (path.empty())
             throw engine::Error("policy lookahead: no LookaheadKV adapter for " + loaded.path.filename().string() +
-                                " (looked for " + engine::adapter_file_name(loaded.path) +
-                                " beside it and in resources/lookahead/); pass --adapter FILE or choose another --policy");
+                                " (looked for a *.lookahead.gguf made for its fingerprint in " +
+                                search_text(engine::adapter_search_dirs(loaded.path, shipped_adapter_dirs())) +
+                                "); pass --adapter FILE or choose another --policy");
         po.adapter = std::make_shared<const engine::LookaheadAdapter>(engine::LookaheadAdapter::load(path, *loaded.model));
     }
     return po;

@@ -27,6 +27,12 @@ struct ModelOptions {
     std::string draft_model;    // SpecKV's smaller model with the same vocabulary
     std::string adapter;        // LookaheadKV adapter; empty: the one found for the model
     int64_t recent_window = -1; // LookaheadKV: last prompt tokens always kept (-1: the adapter's)
+    // The other policies' knobs, with engine::PolicyOptions' defaults (the papers').
+    int64_t window = engine::PolicyOptions{}.window;             // SnapKV family: observation window
+    int64_t pool_kernel = engine::PolicyOptions{}.pool_kernel;   // SnapKV family: max-pool kernel (odd)
+    int64_t sinks = engine::PolicyOptions{}.sinks;               // StreamingLLM: attention sinks
+    double pyramid_beta = engine::PolicyOptions{}.pyramid_beta;  // PyramidKV
+    int64_t draft_tokens = engine::PolicyOptions{}.draft_tokens; // LAQ / SpecKV: pseudo-answer length
 };
 
 struct LoadedModel {
@@ -42,8 +48,9 @@ void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params);
 
 LoadedModel load_model(const ModelOptions& options);
 
-// The LookaheadKV adapter for the loaded model: --adapter, else <model>.lookahead.gguf beside
-// the model, else the one shipped in resources/lookahead/. Empty when there is none.
+// The LookaheadKV adapter for the loaded model: --adapter, else one made for the model (by
+// its fingerprint) beside it or in the data directory's lookahead/ folder (see
+// engine::find_adapter_for). Empty when there is none.
 std::filesystem::path adapter_path_for(const ModelOptions& options, const LoadedModel& loaded);
 
 // The policy to run: --policy, or by default lookahead when an adapter exists, else full.
