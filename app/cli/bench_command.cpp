@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "core/data_dir.h"
 #include "core/model_setup.h"
 #include "engine/error.h"
 #include "engine/process_memory.h"
@@ -29,7 +30,7 @@ struct BenchOptions {
     int runs = 3;
     bool json = false;
     bool compare_llamacpp = false;
-    std::string llamacpp_script = GLIMPSE_SOURCE_DIR "/scripts/bench_llamacpp.py";
+    std::string llamacpp_script;   // empty: scripts/bench_llamacpp.py in the data directory
 };
 
 struct Row {
@@ -78,11 +79,13 @@ Row bench_glimpse(const std::shared_ptr<const engine::Model>& model, const std::
 std::vector<Row> bench_llamacpp(const std::string& model_path, int threads, const BenchOptions& opt) {
     std::string lengths;
     for (auto n : opt.prompt_tokens) lengths += (lengths.empty() ? "" : ",") + std::to_string(n);
-    std::string command = "python3 '" + opt.llamacpp_script + "' '" + model_path + "' --prompt-tokens " + lengths +
+    const std::string script =
+        opt.llamacpp_script.empty() ? data_file("scripts/bench_llamacpp.py").string() : opt.llamacpp_script;
+    std::string command = "python3 '" + script + "' '" + model_path + "' --prompt-tokens " + lengths +
                           " --gen-tokens " + std::to_string(opt.gen_tokens) + " --threads " +
                           std::to_string(threads) + " --runs " + std::to_string(opt.runs);
     FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) throw engine::Error("cannot run " + opt.llamacpp_script);
+    if (!pipe) throw engine::Error("cannot run " + script);
     std::string out;
     std::array<char, 4096> buf{};
     while (size_t got = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), got);
@@ -162,7 +165,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_flag("--json", opt->json, "Print JSON instead of a table");
     cmd->add_flag("--compare-llamacpp", opt->compare_llamacpp,
                   "Also measure llama.cpp (PyPI llama-cpp-python) on the same model and threads");
-    cmd->add_option("--llamacpp-script", opt->llamacpp_script, "Path of scripts/bench_llamacpp.py");
+    cmd->add_option("--llamacpp-script", opt->llamacpp_script,
+                    "Path of bench_llamacpp.py (default: scripts/bench_llamacpp.py in the data directory)");
     cmd->callback([opt] { run_bench(*opt); });
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "core/data_dir.h"
 #include "engine/error.h"
 #include "app/eval/eval_task.h"
 #include "app/eval/eviction_eval.h"
@@ -38,7 +39,7 @@ struct EvalOptions {
     uint64_t seed = 1;
     int64_t response_tokens = 32;
     std::string settings = "both";
-    std::string corpus = GLIMPSE_SOURCE_DIR "/resources/eval/haystack.jsonl";
+    std::string corpus;   // empty: eval/haystack.jsonl in the data directory
     std::string out = "eval-out";
     std::vector<int64_t> recent_windows;   // lookahead: one candidate per value
     bool policies_given = false;   // else lookahead is left out for a model without an adapter
@@ -73,7 +74,8 @@ void run_eval(const EvalOptions& opt) {
     ModelChoice choice = model_choice(opt.model);
     choice.policy.clear();
     const auto loaded = open_model(choice);
-    const auto corpus = glimpse::eval::HaystackCorpus::load(opt.corpus);
+    const auto corpus =
+        glimpse::eval::HaystackCorpus::load(opt.corpus.empty() ? data_file("eval/haystack.jsonl").string() : opt.corpus);
     const auto& config = loaded.model->config();
     for (int length : opt.lengths)
         if (length + opt.response_tokens + 64 > config.context_length)
@@ -176,7 +178,7 @@ void add_eval_command(CLI::App& app) {
                     "lookahead: evaluate once per value of the always-kept recent window, comma-separated "
                     "(reported as lookahead and lookahead-recentN)")
         ->delimiter(',')->check(CLI::Range(0, 1 << 24));
-    cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines)");
+    cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines; default: eval/haystack.jsonl in the data directory)");
     cmd->add_option("--out", opt->out, "Folder for results.csv, summary.md and the plots");
     cmd->callback([opt, policies] {
         opt->policies_given = policies->count() > 0;

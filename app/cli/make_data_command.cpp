@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/interrupt.h"
 #include "cli/model_options.h"
+#include "core/data_dir.h"
 #include "core/model_setup.h"
 #include "engine/error.h"
 #include "app/eval/haystack_corpus.h"
@@ -41,7 +42,7 @@ struct MakeDataOptions {
     int min_length = 512;
     int max_length = 0;   // 0: the model's context window less the response
     int64_t response_tokens = 64;
-    std::string corpus = GLIMPSE_SOURCE_DIR "/resources/lookahead/training_corpus.jsonl";
+    std::string corpus;   // empty: lookahead/training_corpus.jsonl in the data directory
 };
 
 fs::path sample_path(const fs::path& dir, int64_t index) {
@@ -83,7 +84,8 @@ void run_make_data(const MakeDataOptions& opt) {
     auto loaded = load_model(opt.model);
     const auto& config = loaded.model->config();
     const uint64_t fingerprint = engine::LookaheadBase::of(*loaded.model).fingerprint;
-    const auto corpus = glimpse::eval::HaystackCorpus::load(opt.corpus);
+    const auto corpus = glimpse::eval::HaystackCorpus::load(
+        opt.corpus.empty() ? data_file("lookahead/training_corpus.jsonl").string() : opt.corpus);
 
     const int64_t context = config.context_length;
     const int max_length = opt.max_length > 0 ? opt.max_length : static_cast<int>(context - opt.response_tokens);
@@ -195,7 +197,8 @@ void add_make_data_command(CLI::App& app) {
     cmd->add_option("--max-length", opt->max_length, "Longest prompt in tokens (default: the context window less the response)")
         ->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--response-tokens", opt->response_tokens, "Most tokens of the greedy answer")->check(CLI::Range(1, 4096));
-    cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes)");
+    cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes; default: "
+                    "lookahead/training_corpus.jsonl in the data directory)");
     cmd->callback([opt] { run_make_data(*opt); });
 }
 

@@ -1,9 +1,13 @@
 #include "cli/model_options.h"
 
+#include "core/data_dir.h"
 #include "engine/error.h"
 #include "engine/eviction/policy_registry.h"
 
 #include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <string>
 
 namespace glimpse::cli {
 
@@ -23,12 +27,34 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
                     "speckv: a smaller GGUF model with the same vocabulary that drafts the pseudo-answer")
         ->check(CLI::ExistingFile);
     cmd->add_option("--adapter", options.adapter,
-                    "lookahead: the LookaheadKV adapter (default: <model>.lookahead.gguf beside the model, else the "
-                    "one shipped for it in resources/lookahead/)")
+                    "lookahead: the LookaheadKV adapter (default: the *.lookahead.gguf made for the model, found by "
+                    "its fingerprint beside the model, else in the data directory's lookahead/ folder; "
+                    "$GLIMPSE_DATA_DIR sets that directory)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--recent-window", options.recent_window,
                     "lookahead: prompt tokens at the end always kept (default: the adapter's setting)")
         ->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--window", options.window,
+                    "snapkv, pyramidkv, laq, speckv: the observation window, the last prompt tokens used as queries")
+        ->default_val(options.window)->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--pool-kernel", options.pool_kernel,
+                    "snapkv, pyramidkv, laq, speckv: max-pooling kernel over the scores along the sequence (odd)")
+        ->default_val(options.pool_kernel)
+        ->check(CLI::Validator(
+            [](std::string& value) -> std::string {
+                long long k = 0;
+                const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), k);
+                const bool ok = error == std::errc() && end == value.data() + value.size();
+                return (ok && k >= 1 && k <= 1023 && k % 2 == 1) ? "" : "must be an odd number from 1 to 1023";
+            },
+            "ODD in [1 - 1023]"));
+    cmd->add_option("--sinks", options.sinks, "streaming: first prompt tokens always kept (attention sinks)")
+        ->default_val(options.sinks)->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--pyramid-beta", options.pyramid_beta,
+                    "pyramidkv: the top layer keeps 1/beta of the mean extra budget beyond the window")
+        ->default_val(options.pyramid_beta)->check(CLI::Range(1.0, 1e6));
+    cmd->add_option("--draft-tokens", options.draft_tokens, "laq, speckv: pseudo-answer tokens drafted to score the prompt")
+        ->default_val(options.draft_tokens)->check(CLI::Range(1, 4096));
 }
 
 ModelChoice model_choice(const ModelOptions& options) {
@@ -40,8 +66,13 @@ ModelChoice model_choice(const ModelOptions& options) {
     choice.policy_options.budget = options.budget;
     choice.policy_options.draft_model_path = options.draft_model;
     choice.policy_options.recent_window = options.recent_window;
+    choice.policy_options.window = options.window;
+    choice.policy_options.pool_kernel = options.pool_kernel;
+    choice.policy_options.sinks = options.sinks;
+    choice.policy_options.pyramid_beta = options.pyramid_beta;
+    choice.policy_options.draft_tokens = options.draft_tokens;
     choice.adapter = options.adapter;
-    choice.adapter_dirs = {GLIMPSE_SOURCE_DIR "/resources/lookahead"};
+    choice.adapter_dirs = glimpse::shipped_adapter_dirs();
     return choice;
 }
 

@@ -28,6 +28,12 @@ struct ModelOptions {
     std::string draft_model;    // SpecKV's smaller model with the same vocabulary
     std::string adapter;        // LookaheadKV adapter; empty: the one found for the model
     int64_t recent_window = -1; // LookaheadKV: last prompt tokens always kept (-1: the adapter's)
+    // The other policies' knobs, with engine::PolicyOptions' defaults (the papers').
+    int64_t window = engine::PolicyOptions{}.window;             // SnapKV family: observation window
+    int64_t pool_kernel = engine::PolicyOptions{}.pool_kernel;   // SnapKV family: max-pool kernel (odd)
+    int64_t sinks = engine::PolicyOptions{}.sinks;               // StreamingLLM: attention sinks
+    double pyramid_beta = engine::PolicyOptions{}.pyramid_beta;  // PyramidKV
+    int64_t draft_tokens = engine::PolicyOptions{}.draft_tokens; // LAQ / SpecKV: pseudo-answer length
 };
 
 using glimpse::LoadedModel;

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "core/data_dir.h"
 #include "core/conversation.h"
 #include "engine/error.h"
 #include "store/session_store.h"
@@ -100,10 +101,10 @@ struct BenchOptions {
 
 // The sample report repeated, one page per copy, to the nearest copy of `tokens` tokens.
 std::vector<PromptDocument> bench_document(const LoadedModel& loaded, int64_t tokens) {
-    std::ifstream f(GLIMPSE_SOURCE_DIR "/resources/samples/harbor-light-report.md", std::ios::binary);
+    std::ifstream f(data_file("samples/harbor-light-report.md"), std::ios::binary);
     std::stringstream text;
     text << f.rdbuf();
-    if (text.str().empty()) throw engine::Error(engine::ErrorKind::Io, "resources/samples/harbor-light-report.md is missing");
+    if (text.str().empty()) throw engine::Error(engine::ErrorKind::Io, "the sample report samples/harbor-light-report.md is empty");
     const int64_t per_copy = static_cast<int64_t>(loaded.tokenizer.encode(text.str(), false, false).size()) + 8;
     PromptDocument doc{"Harbor light report (repeated)", {}};
     for (int64_t n = 0, page = 1; n + per_copy / 2 <= tokens - 120; n += per_copy, ++page)

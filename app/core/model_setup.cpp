@@ -1,5 +1,6 @@
 #include "core/model_setup.h"
 
+#include "core/data_dir.h"
 #include "engine/default_model.h"
 #include "engine/error.h"
 #include "engine/eviction/policy_registry.h"
@@ -22,10 +23,16 @@ std::filesystem::path resolve_model_path(const std::filesystem::path& given) {
     return path;
 }
 
-std::filesystem::path adapter_path_for(const ModelChoice& choice, const std::filesystem::path& model_path) {
+std::vector<std::filesystem::path> shipped_adapter_dirs() {
+    const DataDir data = data_dir();
+    if (data.path.empty()) return {};
+    return {data.path / "lookahead"};
+}
+
+std::filesystem::path adapter_path_for(const ModelChoice& choice, const std::filesystem::path& model_path,
+                                       uint64_t model_fingerprint) {
     if (!choice.adapter.empty()) return choice.adapter;
-    const std::filesystem::path shipped = choice.adapter_dirs.empty() ? std::filesystem::path{} : choice.adapter_dirs.front();
-    return engine::find_adapter_for(model_path, shipped).value_or(std::filesystem::path{});
+    return engine::find_adapter_for(model_path, model_fingerprint, choice.adapter_dirs).value_or(std::filesystem::path{});
 }
 
 LoadedModel open_model(const ModelChoice& choice) {
@@ -38,7 +45,7 @@ LoadedModel open_model(const ModelChoice& choice) {
     LoadedModel loaded{std::move(path), std::move(model), engine::make_cpu_backend(choice.threads), std::move(tokenizer),
                        std::move(chat)};
 
-    loaded.adapter_path = adapter_path_for(choice, loaded.path);
+    loaded.adapter_path = adapter_path_for(choice, loaded.path, loaded.model->fingerprint());
     // Without an adapter a document longer than the budget is still compressed, by SnapKV.
     loaded.policy = !choice.policy.empty() ? choice.policy : loaded.adapter_path.empty() ? "snapkv" : "lookahead";
     if (loaded.policy == "lookaheadkv") loaded.policy = "lookahead";
@@ -47,10 +54,14 @@ LoadedModel open_model(const ModelChoice& choice) {
     po.n_layers = loaded.model->config().n_layers;
     if (po.draft_model_path.empty() && !po.draft_model) po.draft_model = loaded.model;   // SpecKV drafts with itself
     if (loaded.policy == "lookahead") {
-        if (loaded.adapter_path.empty())
+        if (loaded.adapter_path.empty()) {
+            std::string searched;
+            for (const auto& dir : engine::adapter_search_dirs(loaded.path, choice.adapter_dirs))
+                searched += (searched.empty() ? "" : ", ") + dir.string();
             throw engine::Error("policy lookahead: no LookaheadKV adapter for " + loaded.path.filename().string() +
-                                " (looked for " + engine::adapter_file_name(loaded.path) +
-                                " beside it and among the shipped adapters); pass --adapter FILE or choose another --policy");
+                                " (looked for a *.lookahead.gguf made for its fingerprint in " + searched +
+                                "); pass --adapter FILE or choose another --policy");
+        }
         po.adapter = std::make_shared<const engine::LookaheadAdapter>(
             engine::LookaheadAdapter::load(loaded.adapter_path, *loaded.model));
     } else {

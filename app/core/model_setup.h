@@ -20,16 +20,21 @@ struct ModelChoice {
     std::string policy;                      // empty: lookahead when the model has an adapter, else snapkv
     engine::PolicyOptions policy_options;    // budget and each policy's knobs (adapter: below)
     std::filesystem::path adapter;           // empty: found beside the model or among adapter_dirs
-    std::vector<std::filesystem::path> adapter_dirs;   // shipped adapters
+    std::vector<std::filesystem::path> adapter_dirs;   // shipped adapters (shipped_adapter_dirs())
 };
+
+// Where shipped LookaheadKV adapters are: the data directory's lookahead/ (core/data_dir.h).
+std::vector<std::filesystem::path> shipped_adapter_dirs();
 
 // The model a command should open: the given path, or the default model. A missing default
 // model is an error that tells the user how to fetch it.
 std::filesystem::path resolve_model_path(const std::filesystem::path& given);
 
-// The LookaheadKV adapter for a model: choice.adapter, else one found for the model. Empty
-// when there is none.
-std::filesystem::path adapter_path_for(const ModelChoice& choice, const std::filesystem::path& model_path);
+// The LookaheadKV adapter for a model: choice.adapter, else one made for the model (found by
+// its fingerprint, not its file name) beside it or among choice.adapter_dirs. Empty when
+// there is none.
+std::filesystem::path adapter_path_for(const ModelChoice& choice, const std::filesystem::path& model_path,
+                                       uint64_t model_fingerprint);
 
 // Opens and checks everything the choice names; a wrong adapter or policy option fails here,
 // before any work. Throws engine::Error.

@@ -24,8 +24,9 @@ std::string LookaheadKvPolicy::describe() {
     return "lookahead: LookaheadKV (Ahn et al. 2026). A trained adapter's lookahead tokens (default 32) follow the "
            "prompt through every layer with LoRA active on them only; each prompt token's score is the attention "
            "they give it, averaged over them and the query heads of its KV group, max-pooled along the sequence "
-           "(kernel 7). Each KV head keeps its top B (plus the last --recent-window tokens, default 0). Needs an "
-           "adapter for the model: <model>.lookahead.gguf beside it, one shipped in resources/, or --adapter FILE.";
+           "(the adapter's kernel, 7 for the shipped one). Each KV head keeps its top B (plus the last --recent-window "
+           "tokens, default the adapter's). Needs an adapter made for the model: a *.lookahead.gguf recording its "
+           "fingerprint beside it or in the data directory's lookahead/ folder, or --adapter FILE.";
 }
 
 void LookaheadKvPolicy::start(const EvictionInput& in) {

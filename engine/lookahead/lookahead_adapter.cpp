@@ -258,15 +258,47 @@ std::string adapter_file_name(const std::filesystem::path& model_path) {
     return model_path.stem().string() + ".lookahead.gguf";
 }
 
-std::optional<std::filesystem::path> find_adapter_for(const std::filesystem::path& model_path,
-                                                      const std::filesystem::path& resources_dir) {
-    const std::string file_name = adapter_file_name(model_path);
-    std::error_code ec;
-    const auto beside = model_path.parent_path() / file_name;
-    if (std::filesystem::is_regular_file(beside, ec)) return beside;
-    if (!resources_dir.empty()) {
-        const auto shipped = resources_dir / file_name;
-        if (std::filesystem::is_regular_file(shipped, ec)) return shipped;
+std::optional<uint64_t> adapter_base_fingerprint(const std::filesystem::path& path) {
+    try {
+        const GgufFile file = GgufFile::open(path);
+        if (file.get_string_opt("general.type") != "adapter" || file.get_string_opt("adapter.type") != kAdapterType)
+            return std::nullopt;
+        return file.get("lookahead.base.fingerprint").as_uint();
+    } catch (const Error&) {
+        return std::nullopt;   // unreadable or not an adapter: not a candidate
+    }
+}
+
+std::vector<std::filesystem::path> adapter_search_dirs(const std::filesystem::path& model_path,
+                                                       const std::vector<std::filesystem::path>& dirs) {
+    std::vector<std::filesystem::path> out{model_path.has_parent_path() ? model_path.parent_path() : "."};
+    for (const auto& d : dirs)
+        if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+    return out;
+}
+
+std::optional<std::filesystem::path> find_adapter_for(const std::filesystem::path& model_path, uint64_t model_fingerprint,
+                                                      const std::vector<std::filesystem::path>& dirs) {
+    namespace fs = std::filesystem;
+    auto made_for_model = [&](const fs::path& p) {
+        std::error_code ec;
+        return fs::is_regular_file(p, ec) && adapter_base_fingerprint(p) == model_fingerprint;
+    };
+    const auto search = adapter_search_dirs(model_path, dirs);
+    const auto named = search.front() / adapter_file_name(model_path);
+    if (made_for_model(named)) return named;
+
+    constexpr std::string_view kSuffix = ".lookahead.gguf";
+    for (const auto& dir : search) {
+        std::error_code ec;
+        std::vector<fs::path> candidates;
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.size() > kSuffix.size() && name.ends_with(kSuffix)) candidates.push_back(it->path());
+        }
+        std::sort(candidates.begin(), candidates.end());
+        for (const auto& p : candidates)
+            if (made_for_model(p)) return p;
     }
     return std::nullopt;
 }

@@ -84,9 +84,21 @@ struct LookaheadAdapter {
     bool operator==(const LookaheadAdapter&) const = default;
 };
 
-// `<model-stem>.lookahead.gguf` beside the model, else in `resources_dir` (if given).
-std::optional<std::filesystem::path> find_adapter_for(const std::filesystem::path& model_path,
-                                                      const std::filesystem::path& resources_dir = {});
+// The base-model fingerprint a LookaheadKV adapter file records, read from its metadata
+// only (no tensors are checked). nullopt when the file is not a readable LookaheadKV adapter.
+std::optional<uint64_t> adapter_base_fingerprint(const std::filesystem::path& path);
+
+// The folders find_adapter_for searches, in order: the model's own, then `dirs`.
+std::vector<std::filesystem::path> adapter_search_dirs(const std::filesystem::path& model_path,
+                                                       const std::vector<std::filesystem::path>& dirs);
+
+// The LookaheadKV adapter made for the model with `model_fingerprint`, found by the
+// fingerprint each adapter records rather than by its name, so a renamed model keeps its
+// adapter: `<model-stem>.lookahead.gguf` beside the model if it was made for this model,
+// else the first `*.lookahead.gguf` (by name) made for it beside the model, then in each of
+// `dirs`. nullopt when there is none.
+std::optional<std::filesystem::path> find_adapter_for(const std::filesystem::path& model_path, uint64_t model_fingerprint,
+                                                      const std::vector<std::filesystem::path>& dirs = {});
 
 // The adapter file name for a model file: model.Q4_1.gguf -> model.Q4_1.lookahead.gguf.
 std::string adapter_file_name(const std::filesystem::path& model_path);

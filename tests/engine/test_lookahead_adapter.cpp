@@ -271,21 +271,48 @@ private slots:
         QVERIFY(error_of([&] { a.to_bytes(); }).contains("embeddings"));
     }
 
-    void adapter_is_found_beside_the_model_or_in_resources() {
-        QTemporaryDir models, resources;
-        const std::filesystem::path model_path = models.filePath("SmolLM2-135M-Instruct.Q4_1.gguf").toStdString();
-        const std::filesystem::path res = resources.path().toStdString();
-        QCOMPARE(engine::adapter_file_name(model_path), std::string("SmolLM2-135M-Instruct.Q4_1.lookahead.gguf"));
-        QVERIFY(!engine::find_adapter_for(model_path, res).has_value());
+    void adapter_is_found_by_the_fingerprint_it_records() {
+        auto model = tiny_model(reference::fresh_seed("find-mine"));
+        auto other = tiny_model(reference::fresh_seed("find-other"));
+        QVERIFY(model->fingerprint() != other->fingerprint());
+        const auto fp = model->fingerprint();
+        const auto mine = LookaheadAdapter::initialize(*model, {.n_tokens = 2, .rank = 1}, 1);
+        const auto theirs = LookaheadAdapter::initialize(*other, {.n_tokens = 2, .rank = 1}, 1);
 
-        const auto shipped = res / "SmolLM2-135M-Instruct.Q4_1.lookahead.gguf";
-        write_bytes(shipped, {1});
-        QCOMPARE(engine::find_adapter_for(model_path, res).value(), shipped);
-        QVERIFY(!engine::find_adapter_for(model_path).has_value());
+        QTemporaryDir models, shipped;
+        const std::filesystem::path model_path = models.filePath("model.gguf").toStdString();
+        const std::filesystem::path res = shipped.path().toStdString();
+        QCOMPARE(engine::adapter_file_name(model_path), std::string("model.lookahead.gguf"));
+        QVERIFY(!engine::find_adapter_for(model_path, fp, {res}).has_value());
+        QCOMPARE(engine::adapter_search_dirs(model_path, {res}),
+                 (std::vector<std::filesystem::path>{model_path.parent_path(), res}));
 
-        const auto beside = model_path.parent_path() / "SmolLM2-135M-Instruct.Q4_1.lookahead.gguf";
-        write_bytes(beside, {1});
-        QCOMPARE(engine::find_adapter_for(model_path, res).value(), beside);   // beside the model wins
+        // Named for the model but made for another, a damaged file and a file that is no
+        // adapter: none of them is taken.
+        theirs.save(model_path.parent_path() / "model.lookahead.gguf");
+        write_bytes(model_path.parent_path() / "a.lookahead.gguf", {1, 2, 3});
+        write_bytes(res / "b.lookahead.gguf", reference::write_tiny_model(TinySpec{}, 1));
+        QVERIFY(!engine::adapter_base_fingerprint(model_path.parent_path() / "a.lookahead.gguf").has_value());
+        QCOMPARE(engine::adapter_base_fingerprint(model_path.parent_path() / "model.lookahead.gguf").value(),
+                 other->fingerprint());
+        QVERIFY(!engine::find_adapter_for(model_path, fp, {res}).has_value());
+
+        // The one shipped elsewhere under any name is found by its fingerprint.
+        const auto shipped_file = res / "SmolLM2-135M-Instruct.Q4_1.lookahead.gguf";
+        mine.save(shipped_file);
+        QCOMPARE(engine::find_adapter_for(model_path, fp, {res}).value(), shipped_file);
+        QVERIFY(!engine::find_adapter_for(model_path, fp).has_value());
+        QCOMPARE(engine::find_adapter_for(model_path, other->fingerprint(), {res}).value(),
+                 model_path.parent_path() / "model.lookahead.gguf");
+
+        // Beside the model wins over the shipped folder, and the model's own name wins there.
+        const auto beside = model_path.parent_path() / "c.lookahead.gguf";
+        mine.save(beside);
+        QCOMPARE(engine::find_adapter_for(model_path, fp, {res}).value(), beside);
+        const auto named = model_path.parent_path() / "model.lookahead.gguf";
+        mine.save(named);
+        write_bytes(model_path.parent_path() / "0.lookahead.gguf", mine.to_bytes());
+        QCOMPARE(engine::find_adapter_for(model_path, fp, {res}).value(), named);
     }
 };
 
