@@ -1,0 +1,31 @@
+#include "ui/document_list_model.h"
+
+namespace glimpse::ui {
+
+int DocumentListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(documents_.size()); }
+
+QVariant DocumentListModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+    const DocumentInfo& d = documents_[index.row()];
+    switch (role) {
+        case Qt::DisplayRole: {
+            QString text = tr("%1\n%n page(s)", nullptr, d.pages).arg(d.title);
+            if (d.ocrPages > 0) text += tr(", %n read by OCR", nullptr, d.ocrPages);
+            for (const QString& w : d.warnings) text += "\n⚠ " + w;
+            return text;
+        }
+        case Qt::ToolTipRole: return d.path;
+        case TitleRole: return d.title;
+        case PagesRole: return d.pages;
+        case WarningsRole: return d.warnings;
+        default: return {};
+    }
+}
+
+void DocumentListModel::add(const DocumentInfo& document) {
+    beginInsertRows({}, int(documents_.size()), int(documents_.size()));
+    documents_.append(document);
+    endInsertRows();
+}
+
+}  // namespace glimpse::ui

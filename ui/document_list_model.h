@@ -1,0 +1,28 @@
+#pragma once
+// The conversation's documents as the window lists them: title, pages, OCR pages, warnings.
+
+#include "ui/engine_values.h"
+
+#include <QAbstractListModel>
+
+namespace glimpse::ui {
+
+class DocumentListModel : public QAbstractListModel {
+    Q_OBJECT
+
+public:
+    enum Role { TitleRole = Qt::UserRole + 1, PagesRole, WarningsRole };
+
+    using QAbstractListModel::QAbstractListModel;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+
+    void add(const DocumentInfo& document);
+    const QList<DocumentInfo>& documents() const { return documents_; }
+
+private:
+    QList<DocumentInfo> documents_;
+};
+
+}  // namespace glimpse::ui
