@@ -9,8 +9,8 @@ QVariant DocumentListModel::data(const QModelIndex& index, int role) const {
     const DocumentInfo& d = documents_[index.row()];
     switch (role) {
         case Qt::DisplayRole: {
-            QString text = tr("%1\n%n page(s)", nullptr, d.pages).arg(d.title);
-            if (d.ocrPages > 0) text += tr(", %n read by OCR", nullptr, d.ocrPages);
+            QString text = d.title + "\n" + (d.pages == 1 ? tr("1 page") : tr("%1 pages").arg(d.pages));
+            if (d.ocrPages > 0) text += tr(", %1 read by OCR").arg(d.ocrPages);
             for (const QString& w : d.warnings) text += "\n⚠ " + w;
             return text;
         }

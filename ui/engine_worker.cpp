@@ -89,10 +89,9 @@ void EngineWorker::ask(const QString& question) {
         TurnCallbacks callbacks;
         callbacks.on_progress = [this](const engine::PrefillProgress& p) {
             const double rate = p.seconds > 0 ? double(p.done) / p.n_layers / p.seconds : 0.0;
-            emit progress({tr("Reading the documents: %1, layer %2 of %3")
-                               .arg(QString::fromUtf8(p.stage.data(), qsizetype(p.stage.size())))
-                               .arg(p.layer + 1)
-                               .arg(p.n_layers),
+            const QString stage = QString::fromUtf8(p.stage.data(), qsizetype(p.stage.size()));
+            const QString what = stage == "reading" ? tr("Reading the documents") : tr("Reading the documents (%1)").arg(stage);
+            emit progress({tr("%1: layer %2 of %3").arg(what).arg(p.layer + 1).arg(p.n_layers),
                            p.total > 0 ? double(p.done) / double(p.total) : 0.0, p.eta_seconds(), rate});
         };
         callbacks.on_piece = [this](std::string_view piece) {

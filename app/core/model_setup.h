@@ -18,7 +18,7 @@ struct ModelChoice {
     std::string chat_template;               // empty: the model's own
     int threads = 0;                         // 0: one per hardware thread
     std::string policy;                      // empty: lookahead when the model has an adapter, else snapkv
-    engine::PolicyOptions policy_options;    // budget and each policy's knobs (adapter: below)
+    engine::PolicyOptions policy_options{.budget = 2048};   // each policy's knobs; a short document stays whole
     std::filesystem::path adapter;           // empty: found beside the model or among adapter_dirs
     std::vector<std::filesystem::path> adapter_dirs;   // shipped adapters (shipped_adapter_dirs())
 };
