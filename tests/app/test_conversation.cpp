@@ -2,7 +2,7 @@
 // question reads the documents, a follow-up appends only its own tokens, a cancelled read
 // leaves the conversation as it was, and every prompt token knows its page.
 
-#include "test_support.h"
+#include "default_model_fixture.h"
 
 #include "core/conversation.h"
 #include "core/model_setup.h"
@@ -20,18 +20,9 @@
 
 namespace {
 
-glimpse::LoadedModel open_default_model() {
-    const auto path = test_support::default_model();
-    auto model = engine::Model::open(path);
-    auto tokenizer = engine::Tokenizer::from_gguf(model->file());
-    auto chat = engine::ChatTemplate::from_gguf(model->file());
-    return {path, model, engine::make_cpu_backend(2), std::move(tokenizer), std::move(chat)};
-}
+using test_support::open_default_model;
 
-std::vector<glimpse::PromptDocument> sample_report() {
-    const auto path = test_support::source_dir() / "resources/samples/harbor-light-report.md";
-    return {glimpse::prompt_document_of(ingest::read_document(QString::fromStdString(path.string()), {}))};
-}
+std::vector<glimpse::PromptDocument> sample_report() { return {test_support::sample_report_document()}; }
 
 glimpse::ConversationOptions options_with(const std::string& policy, int64_t budget) {
     glimpse::ConversationOptions o;

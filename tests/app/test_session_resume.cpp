@@ -3,7 +3,7 @@
 // segment per turn; a snapshot made under another policy is not used and the documents are
 // read again from their stored text.
 
-#include "test_support.h"
+#include "default_model_fixture.h"
 
 #include "core/conversation.h"
 #include "core/prompt_document_of.h"
@@ -20,18 +20,10 @@
 
 namespace {
 
-glimpse::LoadedModel open_default_model() {
-    const auto path = test_support::default_model();
-    auto model = engine::Model::open(path);
-    auto tokenizer = engine::Tokenizer::from_gguf(model->file());
-    auto chat = engine::ChatTemplate::from_gguf(model->file());
-    return {path, model, engine::make_cpu_backend(2), std::move(tokenizer), std::move(chat)};
-}
+using test_support::open_default_model;
 
 std::vector<glimpse::store::StoredDocument> sample_report() {
-    const auto path = test_support::source_dir() / "resources/samples/harbor-light-report.md";
-    return {{path.string(),
-             glimpse::prompt_document_of(ingest::read_document(QString::fromStdString(path.string()), {}))}};
+    return {{test_support::sample_report_path().string(), test_support::sample_report_document()}};
 }
 
 glimpse::ConversationOptions snapkv_512() {

@@ -12,20 +12,9 @@ class TestCliAsk : public QObject {
 
     QTemporaryDir dir_;
 
-    struct Result {
-        int code = -1;
-        QString out;
-        QString err;
-    };
+    using Result = test_support::CliResult;
 
-    Result run(const QStringList& args, const QByteArray& input = {}) {
-        QProcess p;
-        p.start(QString::fromStdString(test_support::cli_path().string()), args);
-        if (!input.isEmpty()) p.write(input);
-        p.closeWriteChannel();
-        if (!p.waitForFinished(600000)) return {-2, "timeout", "timeout"};
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-    }
+    Result run(const QStringList& args, const QByteArray& input = {}) { return test_support::run_cli(args, input); }
 
     QString sample() const {
         return QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.md").string());

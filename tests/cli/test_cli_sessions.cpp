@@ -11,22 +11,12 @@ class TestCliSessions : public QObject {
 
     QTemporaryDir dir_;
 
-    struct Result {
-        int code = -1;
-        QString out;
-        QString err;
-    };
+    using Result = test_support::CliResult;
 
     Result run(const QStringList& args, const QByteArray& input = {}) {
-        QProcess p;
         auto env = QProcessEnvironment::systemEnvironment();
         env.insert("GLIMPSE_SESSIONS_DB", dir_.filePath("sessions.sqlite"));
-        p.setProcessEnvironment(env);
-        p.start(QString::fromStdString(test_support::cli_path().string()), args);
-        if (!input.isEmpty()) p.write(input);
-        p.closeWriteChannel();
-        if (!p.waitForFinished(600000)) return {-2, "timeout", "timeout"};
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+        return test_support::run_cli(args, input, env);
     }
 
 private slots:

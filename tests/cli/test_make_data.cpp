@@ -28,18 +28,9 @@ class TestMakeData : public QObject {
 
     QTemporaryDir dir_;
 
-    struct Result {
-        int code = -1;
-        QString out;
-        QString err;
-    };
+    using Result = test_support::CliResult;
 
-    Result run(const QStringList& args) {
-        QProcess p;
-        p.start(QString::fromStdString(test_support::cli_path().string()), args);
-        if (!p.waitForFinished(600000)) return {-2, "timeout", "timeout"};
-        return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-    }
+    Result run(const QStringList& args) { return test_support::run_cli(args); }
 
     QStringList make_data(int samples) {
         return {"make-data", "--out", dir_.path() + "/data", "--samples", QString::number(samples), "--seed", "3",
