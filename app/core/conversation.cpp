@@ -16,7 +16,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 Conversation::Conversation(const LoadedModel& model, ConversationOptions options, std::vector<PromptDocument> documents)
     : model_(model), options_(std::move(options)), documents_(std::move(documents)) {
-    if (!options_.make_policy) options_.make_policy = [&model] { return model.make_policy(); };
+    if (!options_.make_policy) options_.make_policy = [this] { return model_.make_policy(); };
 }
 
 void Conversation::restore(ConversationState state, engine::CompressedCache cache) {
