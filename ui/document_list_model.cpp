@@ -28,4 +28,17 @@ void DocumentListModel::add(const DocumentInfo& document) {
     endInsertRows();
 }
 
+void DocumentListModel::remove(int row) {
+    if (row < 0 || row >= documents_.size()) return;
+    beginRemoveRows({}, row, row);
+    documents_.removeAt(row);
+    endRemoveRows();
+}
+
+void DocumentListModel::setDocuments(const QList<DocumentInfo>& documents) {
+    beginResetModel();
+    documents_ = documents;
+    endResetModel();
+}
+
 }  // namespace glimpse::ui

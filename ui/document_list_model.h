@@ -19,6 +19,8 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
     void add(const DocumentInfo& document);
+    void remove(int row);
+    void setDocuments(const QList<DocumentInfo>& documents);
     const QList<DocumentInfo>& documents() const { return documents_; }
 
 private:

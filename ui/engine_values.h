@@ -50,6 +50,33 @@ struct TurnInfo {
     qint64 fullBytes = 0;
 };
 
+// A session in the store, as the sessions list shows it.
+struct SessionInfo {
+    qint64 id = 0;
+    QString name;                // unique; `glimpse-cli chat --session NAME` continues it too
+    QString title;               // its documents' titles
+    int documents = 0;
+    int turns = 0;
+    qint64 updatedAt = 0;        // seconds since the epoch
+};
+
+struct PastTurn {
+    QString question;
+    TurnInfo turn;
+};
+
+// A stored session as it was reopened: its documents and turns, and whether its KV
+// snapshot was restored (so the next question reads nothing) or why not.
+struct OpenedSession {
+    SessionInfo session;
+    QList<DocumentInfo> documents;
+    QList<PastTurn> turns;
+    bool restored = false;
+    QString notRestored;
+    qint64 snapshotBytes = 0;
+    double loadSeconds = 0.0;
+};
+
 struct ModelInfo {
     QString name;                // file name
     QString policy;
@@ -64,3 +91,5 @@ Q_DECLARE_METATYPE(glimpse::ui::DocumentInfo)
 Q_DECLARE_METATYPE(glimpse::ui::ReadingProgress)
 Q_DECLARE_METATYPE(glimpse::ui::TurnInfo)
 Q_DECLARE_METATYPE(glimpse::ui::ModelInfo)
+Q_DECLARE_METATYPE(glimpse::ui::SessionInfo)
+Q_DECLARE_METATYPE(glimpse::ui::OpenedSession)

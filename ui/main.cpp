@@ -1,6 +1,8 @@
-// glimpse: the desktop window. `glimpse [FILE...]` opens a conversation with those documents.
+// glimpse: the desktop window. `glimpse [FILE...]` opens a new session with those documents
+// (for "Open with Glimpse"). Settings come from the Settings dialog; options given here
+// override them for this run.
 
-#include "core/model_setup.h"
+#include "ui/app_settings.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -11,28 +13,26 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName("glimpse");
     QApplication::setOrganizationName("glimpse");
     QApplication::setApplicationDisplayName("Glimpse");
+    QApplication::setDesktopFileName("glimpse");
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::tr("Ask questions about long documents with a local LLM."));
     parser.addHelpOption();
-    QCommandLineOption model({"m", "model"}, QApplication::tr("GGUF model file (default: the default model)."), "file");
-    QCommandLineOption policy("policy", QApplication::tr("KV eviction policy (default: lookahead with an adapter, else snapkv)."), "name");
-    QCommandLineOption budget("budget", QApplication::tr("KV tokens kept per KV head and layer (default 2048)."), "tokens", "2048");
-    QCommandLineOption threads({"t", "threads"}, QApplication::tr("CPU threads (default: all)."), "n", "0");
+    QCommandLineOption model({"m", "model"}, QApplication::tr("GGUF model file (default: as in Settings)."), "file");
+    QCommandLineOption policy("policy", QApplication::tr("KV eviction policy (default: as in Settings)."), "name");
+    QCommandLineOption budget("budget", QApplication::tr("KV tokens kept per KV head and layer (default: as in Settings, 2048)."), "tokens");
+    QCommandLineOption threads({"t", "threads"}, QApplication::tr("CPU threads (default: as in Settings, all)."), "n");
     parser.addOptions({model, policy, budget, threads});
-    parser.addPositionalArgument("files", QApplication::tr("PDF, text or Markdown documents to open."), "[FILE...]");
+    parser.addPositionalArgument("files", QApplication::tr("PDF, text or Markdown documents to open in a new session."), "[FILE...]");
     parser.process(app);
 
-    glimpse::ModelChoice choice;
-    choice.model = parser.value(model).toStdString();
-    choice.policy = parser.value(policy).toStdString();
-    choice.policy_options.budget = parser.value(budget).toLongLong();
-    choice.threads = parser.value(threads).toInt();
-    choice.adapter_dirs = glimpse::shipped_adapter_dirs();
-    glimpse::ConversationOptions options;
-    options.sampling.max_new_tokens = 512;
+    glimpse::ui::AppSettings settings = glimpse::ui::AppSettings::load();
+    if (parser.isSet(model)) settings.model = parser.value(model);
+    if (parser.isSet(policy)) settings.policy = parser.value(policy);
+    if (parser.isSet(budget)) settings.budget = parser.value(budget).toLongLong();
+    if (parser.isSet(threads)) settings.threads = parser.value(threads).toInt();
 
-    glimpse::ui::MainWindow window(choice, options);
+    glimpse::ui::MainWindow window(settings.modelChoice(), settings.conversationOptions());
     window.show();
     window.addDocuments(parser.positionalArguments());
     return app.exec();

@@ -2,15 +2,22 @@
 
 #include "ui/engine_worker.h"
 #include "ui/page_view.h"
+#include "ui/settings_dialog.h"
 
+#include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -18,6 +25,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -27,16 +35,26 @@ namespace {
 
 QString mib(qint64 bytes) { return QString::number(double(bytes) / 1048576.0, 'f', 1) + " MiB"; }
 
+QWidget* boxed(QLayout* layout) {
+    auto* w = new QWidget;
+    w->setLayout(layout);
+    return w;
+}
+
 }  // namespace
 
-MainWindow::MainWindow(ModelChoice choice, ConversationOptions options, QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(ModelChoice choice, ConversationOptions options, std::filesystem::path sessionsDb, QWidget* parent)
+    : QMainWindow(parent), settings_(AppSettings::load()) {
     qRegisterMetaType<DocumentInfo>();
     qRegisterMetaType<ReadingProgress>();
     qRegisterMetaType<TurnInfo>();
     qRegisterMetaType<ModelInfo>();
+    qRegisterMetaType<SessionInfo>();
+    qRegisterMetaType<OpenedSession>();
     setWindowTitle(tr("Glimpse"));
     setAcceptDrops(true);
     buildWidgets();
+    buildMenus();
 
     // Streaming answers are re-rendered at most 20 times a second.
     renderTimer_.setSingleShot(true);
@@ -45,14 +63,14 @@ MainWindow::MainWindow(ModelChoice choice, ConversationOptions options, QWidget*
     connect(&messages_, &QAbstractItemModel::dataChanged, this, &MainWindow::scheduleRender);
     connect(&messages_, &QAbstractItemModel::rowsInserted, this, &MainWindow::scheduleRender);
     connect(&messages_, &QAbstractItemModel::rowsRemoved, this, &MainWindow::scheduleRender);
+    connect(&messages_, &QAbstractItemModel::modelReset, this, &MainWindow::render);
 
-    worker_ = new EngineWorker(std::move(choice), std::move(options));
+    worker_ = new EngineWorker(std::move(choice), std::move(options), std::move(sessionsDb));
     worker_->moveToThread(&workerThread_);
     connect(&workerThread_, &QThread::finished, worker_, &QObject::deleteLater);
     connectWorker();
     workerThread_.start();
-    setBusy(true);
-    QMetaObject::invokeMethod(worker_, &EngineWorker::openModel, Qt::QueuedConnection);
+    run([](EngineWorker& w) { w.openModel(); });
 
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
@@ -65,17 +83,97 @@ MainWindow::~MainWindow() {
 }
 
 void MainWindow::buildWidgets() {
+    centre_ = new QStackedWidget;
+    centre_->addWidget(buildConversationPanel());
+    centre_->addWidget(buildFirstRunPage());
+
+    auto* splitter = new QSplitter;
+    splitter->addWidget(buildSessionsPanel());
+    splitter->addWidget(centre_);
+    splitter->addWidget(buildDocumentsPanel());
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 4);
+    splitter->setStretchFactor(2, 1);
+    splitter->setSizes({230, 640, 250});
+    setCentralWidget(splitter);
+
+    gauge_ = new QLabel(tr("Opening the model…"));
+    gauge_->setAccessibleName(tr("Memory"));
+    statusBar()->addPermanentWidget(gauge_, 1);
+    resize(1180, 740);
+}
+
+QWidget* MainWindow::buildSessionsPanel() {
+    search_ = new QLineEdit;
+    search_->setPlaceholderText(tr("Search sessions"));
+    search_->setAccessibleName(tr("Search sessions"));
+    search_->setClearButtonEnabled(true);
+    sessionFilter_.setSourceModel(&sessions_);
+    sessionFilter_.setFilterRole(SessionListModel::SearchRole);
+    sessionFilter_.setFilterCaseSensitivity(Qt::CaseInsensitive);
+    connect(search_, &QLineEdit::textChanged, &sessionFilter_, &QSortFilterProxyModel::setFilterFixedString);
+
+    sessionList_ = new QListView;
+    sessionList_->setModel(&sessionFilter_);
+    sessionList_->setAccessibleName(tr("Sessions"));
+    sessionList_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    sessionList_->setSpacing(2);
+    connect(sessionList_, &QListView::activated, this, [this](const QModelIndex& i) {
+        openSession(i.data(SessionListModel::IdRole).toLongLong());
+    });
+    connect(sessionList_, &QListView::clicked, this, [this](const QModelIndex& i) {
+        openSession(i.data(SessionListModel::IdRole).toLongLong());
+    });
+    connect(&sessions_, &QAbstractItemModel::modelReset, this, &MainWindow::selectCurrentSession);
+
+    auto* add = new QPushButton(tr("New"));
+    add->setAccessibleName(tr("New session"));
+    add->setToolTip(tr("Start a new session (Ctrl+N)"));
+    connect(add, &QPushButton::clicked, this, &MainWindow::newSession);
+    auto* rename = new QPushButton(tr("Rename…"));
+    rename->setAccessibleName(tr("Rename session"));
+    connect(rename, &QPushButton::clicked, this, [this] {
+        const qint64 id = selectedSessionId();
+        const int row = sessions_.rowOf(id);
+        if (row < 0) return;
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Rename session"), tr("Name:"), QLineEdit::Normal,
+                                                   sessions_.sessions()[row].name, &ok);
+        if (ok && !name.trimmed().isEmpty()) renameSession(id, name);
+    });
+    auto* remove = new QPushButton(tr("Delete…"));
+    remove->setAccessibleName(tr("Delete session"));
+    connect(remove, &QPushButton::clicked, this, [this] { deleteSession(selectedSessionId()); });
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(add);
+    buttons->addWidget(rename);
+    buttons->addWidget(remove);
+
+    auto* panel = new QVBoxLayout;
+    panel->addWidget(new QLabel(tr("<b>Sessions</b>")));
+    panel->addWidget(search_);
+    panel->addWidget(sessionList_, 1);
+    panel->addLayout(buttons);
+    return boxed(panel);
+}
+
+QWidget* MainWindow::buildConversationPanel() {
     conversation_ = new QTextBrowser;
     conversation_->setOpenLinks(false);
     conversation_->setAccessibleName(tr("Conversation"));
     conversation_->setPlaceholderText(tr("Drop PDF, text or Markdown files here, then ask about them."));
-    connect(conversation_, &QTextBrowser::anchorClicked, this, &MainWindow::openCitation);
+    connect(conversation_, &QTextBrowser::anchorClicked, this, &MainWindow::openLink);
 
     error_ = new QLabel;
     error_->setWordWrap(true);
     error_->setStyleSheet("color: #a40000; padding: 4px;");
     error_->setAccessibleName(tr("Error"));
     error_->hide();
+    notice_ = new QLabel;
+    notice_->setWordWrap(true);
+    notice_->setStyleSheet("color: #204a87; padding: 4px;");
+    notice_->setAccessibleName(tr("Notice"));
+    notice_->hide();
 
     progress_ = new QProgressBar;
     progress_->setRange(0, 1000);
@@ -88,10 +186,8 @@ void MainWindow::buildWidgets() {
     progressRow->addWidget(progressText_, 2);
     progressRow->addWidget(progress_, 3);
     progressRow->addWidget(cancel_);
-    auto* progressBox = new QWidget;
-    progressBox->setLayout(progressRow);
-    progressBox->setObjectName("progressBox");
-    progressBox->hide();
+    progressBox_ = boxed(progressRow);
+    progressBox_->hide();
 
     input_ = new QPlainTextEdit;
     input_->setPlaceholderText(tr("Ask about the documents (Enter sends, Shift+Enter starts a new line)"));
@@ -114,47 +210,125 @@ void MainWindow::buildWidgets() {
 
     auto* centre = new QVBoxLayout;
     centre->addWidget(conversation_, 1);
+    centre->addWidget(notice_);
     centre->addWidget(error_);
-    centre->addWidget(progressBox);
+    centre->addWidget(progressBox_);
     centre->addLayout(inputRow);
-    auto* centreWidget = new QWidget;
-    centreWidget->setLayout(centre);
+    return boxed(centre);
+}
 
+QWidget* MainWindow::buildDocumentsPanel() {
     documentList_ = new QListView;
     documentList_->setModel(&documents_);
     documentList_->setAccessibleName(tr("Documents"));
     documentList_->setWordWrap(true);
-    auto* add = new QPushButton(tr("Add documents…"));
+    documentList_->setSpacing(2);
+    auto* add = new QPushButton(tr("Add…"));
     add->setAccessibleName(tr("Add documents"));
+    add->setToolTip(tr("Add PDF, text or Markdown files (Ctrl+O)"));
     connect(add, &QPushButton::clicked, this, &MainWindow::chooseDocuments);
+    removeDocument_ = new QPushButton(tr("Remove"));
+    removeDocument_->setAccessibleName(tr("Remove the selected document"));
+    connect(removeDocument_, &QPushButton::clicked, this, [this] {
+        const QModelIndex i = documentList_->currentIndex();
+        if (i.isValid()) removeDocument(i.row());
+    });
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(add);
+    buttons->addWidget(removeDocument_);
     auto* side = new QVBoxLayout;
     side->addWidget(new QLabel(tr("<b>Documents</b>")));
     side->addWidget(documentList_, 1);
-    side->addWidget(add);
-    auto* sideWidget = new QWidget;
-    sideWidget->setLayout(side);
+    side->addLayout(buttons);
+    return boxed(side);
+}
 
-    auto* splitter = new QSplitter;
-    splitter->addWidget(centreWidget);
-    splitter->addWidget(sideWidget);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 1);
-    setCentralWidget(splitter);
+QWidget* MainWindow::buildFirstRunPage() {
+    firstRunText_ = new QLabel;
+    firstRunText_->setWordWrap(true);
+    firstRunText_->setTextFormat(Qt::RichText);
+    firstRunText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    firstRunText_->setAccessibleName(tr("Getting started"));
+    auto* choose = new QPushButton(tr("Choose a model file…"));
+    choose->setAccessibleName(tr("Choose a model file"));
+    connect(choose, &QPushButton::clicked, this, &MainWindow::chooseModelFile);
+    auto* settings = new QPushButton(tr("Settings…"));
+    connect(settings, &QPushButton::clicked, this, &MainWindow::showSettings);
+    auto* buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(choose);
+    buttons->addWidget(settings);
+    buttons->addStretch();
+    auto* page = new QVBoxLayout;
+    page->addStretch();
+    page->addWidget(firstRunText_);
+    page->addLayout(buttons);
+    page->addStretch(2);
+    page->setContentsMargins(48, 24, 48, 24);
+    return boxed(page);
+}
 
-    gauge_ = new QLabel(tr("Opening the model…"));
-    gauge_->setAccessibleName(tr("Memory"));
-    statusBar()->addPermanentWidget(gauge_, 1);
-    resize(1100, 720);
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New session"), QKeySequence::New, this, &MainWindow::newSession);
+    file->addAction(tr("&Add documents…"), QKeySequence::Open, this, &MainWindow::chooseDocuments);
+    file->addSeparator();
+    file->addAction(tr("&Settings…"), QKeySequence::Preferences, this, &MainWindow::showSettings);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(tr("&Find session"), QKeySequence::Find, this, [this] { search_->setFocus(); });
+    edit->addAction(tr("Copy the last &answer"), QKeySequence(tr("Ctrl+Shift+C")), this, [this] {
+        for (auto it = messages_.messages().crbegin(); it != messages_.messages().crend(); ++it)
+            if (!it->question) return QApplication::clipboard()->setText(it->text);
+    });
 }
 
 void MainWindow::connectWorker() {
     connect(worker_, &EngineWorker::modelOpened, this, [this](const ModelInfo& model) {
         model_ = model;
+        centre_->setCurrentIndex(0);
         updateGauge(nullptr);
     });
+    connect(worker_, &EngineWorker::modelMissing, this, [this](const QString& expected) {
+        firstRunText_->setText(
+            tr("<h2>Welcome to Glimpse</h2>"
+               "<p>Glimpse answers questions about your documents with a language model that runs on this "
+               "computer. It needs a model file in GGUF format (a Llama- or Qwen-family model).</p>"
+               "<p>The default model, SmolLM2-135M-Instruct, is not installed. Install it with the "
+               "<b>glimpse-default-model</b> package, or fetch it with <code>scripts/fetch-model</code> from the "
+               "Glimpse sources; it is looked for at<br><code>%1</code></p>"
+               "<p>Or choose a GGUF model file you already have.</p>")
+                .arg(expected.toHtmlEscaped()));
+        centre_->setCurrentIndex(1);
+        gauge_->setText(tr("No model"));
+    });
+    connect(worker_, &EngineWorker::sessionsListed, this, [this](const QList<SessionInfo>& list) { sessions_.setSessions(list); });
+    connect(worker_, &EngineWorker::currentSession, this, [this](const SessionInfo& s) {
+        currentSession_ = s;
+        selectCurrentSession();
+    });
+    connect(worker_, &EngineWorker::sessionOpened, this, [this](const OpenedSession& s) {
+        currentSession_ = s.session;
+        documents_.setDocuments(s.documents);
+        messages_.setTurns(s.turns);
+        selectCurrentSession();
+        if (s.restored)
+            statusBar()->showMessage(tr("Session restored: %1 of KV cache loaded in %2 s; no need to read the documents again.")
+                                         .arg(mib(s.snapshotBytes))
+                                         .arg(s.loadSeconds, 0, 'f', 2),
+                                     10000);
+    });
+    connect(worker_, &EngineWorker::sessionCleared, this, [this] {
+        currentSession_ = {};
+        documents_.setDocuments({});
+        messages_.setTurns({});
+        sessionList_->clearSelection();
+    });
     connect(worker_, &EngineWorker::documentAdded, this, [this](const DocumentInfo& d) { documents_.add(d); });
+    connect(worker_, &EngineWorker::documentRemoved, this, [this](int row) { documents_.remove(row); });
     connect(worker_, &EngineWorker::progress, this, [this](const ReadingProgress& p) {
-        findChild<QWidget*>("progressBox")->show();
+        progressBox_->show();
         progress_->setValue(int(p.fraction * 1000));
         QString text = p.stage;
         if (p.secondsLeft > 0) text += tr(" · %1 s left").arg(p.secondsLeft, 0, 'f', 0);
@@ -162,7 +336,7 @@ void MainWindow::connectWorker() {
         progressText_->setText(text);
     });
     connect(worker_, &EngineWorker::answerPiece, this, [this](const QString& piece) {
-        findChild<QWidget*>("progressBox")->hide();
+        progressBox_->hide();
         messages_.appendToAnswer(piece);
     });
     connect(worker_, &EngineWorker::turnFinished, this, [this](const TurnInfo& turn) {
@@ -174,36 +348,126 @@ void MainWindow::connectWorker() {
         messages_.dropUnansweredQuestion();
         showError(message);
     });
+    connect(worker_, &EngineWorker::notice, this, &MainWindow::showNotice);
     connect(worker_, &EngineWorker::idle, this, [this] { setBusy(false); });
+}
+
+void MainWindow::run(std::function<void(EngineWorker&)> work) {
+    setBusy(true);
+    QMetaObject::invokeMethod(worker_, [w = worker_, work = std::move(work)] { work(*w); }, Qt::QueuedConnection);
 }
 
 void MainWindow::setBusy(bool busy) {
     busy_ = busy;
     send_->setEnabled(!busy);
     stop_->setEnabled(busy);
-    if (!busy) findChild<QWidget*>("progressBox")->hide();
+    removeDocument_->setEnabled(!busy);
+    sessionList_->setEnabled(!busy);
+    if (!busy) progressBox_->hide();
 }
+
+bool MainWindow::showsFirstRun() const { return centre_->currentIndex() == 1; }
 
 void MainWindow::addDocuments(const QStringList& paths) {
     if (paths.isEmpty()) return;
     error_->hide();
-    setBusy(true);
-    QMetaObject::invokeMethod(worker_, "addDocuments", Qt::QueuedConnection, Q_ARG(QStringList, paths));
+    run([paths](EngineWorker& w) { w.addDocuments(paths); });
+}
+
+void MainWindow::removeDocument(int row) {
+    if (busy_ || row < 0 || row >= documents_.rowCount()) return;
+    error_->hide();
+    run([row](EngineWorker& w) { w.removeDocument(row); });
 }
 
 void MainWindow::ask(const QString& question) {
     const QString q = question.trimmed();
     if (q.isEmpty() || busy_) return;
     error_->hide();
+    notice_->hide();
     input_->clear();
     messages_.addQuestion(q);
-    setBusy(true);
-    QMetaObject::invokeMethod(worker_, "ask", Qt::QueuedConnection, Q_ARG(QString, q));
+    run([q](EngineWorker& w) { w.ask(q); });
+}
+
+void MainWindow::newSession() {
+    if (busy_) return;
+    error_->hide();
+    notice_->hide();
+    run([](EngineWorker& w) { w.newSession(); });
+}
+
+void MainWindow::openSession(qint64 id) {
+    if (busy_ || id == currentSession_.id) return;
+    error_->hide();
+    notice_->hide();
+    run([id](EngineWorker& w) { w.openSession(id); });
+}
+
+void MainWindow::renameSession(qint64 id, const QString& name) {
+    if (busy_) return;
+    error_->hide();
+    run([id, name](EngineWorker& w) { w.renameSession(id, name); });
+}
+
+void MainWindow::deleteSession(qint64 id, bool confirmed) {
+    const int row = sessions_.rowOf(id);
+    if (busy_ || row < 0) return;
+    if (!confirmed &&
+        QMessageBox::question(this, tr("Delete session"),
+                              tr("Delete the session “%1” with its questions, answers and saved reading? "
+                                 "This cannot be undone.").arg(sessions_.sessions()[row].name),
+                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+        return;
+    error_->hide();
+    run([id](EngineWorker& w) { w.deleteSession(id); });
+}
+
+void MainWindow::applySettings(const AppSettings& settings) {
+    settings_ = settings;
+    settings_.save();
+    error_->hide();
+    notice_->hide();
+    const ModelChoice choice = settings_.modelChoice();
+    const ConversationOptions options = settings_.conversationOptions();
+    gauge_->setText(tr("Opening the model…"));
+    run([choice, options](EngineWorker& w) { w.reconfigure(choice, options); });
+}
+
+void MainWindow::showSettings() {
+    if (busy_) return;
+    SettingsDialog dialog(settings_, this);
+    if (dialog.exec() == QDialog::Accepted) applySettings(dialog.settings());
+}
+
+void MainWindow::chooseModelFile() {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Model file"), {}, tr("GGUF models (*.gguf);;All files (*)"));
+    if (file.isEmpty()) return;
+    AppSettings s = settings_;
+    s.model = file;
+    applySettings(s);
 }
 
 void MainWindow::showError(const QString& message) {
     error_->setText(message);
     error_->show();
+}
+
+void MainWindow::showNotice(const QString& message) {
+    notice_->setText(message);
+    notice_->show();
+}
+
+qint64 MainWindow::selectedSessionId() const {
+    const QModelIndex i = sessionList_->currentIndex();
+    return i.isValid() ? i.data(SessionListModel::IdRole).toLongLong() : currentSession_.id;
+}
+
+void MainWindow::selectCurrentSession() {
+    const int row = sessions_.rowOf(currentSession_.id);
+    if (row < 0) return;
+    const QModelIndex i = sessionFilter_.mapFromSource(sessions_.index(row));
+    if (i.isValid()) sessionList_->setCurrentIndex(i);
 }
 
 void MainWindow::scheduleRender() {
@@ -214,7 +478,9 @@ void MainWindow::render() {
     renderTimer_.stop();
     ++renders_;
     QString markdown;
-    for (const auto& m : messages_.messages()) {
+    const auto& all = messages_.messages();
+    for (int i = 0; i < all.size(); ++i) {
+        const auto& m = all[i];
         if (m.question) {
             markdown += "**" + tr("You") + ":** " + m.text.toHtmlEscaped() + "\n\n";
             continue;
@@ -232,20 +498,31 @@ void MainWindow::render() {
             }
             footer += " · " + tr("drew on") + " " + links.join(", ");
         }
+        footer += QString(" · [%1](copy:%2)").arg(tr("copy")).arg(i);
         markdown += footer + "\n\n---\n\n";
     }
     conversation_->setMarkdown(markdown);
     conversation_->verticalScrollBar()->setValue(conversation_->verticalScrollBar()->maximum());
 }
 
-void MainWindow::openCitation(const QUrl& link) {
-    // page:<document>:<page>; the passages of the last answer that cited it.
+void MainWindow::openLink(const QUrl& link) {
+    // page:<document>:<page> opens the page with the passages of the last answer that cited
+    // it; copy:<message> copies an answer.
     const QStringList parts = link.toString().split(':');
+    if (parts.size() == 2 && parts[0] == "copy") {
+        const int i = parts[1].toInt();
+        if (i >= 0 && i < messages_.messages().size()) {
+            QApplication::clipboard()->setText(messages_.messages()[i].text);
+            statusBar()->showMessage(tr("Answer copied"), 3000);
+        }
+        return;
+    }
     if (parts.size() != 3 || parts[0] != "page") return;
     const int document = parts[1].toInt(), page = parts[2].toInt();
     for (auto it = messages_.messages().crbegin(); it != messages_.messages().crend(); ++it)
         for (const auto& c : it->turn.cited)
-            if (c.document == document && c.page == page) return showPage(document, page, c.passages);
+            if (c.document == document && c.page == page && !c.passages.isEmpty())
+                return showPage(document, page, c.passages);
     showPage(document, page, {});
 }
 
@@ -263,12 +540,8 @@ void MainWindow::showPage(int document, int page, const QList<QPair<int, int>>& 
 
 void MainWindow::updateGauge(const TurnInfo* turn) {
     QString text;
-    if (turn)
-        text = tr("KV %1 kept of %2 · ").arg(mib(turn->keptBytes), mib(turn->fullBytes));
-    text += tr("budget %1 · %2 · %3 · CPU · %4 threads")
-                .arg(model_.budget)
-                .arg(model_.policy, model_.name)
-                .arg(model_.threads);
+    if (turn) text = tr("KV %1 kept of %2 · ").arg(mib(turn->keptBytes), mib(turn->fullBytes));
+    text += tr("budget %1 · %2 · %3 · CPU · %4 threads").arg(model_.budget).arg(model_.policy, model_.name).arg(model_.threads);
     gauge_->setText(text);
     gauge_->setToolTip(model_.summary);
 }

@@ -55,8 +55,19 @@ void MessageListModel::dropUnansweredQuestion() {
     endRemoveRows();
 }
 
+void MessageListModel::setTurns(const QList<PastTurn>& turns) {
+    beginResetModel();
+    messages_.clear();
+    for (const auto& t : turns) {
+        messages_.append({true, t.question, false, {}});
+        messages_.append({false, t.turn.answer, false, t.turn});
+    }
+    endResetModel();
+}
+
 QString turnStatsText(const TurnInfo& turn) {
-    QString text = QObject::tr("%1 tokens · %2 tok/s").arg(turn.answerTokens).arg(turn.answerTokensPerSecond, 0, 'f', 1);
+    QString text = QObject::tr("%1 tokens").arg(turn.answerTokens);
+    if (turn.answerTokensPerSecond > 0) text += QObject::tr(" · %1 tok/s").arg(turn.answerTokensPerSecond, 0, 'f', 1);
     if (turn.readTokens > 0)
         text += QObject::tr(" · read %1 tokens in %2 s").arg(turn.readTokens).arg(turn.readSeconds, 0, 'f', 1);
     if (turn.stopped) text += QObject::tr(" · stopped");

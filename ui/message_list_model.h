@@ -26,6 +26,8 @@ public:
     void finishAnswer(const TurnInfo& turn);
     // Drops an answer that never began (reading failed or was cancelled) and its question.
     void dropUnansweredQuestion();
+    // A stored session's turns, replacing what is shown.
+    void setTurns(const QList<PastTurn>& turns);
 
     struct Message {
         bool question = false;

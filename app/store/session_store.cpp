@@ -38,12 +38,16 @@ SessionRecord session_of(const SqliteStatement& s) {
     r.identity = {s.text(5), s.text(6), s.text(7), s.int64(8), s.int64(9)};
     r.sampling = s.text(10);
     r.system_prompt = s.text(11);
+    r.document_count = s.int64(12);
+    r.turn_count = s.int64(13);
     return r;
 }
 
 constexpr const char* kSessionColumns =
     "SELECT id, name, title, created_at, updated_at, model_fingerprint, adapter_fingerprint, policy, budget, "
-    "cache_format, sampling, system_prompt FROM sessions ";
+    "cache_format, sampling, system_prompt, "
+    "(SELECT COUNT(*) FROM session_documents WHERE session_id = sessions.id), "
+    "(SELECT COUNT(*) FROM turns WHERE session_id = sessions.id) FROM sessions ";
 
 }  // namespace
 
@@ -88,7 +92,7 @@ SessionStore::SessionStore(const std::filesystem::path& path) : db_([&] {
 }
 
 std::vector<SessionRecord> SessionStore::sessions() {
-    SqliteStatement s(db_, std::string(kSessionColumns) + "ORDER BY updated_at DESC, name");
+    SqliteStatement s(db_, std::string(kSessionColumns) + "ORDER BY updated_at DESC, id DESC");
     std::vector<SessionRecord> out;
     while (s.step()) out.push_back(session_of(s));
     return out;
@@ -118,6 +122,12 @@ SessionRecord SessionStore::create(const std::string& name, const std::string& t
     ins.run();
     const int64_t session_id = db_.last_insert_rowid();
 
+    link_documents(session_id, documents, t);
+    tx.commit();
+    return *find(name);
+}
+
+void SessionStore::link_documents(int64_t session_id, const std::vector<StoredDocument>& documents, int64_t t) {
     SqliteStatement add_doc(db_, "INSERT OR IGNORE INTO documents (content_hash, title, path, added_at) VALUES (?, ?, ?, ?)");
     SqliteStatement doc_id(db_, "SELECT id FROM documents WHERE content_hash = ?");
     SqliteStatement add_page(db_, "INSERT INTO document_pages (document_id, page_index, number, text) VALUES (?, ?, ?, ?)");
@@ -141,8 +151,6 @@ SessionRecord SessionStore::create(const std::string& name, const std::string& t
         link.reset();
         link.bind(1, session_id).bind(2, static_cast<int64_t>(i)).bind(3, id).run();
     }
-    tx.commit();
-    return *find(name);
 }
 
 std::vector<StoredDocument> SessionStore::documents(int64_t session_id) {
@@ -204,6 +212,21 @@ void SessionStore::rename(const std::string& from, const std::string& to) {
     if (find(to)) throw engine::Error("a session named \"" + to + "\" already exists");
     SqliteStatement s(db_, "UPDATE sessions SET name = ? WHERE name = ?");
     s.bind(1, to).bind(2, from).run();
+    tx.commit();
+}
+
+void SessionStore::set_documents(int64_t session_id, const std::vector<StoredDocument>& documents) {
+    SqliteTransaction tx(db_);
+    SqliteStatement unlink(db_, "DELETE FROM session_documents WHERE session_id = ?");
+    unlink.bind(1, session_id).run();
+    // The snapshots read the old documents; the next question reads the new ones.
+    SqliteStatement drop(db_, "DELETE FROM kv_snapshots WHERE session_id = ?");
+    drop.bind(1, session_id).run();
+    const int64_t t = now();
+    link_documents(session_id, documents, t);
+    db_.execute("DELETE FROM documents WHERE id NOT IN (SELECT document_id FROM session_documents)");
+    SqliteStatement touch(db_, "UPDATE sessions SET updated_at = ? WHERE id = ?");
+    touch.bind(1, t).bind(2, session_id).run();
     tx.commit();
 }
 

@@ -50,6 +50,8 @@ struct SessionRecord {
     SnapshotIdentity identity;         // what the session was created with
     std::string sampling;              // key=value;... of the sampling settings
     std::string system_prompt;
+    int64_t document_count = 0;
+    int64_t turn_count = 0;
 };
 
 struct TurnRecord {
@@ -108,6 +110,9 @@ public:
     // Returns the turn's index.
     int64_t add_turn(int64_t session_id, const TurnRecord& turn);
     void rename(const std::string& from, const std::string& to);
+    // Replaces the session's documents (one added or removed); its snapshots, made from the
+    // old documents, are dropped, and its turns are kept.
+    void set_documents(int64_t session_id, const std::vector<StoredDocument>& documents);
     // Deletes the session, its turns and snapshots, and documents no other session uses.
     void remove(const std::string& name);
 
@@ -127,6 +132,7 @@ public:
 
 private:
     void clean_incomplete();
+    void link_documents(int64_t session_id, const std::vector<StoredDocument>& documents, int64_t added_at);
 
     SqliteDatabase db_;
 };

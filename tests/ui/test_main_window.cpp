@@ -1,17 +1,24 @@
-// The window driven as a person would, offscreen, with the real engine and the default
-// model: add a document, ask with Enter, watch the answer stream in, stop one, open the
-// cited page with its passage highlighted; cancel a reading; damaged files and a damaged
-// model give inline errors and the window goes on.
+// The window driven as a person would, offscreen, with the real engine, the default model
+// and a real session database: add a document, ask with Enter, watch the answer stream in,
+// stop one, open the cited page with its passage highlighted; close the window, reopen it
+// and continue the session with no reading; rename, search, delete sessions; remove a
+// document; settings; the first-run page without a model; cancel a reading; damaged files
+// and a damaged model give inline errors and the window goes on.
 
 #include "test_support.h"
 
 #include "ui/main_window.h"
 #include "ui/page_view.h"
+#include "ui/settings_dialog.h"
 
 #include <QAbstractItemModelTester>
+#include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListView>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QtTest/QtTest>
@@ -51,7 +58,172 @@ class TestMainWindow : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(home_.isValid());
+        qputenv("XDG_CONFIG_HOME", home_.filePath("config").toUtf8());   // QSettings
+        qputenv("GLIMPSE_SESSIONS_DB", home_.filePath("sessions.sqlite").toUtf8());
+    }
+
+    void a_session_continues_after_the_window_is_closed() {
+        const QString db = home_.filePath("continue.sqlite");
+        qint64 id = 0;
+        {
+            MainWindow w(default_choice(), short_answers(24), db.toStdString());
+            w.show();
+            QAbstractItemModelTester sessions(&w.sessions(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+            QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+            QCOMPARE(w.sessions().rowCount(), 0);
+            w.addDocuments({sample()});
+            QTRY_VERIFY_WITH_TIMEOUT(w.documents().rowCount() == 1 && !w.isBusy(), kTimeout);
+            w.ask("What is the entrance code for the night tours?");
+            QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+            QVERIFY2(w.messages().messages().last().text.contains("PELICAN-47"), qPrintable(w.messages().messages().last().text));
+            QCOMPARE(w.sessions().rowCount(), 1);   // stored by the first question
+            id = w.currentSessionId();
+            QVERIFY(id > 0);
+            QCOMPARE(w.sessions().sessions().first().turns, 1);
+            QVERIFY(w.sessionList()->currentIndex().isValid());   // and selected
+            w.close();
+        }
+        MainWindow w(default_choice(), short_answers(24), db.toStdString());
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy() && w.sessions().rowCount() == 1, kTimeout);
+        QCOMPARE(w.messages().rowCount(), 0);
+        // A click on the session opens it: its documents, its turns, its cache.
+        const QRect row = w.sessionList()->visualRect(w.sessionList()->model()->index(0, 0));
+        QTest::mouseClick(w.sessionList()->viewport(), Qt::LeftButton, {}, row.center());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy() && w.currentSessionId() == id, kTimeout);
+        QCOMPARE(w.documents().rowCount(), 1);
+        QCOMPARE(w.messages().rowCount(), 2);
+        QVERIFY(w.messages().messages().last().text.contains("PELICAN-47"));
+        QVERIFY(!w.messages().messages().last().turn.cited.isEmpty());   // its pages are kept
+        QVERIFY(w.conversationView()->toPlainText().contains("PELICAN-47"));
+        QVERIFY2(!w.noticeLabel()->isVisible(), qPrintable(w.noticeLabel()->text()));   // the snapshot was used
+        w.ask("Who designed the lighthouse?");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QCOMPARE(w.messages().rowCount(), 4);
+        const auto& next = w.messages().messages().last().turn;
+        QVERIFY(!next.answer.isEmpty());
+        QVERIFY2(next.readTokens < 64, qPrintable(QString::number(next.readTokens)));   // the question only
+        QCOMPARE(w.sessions().sessions().first().turns, 2);
+    }
+
+    void sessions_are_renamed_searched_and_deleted() {
+        const QString db = home_.filePath("manage.sqlite");
+        MainWindow w(default_choice(), short_answers(8), db.toStdString());
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        w.ask("Say hello.");   // a session with no documents is named after its first question
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QCOMPARE(w.sessions().rowCount(), 1);
+        QCOMPARE(w.sessions().sessions().first().name, QString("Say hello."));
+        const qint64 first = w.currentSessionId();
+        w.newSession();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QCOMPARE(w.messages().rowCount(), 0);
+        QCOMPARE(w.currentSessionId(), 0);
+        w.ask("Say hello.");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QCOMPARE(w.sessions().rowCount(), 2);
+        QVERIFY(w.currentSessionId() != first);
+        QCOMPARE(w.sessions().sessions().first().name, QString("Say hello. (2)"));   // names stay unique
+
+        w.renameSession(first, "Greetings");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QVERIFY(w.sessions().rowOf(first) >= 0);
+        QCOMPARE(w.sessions().sessions()[w.sessions().rowOf(first)].name, QString("Greetings"));
+        w.renameSession(first, "Say hello. (2)");   // taken: an inline error, nothing changes
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy() && w.errorLabel()->isVisible(), kTimeout);
+        QVERIFY2(w.errorLabel()->text().contains("already exists"), qPrintable(w.errorLabel()->text()));
+        QCOMPARE(w.sessions().sessions()[w.sessions().rowOf(first)].name, QString("Greetings"));
+
+        QTest::keyClicks(w.sessionSearch(), "greet");
+        QCOMPARE(w.sessionList()->model()->rowCount(), 1);
+        w.sessionSearch()->clear();
+        QCOMPARE(w.sessionList()->model()->rowCount(), 2);
+
+        const qint64 current = w.currentSessionId();
+        w.deleteSession(current, true);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QCOMPARE(w.sessions().rowCount(), 1);
+        QCOMPARE(w.currentSessionId(), 0);   // the deleted session is no longer shown
+        QCOMPARE(w.messages().rowCount(), 0);
+        QCOMPARE(w.sessions().sessions().first().id, first);
+    }
+
+    void a_removed_document_is_no_longer_read() {
+        QTemporaryDir dir;
+        const QString other = dir.filePath("menu.txt");
+        QFile f(other);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("The cafe at the harbour serves fish soup on Fridays.\n");
+        f.close();
+        MainWindow w(default_choice(), short_answers(16), home_.filePath("remove.sqlite").toStdString());
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        w.addDocuments({sample(), other});
+        QTRY_VERIFY_WITH_TIMEOUT(w.documents().rowCount() == 2 && !w.isBusy(), kTimeout);
+        w.ask("What does the cafe serve on Fridays?");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        const qint64 firstRead = w.messages().messages().last().turn.readTokens;
+        w.removeDocument(0);
+        QTRY_VERIFY_WITH_TIMEOUT(w.documents().rowCount() == 1 && !w.isBusy(), kTimeout);
+        QVERIFY(w.documents().documents().first().path.endsWith("menu.txt"));
+        w.ask("What does the cafe serve on Fridays?");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        const qint64 secondRead = w.messages().messages().last().turn.readTokens;
+        QVERIFY2(secondRead > 0 && secondRead < firstRead / 2,   // read again, without the report
+                 qPrintable(QString("%1 then %2").arg(firstRead).arg(secondRead)));
+        QCOMPARE(w.sessions().sessions().first().documents, 1);
+    }
+
+    void settings_describe_the_model_and_apply() {
+        QTemporaryDir dir;
+        const QString junk = dir.filePath("junk.gguf");
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("GGUF but not really");
+        f.close();
+        glimpse::ui::AppSettings settings;
+        settings.model = junk;
+        glimpse::ui::SettingsDialog dialog(settings);
+        QVERIFY2(dialog.modelSummary()->text().startsWith("Not a model"), qPrintable(dialog.modelSummary()->text()));
+        dialog.modelEdit()->setText(QString::fromStdString(test_support::default_model().string()));
+        QVERIFY2(dialog.modelSummary()->text().contains("30 layers"), qPrintable(dialog.modelSummary()->text()));
+        dialog.budgetBox()->setValue(512);
+        dialog.policyBox()->setCurrentIndex(dialog.policyBox()->findData("snapkv"));
+        const auto chosen = dialog.settings();
+        QCOMPARE(chosen.budget, 512);
+        QCOMPARE(chosen.policy, QString("snapkv"));
+
+        MainWindow w(default_choice(), short_answers(8), home_.filePath("settings.sqlite").toStdString());
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        w.applySettings(chosen);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QVERIFY2(w.gauge()->text().contains("budget 512") && w.gauge()->text().contains("snapkv"),
+                 qPrintable(w.gauge()->text()));
+        QCOMPARE(glimpse::ui::AppSettings::load(), chosen);   // kept for the next start
+    }
+
+    void without_a_model_the_first_run_page_says_how_to_get_one() {
+        qputenv("GLIMPSE_MODEL", home_.filePath("no-such-model.gguf").toUtf8());
+        glimpse::ModelChoice none;   // the default model, which is not there
+        MainWindow w(none, short_answers(8), home_.filePath("first-run.sqlite").toStdString());
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        qunsetenv("GLIMPSE_MODEL");
+        QVERIFY(w.showsFirstRun());
+        bool explained = false;
+        for (auto* label : w.findChildren<QLabel*>())
+            explained |= label->isVisible() && label->text().contains("fetch-model") &&
+                         label->text().contains("no-such-model.gguf");
+        QVERIFY(explained);
+        w.ask("Anything?");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QVERIFY(w.errorLabel()->text().contains("No model"));
+    }
 
     void a_question_streams_an_answer_that_cites_its_page() {
         MainWindow w(default_choice(), short_answers(48));
@@ -153,6 +325,9 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!bad.isBusy(), kTimeout);
         QVERIFY2(bad.errorLabel()->text().contains("No model"), qPrintable(bad.errorLabel()->text()));
     }
+
+private:
+    QTemporaryDir home_;
 };
 
 QTEST_MAIN(TestMainWindow)

@@ -1,0 +1,32 @@
+#pragma once
+// What a person sets in the Settings dialog, kept with QSettings (the user's config
+// location): the model and adapter files, policy, budget, threads, sampling, answer length
+// and system prompt. Command-line options override them for one run.
+
+#include "core/conversation.h"
+#include "core/model_setup.h"
+
+#include <QString>
+
+namespace glimpse::ui {
+
+struct AppSettings {
+    QString model;            // empty: the default model
+    QString adapter;          // empty: the model's shipped adapter, if any
+    QString policy;           // empty: lookahead with an adapter, else snapkv
+    qint64 budget = 2048;
+    int threads = 0;          // 0: one per hardware thread
+    double temperature = 0.0; // 0: greedy
+    double topP = 1.0;
+    int maxAnswerTokens = 512;
+    QString systemPrompt;     // empty: the model's own
+
+    static AppSettings load();
+    void save() const;
+
+    ModelChoice modelChoice() const;
+    ConversationOptions conversationOptions() const;
+    bool operator==(const AppSettings&) const = default;
+};
+
+}  // namespace glimpse::ui
