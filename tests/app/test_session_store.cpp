@@ -139,6 +139,32 @@ private slots:
         QCOMPARE(store.database().query_int("SELECT count(*) FROM kv_snapshots"), int64_t{0});
     }
 
+    void a_sessions_documents_are_replaced_and_its_snapshot_dropped() {
+        QTemporaryDir dir;
+        SessionStore store(db_in(dir));
+        const int64_t id = session_with_turns(store, "s", 2);
+        auto listed = store.sessions();
+        QCOMPARE(listed.front().document_count, int64_t{1});
+        QCOMPARE(listed.front().turn_count, int64_t{2});
+        QVERIFY(store.snapshot_summary(id).has_value());
+
+        auto docs = synthetic::documents();
+        glimpse::store::StoredDocument notes{"/tmp/notes.txt", {"Notes", {{1, "A note."}}}};
+        docs.push_back(notes);
+        store.set_documents(id, docs);
+        QCOMPARE(store.documents(id).size(), size_t{2});
+        QCOMPARE(store.documents(id)[1].document.pages[0].text, std::string("A note."));
+        QVERIFY(!store.snapshot_summary(id).has_value());   // it read the old documents
+        QVERIFY(!store.load_snapshot(*store.find("s"), synthetic::identity(), synthetic::kFingerprint));
+        QCOMPARE(store.turns(id).size(), size_t{2});          // the turns stay
+        QCOMPARE(store.sessions().front().document_count, int64_t{2});
+
+        store.set_documents(id, {notes});   // the report is removed, and no session uses it now
+        QCOMPARE(store.documents(id).size(), size_t{1});
+        QCOMPARE(store.database().query_int("SELECT count(*) FROM documents"), int64_t{1});
+        QCOMPARE(store.database().query_int("SELECT count(*) FROM kv_layers"), int64_t{0});
+    }
+
     void a_snapshot_loads_bit_exactly_and_grows_without_rewriting_stored_rows() {
         QTemporaryDir dir;
         SessionStore store(db_in(dir));
