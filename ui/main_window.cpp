@@ -118,6 +118,9 @@ QWidget* MainWindow::buildSessionsPanel() {
     sessionList_->setAccessibleName(tr("Sessions"));
     sessionList_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     sessionList_->setSpacing(2);
+    sessionList_->setWordWrap(true);
+    sessionList_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    sessionList_->setTextElideMode(Qt::ElideRight);
     connect(sessionList_, &QListView::activated, this, [this](const QModelIndex& i) {
         openSession(i.data(SessionListModel::IdRole).toLongLong());
     });
