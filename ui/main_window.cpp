@@ -534,7 +534,7 @@ void MainWindow::showPage(int document, int page, const QList<QPair<int, int>>& 
     const DocumentInfo& d = documents_.documents()[document];
     for (const auto& p : d.pageTexts)
         if (p.number == page) {
-            auto* view = new PageView(d.title, d.pageTexts, page, passages, this);
+            auto* view = new PageView(d, page, passages, this);
             view->setAttribute(Qt::WA_DeleteOnClose);
             view->show();
             return;

@@ -1,12 +1,19 @@
 #include "ui/page_view.h"
 
+#include "ingest/pdf_pages.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QPushButton>
-#include <QTextBlock>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QStackedWidget>
 #include <QTextBrowser>
 #include <QTextCursor>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace glimpse::ui {
 namespace {
@@ -16,71 +23,148 @@ int position_of(const QByteArray& utf8, int byte) {
     return int(QString::fromUtf8(utf8.left(std::clamp(byte, 0, int(utf8.size())))).size());
 }
 
+
 }  // namespace
 
-PageView::PageView(const QString& title, const QList<PageText>& pages, int page, const QList<QPair<int, int>>& passages,
-                   QWidget* parent)
-    : QDialog(parent), pages_(pages), cited_page_(page), passages_(passages) {
-    setWindowTitle(title);
+PageView::PageView(const DocumentInfo& document, int page, const QList<QPair<int, int>>& passages, QWidget* parent)
+    : QDialog(parent), document_(document), citedPage_(page), passages_(passages) {
+    setWindowTitle(document.title);
     text_ = new QTextBrowser;
     text_->setAccessibleName(tr("Page text"));
+    image_ = new QLabel;
+    image_->setAlignment(Qt::AlignCenter);
+    image_->setAccessibleName(tr("Page"));
+    scroll_ = new QScrollArea;
+    scroll_->setWidget(image_);
+    scroll_->setWidgetResizable(true);
+    scroll_->setAlignment(Qt::AlignCenter);
+    views_ = new QStackedWidget;
+    views_->addWidget(scroll_);
+    views_->addWidget(text_);
+
     caption_ = new QLabel;
     auto* previous = new QPushButton(tr("◀ Previous"));
     auto* next = new QPushButton(tr("Next ▶"));
     auto* zoomIn = new QPushButton(tr("Zoom in"));
     auto* zoomOut = new QPushButton(tr("Zoom out"));
+    asText_ = new QPushButton(tr("Text"));
+    asText_->setCheckable(true);
+    asText_->setToolTip(tr("Show the page's text as Glimpse read it"));
     previous->setAccessibleName(tr("Previous page"));
     next->setAccessibleName(tr("Next page"));
-    connect(previous, &QPushButton::clicked, this, [this] { show_page(current_ - 1); });
-    connect(next, &QPushButton::clicked, this, [this] { show_page(current_ + 1); });
-    connect(zoomIn, &QPushButton::clicked, text_, [this] { text_->zoomIn(2); });
-    connect(zoomOut, &QPushButton::clicked, text_, [this] { text_->zoomOut(2); });
+    previous->setShortcut(QKeySequence::MoveToPreviousPage);
+    next->setShortcut(QKeySequence::MoveToNextPage);
+    zoomIn->setShortcut(QKeySequence::ZoomIn);
+    zoomOut->setShortcut(QKeySequence::ZoomOut);
+    connect(previous, &QPushButton::clicked, this, [this] { showPage(current_ - 1); });
+    connect(next, &QPushButton::clicked, this, [this] { showPage(current_ + 1); });
+    connect(zoomIn, &QPushButton::clicked, this, [this] { setZoom(zoom_ * 1.25); });
+    connect(zoomOut, &QPushButton::clicked, this, [this] { setZoom(zoom_ / 1.25); });
+    connect(asText_, &QPushButton::toggled, this, [this](bool on) { views_->setCurrentIndex(on || !pdf_ ? 1 : 0); });
     auto* bar = new QHBoxLayout;
     bar->addWidget(previous);
     bar->addWidget(caption_, 1, Qt::AlignCenter);
     bar->addWidget(next);
     bar->addWidget(zoomOut);
     bar->addWidget(zoomIn);
+    bar->addWidget(asText_);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
-    layout->addWidget(text_, 1);
-    resize(720, 800);
-    for (int i = 0; i < pages_.size(); ++i)
-        if (pages_[i].number == page) current_ = i;
-    show_page(current_);
+    layout->addWidget(views_, 1);
+    resize(760, 900);
+
+    if (document_.path.endsWith(".pdf", Qt::CaseInsensitive)) {
+        pdf_ = std::make_unique<ingest::PdfPages>(document_.path);
+        if (pdf_->count() == 0) {
+            setToolTip(tr("Showing the text: %1").arg(pdf_->error()));
+            pdf_.reset();
+        }
+    }
+    asText_->setEnabled(pdf_ != nullptr);
+    views_->setCurrentIndex(pdf_ ? 0 : 1);
+    for (int i = 0; i < document_.pageTexts.size(); ++i)
+        if (document_.pageTexts[i].number == page) current_ = i;
+    showPage(current_);
 }
 
-void PageView::show_page(int index) {
-    if (index < 0 || index >= pages_.size()) return;
+PageView::~PageView() = default;
+
+bool PageView::showsPdf() const { return pdf_ && views_->currentIndex() == 0; }
+
+void PageView::setZoom(double zoom) {
+    zoom_ = std::clamp(zoom, 0.25, 6.0);
+    if (pdf_) drawPdfPage();
+    else text_->setFont([&] { QFont f = font(); f.setPointSizeF(f.pointSizeF() * zoom_); return f; }());
+}
+
+void PageView::showPage(int index) {
+    if (index < 0 || index >= document_.pageTexts.size()) return;
     current_ = index;
-    const PageText& p = pages_[index];
-    caption_->setText(tr("Page %1 of %2").arg(p.number).arg(pages_.size()));
+    const PageText& p = document_.pageTexts[index];
+    caption_->setText(tr("Page %1 of %2").arg(p.number).arg(document_.pageTexts.size()));
     text_->setPlainText(p.text);
-    if (p.number != cited_page_) return;
-    // The passages the answer drew on, highlighted; the first one scrolled into view.
-    const QByteArray utf8 = p.text.toUtf8();
-    QTextCharFormat mark;
-    mark.setBackground(QColor(255, 230, 120));
-    for (const auto& [begin, end] : passages_) {
-        QTextCursor cursor(text_->document());
-        cursor.setPosition(position_of(utf8, begin));
-        cursor.setPosition(position_of(utf8, end), QTextCursor::KeepAnchor);
-        cursor.mergeCharFormat(mark);
+    marks_.clear();
+    const bool cited = p.number == citedPage_;
+    if (cited) {
+        // The passages the answer drew on, marked in the text; the first one scrolled into view.
+        const QByteArray utf8 = p.text.toUtf8();
+        QTextCharFormat mark;
+        mark.setBackground(QColor(255, 230, 120));
+        for (const auto& [begin, end] : passages_) {
+            QTextCursor cursor(text_->document());
+            cursor.setPosition(position_of(utf8, begin));
+            cursor.setPosition(position_of(utf8, end), QTextCursor::KeepAnchor);
+            cursor.mergeCharFormat(mark);
+        }
+        if (!passages_.isEmpty()) {
+            QTextCursor first(text_->document());
+            first.setPosition(position_of(utf8, passages_.first().first));
+            text_->setTextCursor(first);
+            text_->ensureCursorVisible();
+        }
     }
-    if (!passages_.isEmpty()) {
-        QTextCursor first(text_->document());
-        first.setPosition(position_of(utf8, passages_.first().first));
-        text_->setTextCursor(first);
-        text_->ensureCursorVisible();
+    if (pdf_) drawPdfPage();
+}
+
+void PageView::drawPdfPage() {
+    const int number = document_.pageTexts.value(current_).number;
+    const QSizeF points = pdf_->size(number);
+    const double fitWidth = std::max(200, scroll_->viewport()->width() - 24);
+    const double dpi = points.width() > 0 ? fitWidth / points.width() * 72.0 * zoom_ * devicePixelRatioF() : 96.0;
+    QImage page = pdf_->render(number, dpi);
+    if (page.isNull()) {
+        image_->setText(tr("This page could not be drawn."));
+        return;
     }
+    const double scale = points.width() > 0 ? page.width() / points.width() : 1.0;
+    {
+        QPainter painter(&page);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(QPen(QColor(230, 150, 0, 200), 1.0 * scale));
+        painter.setBrush(QColor(255, 214, 0, 90));
+        for (const QRectF& m : marks_) {
+            const QRectF r(m.left() * scale, m.top() * scale, m.width() * scale, m.height() * scale);
+            painter.drawRect(r.adjusted(-1.5 * scale, -1.0 * scale, 1.5 * scale, 1.0 * scale));
+        }
+    }
+    page.setDevicePixelRatio(devicePixelRatioF());
+    image_->setPixmap(QPixmap::fromImage(page));
+    if (!marks_.isEmpty()) {
+        const double y = marks_.first().top() * scale / devicePixelRatioF();
+        scroll_->verticalScrollBar()->setValue(std::max(0, int(y) - scroll_->viewport()->height() / 3));
+    }
+}
+
+void PageView::resizeEvent(QResizeEvent* event) {
+    QDialog::resizeEvent(event);
+    if (pdf_) drawPdfPage();
 }
 
 QStringList PageView::highlighted() const {
     QStringList out;
-    if (page() != cited_page_) return out;
-    const QByteArray utf8 = pages_[current_].text.toUtf8();
-    for (const auto& [begin, end] : passages_)
-        out << QString::fromUtf8(utf8.mid(begin, end - begin));
+    if (page() != citedPage_) return out;
+    const QByteArray utf8 = document_.pageTexts[current_].text.toUtf8();
+    for (const auto& [begin, end] : passages_) out << QString::fromUtf8(utf8.mid(begin, end - begin));
     return out;
 }
 

@@ -47,6 +47,10 @@ QString sample() {
     return QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.md").string());
 }
 
+QString sample_pdf() {
+    return QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.pdf").string());
+}
+
 void type_and_enter(MainWindow& w, const QString& text) {
     QTest::keyClicks(w.input(), text);
     QTest::keyClick(w.input(), Qt::Key_Return);
@@ -272,6 +276,27 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
         QCOMPARE(w.messages().rowCount(), 6);
         QVERIFY(!w.messages().messages().last().text.isEmpty());
+    }
+
+    void a_cited_pdf_page_is_drawn_with_its_passage_marked() {
+        MainWindow w(default_choice(), short_answers(24), home_.filePath("pdf.sqlite").toStdString());
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        w.addDocuments({sample_pdf()});
+        QTRY_VERIFY_WITH_TIMEOUT(w.documents().rowCount() == 1 && !w.isBusy(), kTimeout);
+        QCOMPARE(w.documents().documents().first().pages, 4);
+        w.ask("What is the entrance code for the night tours?");
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        const auto& turn = w.messages().messages().last().turn;
+        QVERIFY2(turn.answer.contains("PELICAN-47"), qPrintable(turn.answer));
+        QVERIFY(!turn.cited.isEmpty());
+        QCOMPARE(turn.cited.first().page, 4);   // the code is on the last page
+        w.showPage(0, 4, turn.cited.first().passages);
+        auto* view = w.findChild<glimpse::ui::PageView*>();
+        QVERIFY(view);
+        QVERIFY(view->showsPdf());
+        QVERIFY2(view->highlighted().join(" ").contains("PELICAN-47"), qPrintable(view->highlighted().join(" | ")));
+        view->close();
     }
 
     void cancel_while_reading_leaves_the_window_usable() {

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     w->resize(1180, 740);
     w->show();
     if (!wait_for([&] { return !w->isBusy(); })) return 1;
-    w->addDocuments({QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.md").string())});
+    w->addDocuments({QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.pdf").string())});
     if (!wait_for([&] { return w->documents().rowCount() == 1 && !w->isBusy(); })) return 1;
     w->input()->setPlainText("What is the entrance code for the night tours?");
     w->ask(w->input()->toPlainText());
