@@ -11,6 +11,7 @@ QVariant DocumentListModel::data(const QModelIndex& index, int role) const {
         case Qt::DisplayRole: {
             QString text = d.title + "\n" + (d.pages == 1 ? tr("1 page") : tr("%1 pages").arg(d.pages));
             if (d.ocrPages > 0) text += tr(", %1 read by OCR").arg(d.ocrPages);
+            if (d.keptShare >= 0) text += tr(" · %1% kept in the KV cache").arg(d.keptShare * 100.0, 0, 'f', d.keptShare < 0.1 ? 1 : 0);
             for (const QString& w : d.warnings) text += "\n⚠ " + w;
             return text;
         }
@@ -33,6 +34,11 @@ void DocumentListModel::remove(int row) {
     beginRemoveRows({}, row, row);
     documents_.removeAt(row);
     endRemoveRows();
+}
+
+void DocumentListModel::setKeptShares(const QList<double>& shares) {
+    for (int i = 0; i < documents_.size() && i < shares.size(); ++i) documents_[i].keptShare = shares[i];
+    if (!documents_.isEmpty()) emit dataChanged(index(0), index(int(documents_.size()) - 1));
 }
 
 void DocumentListModel::setDocuments(const QList<DocumentInfo>& documents) {

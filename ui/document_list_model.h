@@ -21,6 +21,8 @@ public:
     void add(const DocumentInfo& document);
     void remove(int row);
     void setDocuments(const QList<DocumentInfo>& documents);
+    // One share per document, in order.
+    void setKeptShares(const QList<double>& shares);
     const QList<DocumentInfo>& documents() const { return documents_; }
 
 private:

@@ -22,6 +22,7 @@ struct DocumentInfo {
     qint64 characters = 0;
     QStringList warnings;
     QList<PageText> pageTexts;   // for showing a cited page
+    double keptShare = -1.0;     // of its tokens, the share the KV cache keeps; -1 before it is read
 };
 
 struct ReadingProgress {

@@ -1,5 +1,6 @@
 #include "ui/engine_worker.h"
 
+#include "core/document_kept_share.h"
 #include "core/prompt_document_of.h"
 #include "engine/default_model.h"
 #include "engine/error.h"
@@ -176,6 +177,14 @@ void EngineWorker::resumeStored(const store::SessionRecord& record) {
     stored_ = store::resume_stored_conversation(*store_, record, *sessionModel_, options_, sessionIdentity_);
 }
 
+void EngineWorker::reportKept() {
+    const Conversation* talk = conversation();
+    if (!talk || !talk->session()) return;
+    QList<double> shares;
+    for (double s : document_kept_share(talk->session()->cache(), talk->token_sources(), documents_.size())) shares.append(s);
+    emit documentsKept(shares);
+}
+
 void EngineWorker::newSession() {
     cancel_ = false;
     dropConversation();
@@ -215,6 +224,7 @@ void EngineWorker::openSession(qint64 id) {
         opened.snapshotBytes = stored_->snapshot_bytes;
         opened.loadSeconds = stored_->load_seconds;
         emit sessionOpened(opened);
+        reportKept();
         if (!opened.notRestored.isEmpty())
             emit notice(tr("The saved reading of this session cannot be used (%1); the next question reads the "
                            "documents again.").arg(opened.notRestored));
@@ -350,6 +360,7 @@ void EngineWorker::ask(const QString& question) {
         turn.keptBytes = footprint.kept_bytes;
         turn.fullBytes = footprint.full_bytes;
         emit turnFinished(turn);
+        reportKept();
         if (stored_) {
             try {
                 store::save_turn(*store_, *stored_, sessionIdentity_, asked, report);

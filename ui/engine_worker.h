@@ -62,6 +62,8 @@ signals:
     void progress(const glimpse::ui::ReadingProgress& progress);
     void answerPiece(const QString& piece);
     void turnFinished(const glimpse::ui::TurnInfo& turn);
+    // Per document, the share of its tokens the KV cache keeps.
+    void documentsKept(const QList<double>& shares);
     // A message a person can act on; `cancelled` when it was their own Stop or Cancel.
     void failed(const QString& message, bool cancelled);
     // Something worth knowing that is not a failure ("read again because ...").
@@ -77,6 +79,7 @@ private:
     std::string uniqueName(const QString& wanted);
     void documentsChanged();
     SessionInfo infoOf(const store::SessionRecord& record);
+    void reportKept();
 
     ModelChoice choice_;
     ConversationOptions options_;

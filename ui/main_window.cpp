@@ -329,6 +329,7 @@ void MainWindow::connectWorker() {
         sessionList_->clearSelection();
     });
     connect(worker_, &EngineWorker::documentAdded, this, [this](const DocumentInfo& d) { documents_.add(d); });
+    connect(worker_, &EngineWorker::documentsKept, this, [this](const QList<double>& s) { documents_.setKeptShares(s); });
     connect(worker_, &EngineWorker::documentRemoved, this, [this](int row) { documents_.remove(row); });
     connect(worker_, &EngineWorker::progress, this, [this](const ReadingProgress& p) {
         progressBox_->show();

@@ -291,6 +291,8 @@ private slots:
         QVERIFY2(turn.answer.contains("PELICAN-47"), qPrintable(turn.answer));
         QVERIFY(!turn.cited.isEmpty());
         QCOMPARE(turn.cited.first().page, 4);   // the code is on the last page
+        QTRY_VERIFY(w.documents().documents().first().keptShare > 0.99);   // a short document stays whole
+        QVERIFY(w.documents().data(w.documents().index(0)).toString().contains("100% kept"));
         w.showPage(0, 4, turn.cited.first().passages);
         auto* view = w.findChild<glimpse::ui::PageView*>();
         QVERIFY(view);
