@@ -321,6 +321,49 @@ void EngineWorker::documentsChanged() {
     }
 }
 
+TurnCallbacks EngineWorker::callbacks() {
+    TurnCallbacks callbacks;
+    callbacks.on_progress = [this](const engine::PrefillProgress& p) {
+        const double rate = p.seconds > 0 ? double(p.done) / p.n_layers / p.seconds : 0.0;
+        const QString stage = QString::fromUtf8(p.stage.data(), qsizetype(p.stage.size()));
+        const QString what = stage == "reading" ? tr("Reading the documents") : tr("Reading the documents (%1)").arg(stage);
+        emit progress({tr("%1: layer %2 of %3").arg(what).arg(p.layer + 1).arg(p.n_layers),
+                       p.total > 0 ? double(p.done) / double(p.total) : 0.0, p.eta_seconds(), rate});
+    };
+    callbacks.on_piece = [this](std::string_view piece) {
+        emit answerPiece(QString::fromUtf8(piece.data(), qsizetype(piece.size())));
+    };
+    return callbacks;
+}
+
+void EngineWorker::finishTurn(const TurnReport& report, const std::string& question, bool regenerated) {
+    TurnInfo turn;
+    turn.answer = QString::fromStdString(report.answer);
+    turn.readTokens = report.read_tokens;
+    turn.readSeconds = report.read_seconds;
+    turn.answerTokens = report.generation.generated_tokens;
+    turn.answerTokensPerSecond = report.generation.tokens_per_second;
+    turn.stopped = report.generation.stop_reason == engine::StopReason::Cancelled;
+    for (const auto& c : report.cited) {
+        CitedPage page{c.document, c.page, c.share, {}};
+        for (const auto& r : c.passages) page.passages.append({r.begin, r.end});
+        turn.cited.append(page);
+    }
+    const auto footprint = engine::kv_footprint(conversation()->session()->cache());
+    turn.keptBytes = footprint.kept_bytes;
+    turn.fullBytes = footprint.full_bytes;
+    emit turnFinished(turn);
+    reportKept();
+    if (!stored_) return;
+    try {
+        if (regenerated) store::save_regenerated_turn(*store_, *stored_, sessionIdentity_, report);
+        else store::save_turn(*store_, *stored_, sessionIdentity_, question, report);
+    } catch (const engine::Error& e) {
+        emit failed(tr("This answer could not be saved: %1 The conversation goes on.").arg(text_of(e)), false);
+    }
+    listSessions();
+}
+
 void EngineWorker::ask(const QString& question) {
     cancel_ = false;
     if (!model_) {
@@ -330,50 +373,27 @@ void EngineWorker::ask(const QString& question) {
     }
     try {
         if (!conversation()) startConversation(question);
-        Conversation& talk = *conversation();
-        TurnCallbacks callbacks;
-        callbacks.on_progress = [this](const engine::PrefillProgress& p) {
-            const double rate = p.seconds > 0 ? double(p.done) / p.n_layers / p.seconds : 0.0;
-            const QString stage = QString::fromUtf8(p.stage.data(), qsizetype(p.stage.size()));
-            const QString what = stage == "reading" ? tr("Reading the documents") : tr("Reading the documents (%1)").arg(stage);
-            emit progress({tr("%1: layer %2 of %3").arg(what).arg(p.layer + 1).arg(p.n_layers),
-                           p.total > 0 ? double(p.done) / double(p.total) : 0.0, p.eta_seconds(), rate});
-        };
-        callbacks.on_piece = [this](std::string_view piece) {
-            emit answerPiece(QString::fromUtf8(piece.data(), qsizetype(piece.size())));
-        };
         const std::string asked = question.toStdString();
-        const TurnReport report = talk.ask(asked, callbacks, &cancel_);
-        TurnInfo turn;
-        turn.answer = QString::fromStdString(report.answer);
-        turn.readTokens = report.read_tokens;
-        turn.readSeconds = report.read_seconds;
-        turn.answerTokens = report.generation.generated_tokens;
-        turn.answerTokensPerSecond = report.generation.tokens_per_second;
-        turn.stopped = report.generation.stop_reason == engine::StopReason::Cancelled;
-        for (const auto& c : report.cited) {
-            CitedPage page{c.document, c.page, c.share, {}};
-            for (const auto& r : c.passages) page.passages.append({r.begin, r.end});
-            turn.cited.append(page);
-        }
-        const auto footprint = engine::kv_footprint(talk.session()->cache());
-        turn.keptBytes = footprint.kept_bytes;
-        turn.fullBytes = footprint.full_bytes;
-        emit turnFinished(turn);
-        reportKept();
-        if (stored_) {
-            try {
-                store::save_turn(*store_, *stored_, sessionIdentity_, asked, report);
-            } catch (const engine::Error& e) {
-                emit failed(tr("This answer could not be saved: %1 The conversation goes on.").arg(text_of(e)), false);
-            }
-            listSessions();
-        }
+        const TurnReport report = conversation()->ask(asked, callbacks(), &cancel_);
+        finishTurn(report, asked, false);
     } catch (const engine::Error& e) {
         const bool cancelled = e.kind() == engine::ErrorKind::Cancelled;
         emit failed(cancelled ? tr("Reading was cancelled; nothing changed. Ask again to read the documents.")
                               : text_of(e),
                     cancelled);
+    }
+    emit idle();
+}
+
+void EngineWorker::regenerate() {
+    cancel_ = false;
+    try {
+        Conversation* talk = conversation();
+        if (!talk || !talk->can_regenerate())
+            throw engine::Error(tr("There is no answer to regenerate since the session was opened; ask a question.").toStdString());
+        finishTurn(talk->regenerate(callbacks(), &cancel_), {}, true);
+    } catch (const engine::Error& e) {
+        emit failed(text_of(e), e.kind() == engine::ErrorKind::Cancelled);
     }
     emit idle();
 }

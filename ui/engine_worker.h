@@ -47,6 +47,8 @@ public:
     void addDocuments(const QStringList& paths);
     void removeDocument(int index);
     void ask(const QString& question);
+    // Samples the last answer again from where it began; nothing is read again.
+    void regenerate();
 
 signals:
     void modelOpened(const glimpse::ui::ModelInfo& model);
@@ -80,6 +82,9 @@ private:
     void documentsChanged();
     SessionInfo infoOf(const store::SessionRecord& record);
     void reportKept();
+    TurnCallbacks callbacks();
+    // Tells the window, and saves the turn (or the regenerated answer over the last one).
+    void finishTurn(const TurnReport& report, const std::string& question, bool regenerated);
 
     ModelChoice choice_;
     ConversationOptions options_;

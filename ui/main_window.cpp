@@ -281,6 +281,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addAction(tr("&Find session"), QKeySequence::Find, this, [this] { search_->setFocus(); });
+    edit->addAction(tr("&Regenerate the last answer"), QKeySequence(tr("Ctrl+R")), this, &MainWindow::regenerate);
     edit->addAction(tr("Copy the last &answer"), QKeySequence(tr("Ctrl+Shift+C")), this, [this] {
         for (auto it = messages_.messages().crbegin(); it != messages_.messages().crend(); ++it)
             if (!it->question) return QApplication::clipboard()->setText(it->text);
@@ -290,6 +291,7 @@ void MainWindow::buildMenus() {
 void MainWindow::connectWorker() {
     connect(worker_, &EngineWorker::modelOpened, this, [this](const ModelInfo& model) {
         model_ = model;
+        canRegenerate_ = false;
         centre_->setCurrentIndex(0);
         updateGauge(nullptr);
     });
@@ -313,6 +315,7 @@ void MainWindow::connectWorker() {
     });
     connect(worker_, &EngineWorker::sessionOpened, this, [this](const OpenedSession& s) {
         currentSession_ = s.session;
+        canRegenerate_ = false;
         documents_.setDocuments(s.documents);
         messages_.setTurns(s.turns);
         selectCurrentSession();
@@ -324,13 +327,22 @@ void MainWindow::connectWorker() {
     });
     connect(worker_, &EngineWorker::sessionCleared, this, [this] {
         currentSession_ = {};
+        canRegenerate_ = false;
         documents_.setDocuments({});
         messages_.setTurns({});
         sessionList_->clearSelection();
     });
-    connect(worker_, &EngineWorker::documentAdded, this, [this](const DocumentInfo& d) { documents_.add(d); });
+    connect(worker_, &EngineWorker::documentAdded, this, [this](const DocumentInfo& d) {
+        documents_.add(d);
+        canRegenerate_ = false;   // the next question reads the documents again
+        render();
+    });
     connect(worker_, &EngineWorker::documentsKept, this, [this](const QList<double>& s) { documents_.setKeptShares(s); });
-    connect(worker_, &EngineWorker::documentRemoved, this, [this](int row) { documents_.remove(row); });
+    connect(worker_, &EngineWorker::documentRemoved, this, [this](int row) {
+        documents_.remove(row);
+        canRegenerate_ = false;
+        render();
+    });
     connect(worker_, &EngineWorker::progress, this, [this](const ReadingProgress& p) {
         progressBox_->show();
         progress_->setValue(int(p.fraction * 1000));
@@ -345,10 +357,15 @@ void MainWindow::connectWorker() {
     });
     connect(worker_, &EngineWorker::turnFinished, this, [this](const TurnInfo& turn) {
         messages_.finishAnswer(turn);
+        canRegenerate_ = true;
+        regenerating_ = false;
         render();   // a finished answer is rendered once, at once
         updateGauge(&turn);
     });
     connect(worker_, &EngineWorker::failed, this, [this](const QString& message, bool) {
+        if (regenerating_ && !messages_.messages().isEmpty() && messages_.messages().last().text.isEmpty())
+            messages_.restoreLastAnswer(previousAnswer_);
+        regenerating_ = false;
         messages_.dropUnansweredQuestion();
         showError(message);
     });
@@ -392,6 +409,15 @@ void MainWindow::ask(const QString& question) {
     input_->clear();
     messages_.addQuestion(q);
     run([q](EngineWorker& w) { w.ask(q); });
+}
+
+void MainWindow::regenerate() {
+    if (busy_ || !canRegenerate_ || messages_.messages().isEmpty() || messages_.messages().last().question) return;
+    error_->hide();
+    notice_->hide();
+    regenerating_ = true;
+    previousAnswer_ = messages_.restartLastAnswer();
+    run([](EngineWorker& w) { w.regenerate(); });
 }
 
 void MainWindow::newSession() {
@@ -503,6 +529,7 @@ void MainWindow::render() {
             footer += " · " + tr("drew on") + " " + links.join(", ");
         }
         footer += QString(" · [%1](copy:%2)").arg(tr("copy")).arg(i);
+        if (i == all.size() - 1 && canRegenerate_) footer += QString(" · [%1](regenerate:)").arg(tr("regenerate"));
         markdown += footer + "\n\n---\n\n";
     }
     conversation_->setMarkdown(markdown);
@@ -511,8 +538,9 @@ void MainWindow::render() {
 
 void MainWindow::openLink(const QUrl& link) {
     // page:<document>:<page> opens the page with the passages of the last answer that cited
-    // it; copy:<message> copies an answer.
+    // it; copy:<message> copies an answer; regenerate: samples the last answer again.
     const QStringList parts = link.toString().split(':');
+    if (parts.first() == "regenerate") return regenerate();
     if (parts.size() == 2 && parts[0] == "copy") {
         const int i = parts[1].toInt();
         if (i >= 0 && i < messages_.messages().size()) {

@@ -46,6 +46,9 @@ public:
     void addDocuments(const QStringList& paths);
     void removeDocument(int row);
     void ask(const QString& question);
+    // Samples the last answer again from where it began (no reading).
+    void regenerate();
+    bool canRegenerate() const { return canRegenerate_; }
     void newSession();
     void openSession(qint64 id);
     void renameSession(qint64 id, const QString& name);
@@ -116,6 +119,9 @@ private:
     QTimer renderTimer_;
     int renders_ = 0;
     bool busy_ = false;
+    bool canRegenerate_ = false;   // an answer was given since the session was read or opened
+    bool regenerating_ = false;
+    MessageListModel::Message previousAnswer_;
 
     QStackedWidget* centre_ = nullptr;
     QTextBrowser* conversation_ = nullptr;

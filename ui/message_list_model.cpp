@@ -55,6 +55,24 @@ void MessageListModel::dropUnansweredQuestion() {
     endRemoveRows();
 }
 
+MessageListModel::Message MessageListModel::restartLastAnswer() {
+    if (messages_.isEmpty() || messages_.last().question) return {};
+    const Message old = messages_.last();
+    messages_.last().text.clear();
+    messages_.last().streaming = true;
+    messages_.last().turn = {};
+    const QModelIndex last = index(int(messages_.size()) - 1);
+    emit dataChanged(last, last);
+    return old;
+}
+
+void MessageListModel::restoreLastAnswer(const Message& answer) {
+    if (messages_.isEmpty() || messages_.last().question) return;
+    messages_.last() = answer;
+    const QModelIndex last = index(int(messages_.size()) - 1);
+    emit dataChanged(last, last);
+}
+
 void MessageListModel::setTurns(const QList<PastTurn>& turns) {
     beginResetModel();
     messages_.clear();

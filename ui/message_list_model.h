@@ -14,6 +14,13 @@ class MessageListModel : public QAbstractListModel {
 public:
     enum Role { TextRole = Qt::UserRole + 1, IsQuestionRole, StatsRole, StreamingRole };
 
+    struct Message {
+        bool question = false;
+        QString text;
+        bool streaming = false;
+        TurnInfo turn;            // for answers: speeds, tokens, cited pages
+    };
+
     using QAbstractListModel::QAbstractListModel;
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -28,13 +35,11 @@ public:
     void dropUnansweredQuestion();
     // A stored session's turns, replacing what is shown.
     void setTurns(const QList<PastTurn>& turns);
+    // The last answer is sampled again: it streams anew from empty. Returns the old one.
+    Message restartLastAnswer();
+    // Puts back the answer restartLastAnswer() took (regenerating failed before it began).
+    void restoreLastAnswer(const Message& answer);
 
-    struct Message {
-        bool question = false;
-        QString text;
-        bool streaming = false;
-        TurnInfo turn;            // for answers: speeds, tokens, cited pages
-    };
     const QList<Message>& messages() const { return messages_; }
 
 private:

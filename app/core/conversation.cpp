@@ -27,6 +27,7 @@ void Conversation::restore(ConversationState state, engine::CompressedCache cach
     auto session = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(cache),
                                                      engine::SessionOptions{.policy = options_.make_policy()});
     session_ = std::move(session);
+    answer_start_.reset();
     messages_ = std::move(state.messages);
     cache_text_ = std::move(state.cache_text);
     sources_ = std::move(state.sources);
@@ -93,10 +94,36 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
         throw;
     }
     report.read_seconds = seconds_since(start);
+    const auto logits = session_->logits();
+    answer_start_ = AnswerStart{session_->cache().mark(), {logits.begin(), logits.end()}, cache_text_, sources_};
+    answer(report, options_.sampling, callbacks, cancel);
+    return report;
+}
 
+TurnReport Conversation::regenerate(const TurnCallbacks& callbacks, const std::atomic<bool>* cancel) {
+    if (!answer_start_ || !session_ || messages_.empty() || messages_.back().role != "assistant")
+        throw engine::Error("there is no answer to regenerate since the conversation was read or restored");
+    engine::CompressedCache cache = session_->cache();
+    cache.rollback(answer_start_->mark);
+    session_ = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(cache),
+                                                 engine::SessionOptions{.policy = options_.make_policy()},
+                                                 answer_start_->logits);
+    messages_.pop_back();
+    cache_text_ = answer_start_->cache_text;
+    sources_ = answer_start_->sources;
+    engine::SamplingParams sampling = options_.sampling;
+    if (sampling.temperature <= 0.0f) sampling.temperature = kRegenerateTemperature;
+    sampling.seed += ++regenerations_;
+    TurnReport report;
+    answer(report, sampling, callbacks, cancel);
+    return report;
+}
+
+void Conversation::answer(TurnReport& report, const engine::SamplingParams& sampling, const TurnCallbacks& callbacks,
+                          const std::atomic<bool>* cancel) {
     session_->track_cached_attention(true);   // which cached tokens the answer draws on
     report.generation = engine::generate_text(
-        *session_, model_.tokenizer, options_.sampling,
+        *session_, model_.tokenizer, sampling,
         [&](std::string_view piece) {
             report.answer += piece;
             if (callbacks.on_piece) callbacks.on_piece(piece);
@@ -107,7 +134,6 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
     sources_.resize(static_cast<size_t>(session_->position()));
     report.cited = cite_pages(session_->cached_attention(), session_->cache(), sources_, documents_);
     session_->track_cached_attention(false);
-    return report;
 }
 
 }  // namespace glimpse

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,14 @@ public:
     // conversation as it was. Cancelled during the answer, it keeps what was said so far.
     TurnReport ask(const std::string& question, const TurnCallbacks& callbacks = {},
                    const std::atomic<bool>* cancel = nullptr);
+    // Answers the last question again: the cache goes back to where the last answer began
+    // (nothing is read again) and a new answer is sampled with a new seed, at the options'
+    // temperature, or at kRegenerateTemperature when they are greedy (greedy would only
+    // repeat itself). Throws engine::Error when there is no answer since the conversation was
+    // read or restored; cancelled, it keeps what was said so far, as ask() does.
+    TurnReport regenerate(const TurnCallbacks& callbacks = {}, const std::atomic<bool>* cancel = nullptr);
+    bool can_regenerate() const { return answer_start_.has_value(); }
+    static constexpr float kRegenerateTemperature = 0.7f;
 
     // The state to save beside session()->cache(); restore() continues from both, so the
     // next question is appended without reading the documents again. restore() throws
@@ -78,7 +87,17 @@ public:
     const std::vector<TokenSource>& token_sources() const { return sources_; }
 
 private:
+    // Where the last answer began: enough to go back there without reading again.
+    struct AnswerStart {
+        engine::CompressedCache::Mark mark;
+        std::vector<float> logits;
+        std::string cache_text;
+        std::vector<TokenSource> sources;
+    };
+
     void check_fits(int64_t tokens) const;
+    void answer(TurnReport& report, const engine::SamplingParams& sampling, const TurnCallbacks& callbacks,
+                const std::atomic<bool>* cancel);
     engine::PrefillStats read(const std::string& text, const std::vector<int32_t>& tokens,
                               const TurnCallbacks& callbacks, const std::atomic<bool>* cancel);
 
@@ -89,6 +108,8 @@ private:
     std::unique_ptr<engine::Session> session_;
     std::string cache_text_;   // the text whose tokens the session's cache holds
     std::vector<TokenSource> sources_;
+    std::optional<AnswerStart> answer_start_;
+    uint64_t regenerations_ = 0;
 };
 
 }  // namespace glimpse

@@ -205,6 +205,23 @@ int64_t SessionStore::add_turn(int64_t session_id, const TurnRecord& turn) {
     return index;
 }
 
+int64_t SessionStore::replace_last_answer(int64_t session_id, const TurnRecord& turn) {
+    SqliteTransaction tx(db_);
+    SqliteStatement last(db_, "SELECT max(turn_index) FROM turns WHERE session_id = ?");
+    last.bind(1, session_id);
+    if (!last.step() || last.is_null(0)) throw engine::Error("the session has no answer to replace");
+    const int64_t index = last.int64(0);
+    SqliteStatement up(db_,
+                       "UPDATE turns SET answer = ?, answer_tokens = ?, answer_seconds = ?, cited_pages = ? "
+                       "WHERE session_id = ? AND turn_index = ?");
+    up.bind(1, turn.answer).bind(2, turn.answer_tokens).bind(3, turn.answer_seconds).bind(4, turn.cited_pages)
+        .bind(5, session_id).bind(6, index).run();
+    SqliteStatement touch(db_, "UPDATE sessions SET updated_at = ? WHERE id = ?");
+    touch.bind(1, now()).bind(2, session_id).run();
+    tx.commit();
+    return index;
+}
+
 void SessionStore::rename(const std::string& from, const std::string& to) {
     if (to.empty()) throw engine::Error("a session needs a name");
     SqliteTransaction tx(db_);

@@ -109,6 +109,9 @@ public:
     std::vector<TurnRecord> turns(int64_t session_id);
     // Returns the turn's index.
     int64_t add_turn(int64_t session_id, const TurnRecord& turn);
+    // A regenerated answer: the last turn's answer, its token count, time and cited pages
+    // (its question and reading stay). Returns the turn's index; throws Invalid without turns.
+    int64_t replace_last_answer(int64_t session_id, const TurnRecord& turn);
     void rename(const std::string& from, const std::string& to);
     // Replaces the session's documents (one added or removed); its snapshots, made from the
     // old documents, are dropped, and its turns are kept.

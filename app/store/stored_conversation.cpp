@@ -104,8 +104,9 @@ StoredConversation resume_stored_conversation(SessionStore& store, const Session
     return out;
 }
 
-void save_turn(SessionStore& store, const StoredConversation& stored, const SnapshotIdentity& identity,
-               const std::string& question, const TurnReport& turn) {
+namespace {
+
+TurnRecord record_of(const std::string& question, const TurnReport& turn) {
     TurnRecord record;
     record.question = question;
     record.answer = turn.answer;
@@ -116,8 +117,12 @@ void save_turn(SessionStore& store, const StoredConversation& stored, const Snap
     record.read_documents = turn.read_documents;
     for (const auto& c : turn.cited)   // "document:page", most cited first
         record.cited_pages += (record.cited_pages.empty() ? "" : ",") + std::to_string(c.document) + ":" + std::to_string(c.page);
-    const int64_t index = store.add_turn(stored.session.id, record);
+    return record;
+}
 
+// The snapshot after turn `index`; extended when the stored one is a prefix of it.
+void save_snapshot_after(SessionStore& store, const StoredConversation& stored, const SnapshotIdentity& identity,
+                         int64_t index, bool extend) {
     const Conversation& c = *stored.conversation;
     if (!c.session()) return;
     int64_t user_turns = 0;
@@ -128,7 +133,22 @@ void save_turn(SessionStore& store, const StoredConversation& stored, const Snap
     state.sources = full.sources;
     state.turns = index + 1;
     state.first_turn = state.turns - user_turns;
-    store.save_snapshot(stored.session.id, identity, c.session()->cache(), state, !turn.read_documents);
+    store.save_snapshot(stored.session.id, identity, c.session()->cache(), state, extend);
+}
+
+}  // namespace
+
+void save_turn(SessionStore& store, const StoredConversation& stored, const SnapshotIdentity& identity,
+               const std::string& question, const TurnReport& turn) {
+    const int64_t index = store.add_turn(stored.session.id, record_of(question, turn));
+    save_snapshot_after(store, stored, identity, index, !turn.read_documents);
+}
+
+void save_regenerated_turn(SessionStore& store, const StoredConversation& stored, const SnapshotIdentity& identity,
+                           const TurnReport& turn) {
+    const int64_t index = store.replace_last_answer(stored.session.id, record_of({}, turn));
+    // The stored snapshot holds the old answer, so it is not a prefix: a new one replaces it.
+    save_snapshot_after(store, stored, identity, index, true);
 }
 
 }  // namespace glimpse::store

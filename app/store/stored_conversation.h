@@ -51,5 +51,8 @@ StoredConversation resume_stored_conversation(SessionStore& store, const Session
 // Saves the turn just asked and the snapshot of the cache after it.
 void save_turn(SessionStore& store, const StoredConversation& stored, const SnapshotIdentity& identity,
                const std::string& question, const TurnReport& turn);
+// Saves a regenerated answer over the last one, and the snapshot of the cache after it.
+void save_regenerated_turn(SessionStore& store, const StoredConversation& stored, const SnapshotIdentity& identity,
+                           const TurnReport& turn);
 
 }  // namespace glimpse::store

@@ -75,6 +75,9 @@ CompressedCache::Mark CompressedCache::mark() const {
 
 void CompressedCache::rollback(const Mark& m) {
     if (m.head_sizes.size() != heads_.size()) throw Error("KV cache rollback: mark from another cache");
+    for (size_t i = 0; i < heads_.size(); ++i)
+        if (heads_[i].size() < m.head_sizes[i] || tokens_.size() < m.n_tokens)
+            throw Error("KV cache rollback: entries were evicted after the mark");
     tokens_.resize(m.n_tokens);
     for (size_t i = 0; i < heads_.size(); ++i) {
         const auto n = static_cast<size_t>(m.head_sizes[i]);

@@ -149,6 +149,41 @@ private slots:
         QVERIFY(fresh.session() == nullptr);
     }
 
+    void a_regenerated_answer_is_sampled_from_where_the_last_answer_began() {
+        const auto model = open_default_model();
+        glimpse::Conversation talk(model, options_with("snapkv", 512), sample_report());
+        QVERIFY(!talk.can_regenerate());
+        QVERIFY(!test_support::error_of([&] { talk.regenerate(); }).isEmpty());
+        talk.ask("What is the entrance code for the night tours?");
+        const auto after_first = talk.state();
+        const auto after_first_cache = talk.session()->cache();
+        talk.ask("Who was the last keeper?");
+        const auto before = talk.messages().size();
+        const auto again = talk.regenerate();
+        QVERIFY(!again.read_documents);
+        QCOMPARE(again.read_tokens, int64_t{0});
+        QCOMPARE(talk.messages().size(), before);   // the answer replaced, not added
+        QCOMPARE(talk.messages().back().content, again.answer);
+        QCOMPARE(talk.session()->position(), int64_t(talk.token_sources().size()));
+
+        // The same answer as a conversation that never gave the greedy one and sampled this
+        // one at the regenerate temperature and seed: the cache went back exactly to where
+        // the answer began.
+        auto sampled = options_with("snapkv", 512);
+        sampled.sampling.temperature = glimpse::Conversation::kRegenerateTemperature;
+        sampled.sampling.seed = 1;
+        glimpse::Conversation other(model, sampled, sample_report());
+        other.restore(after_first, after_first_cache);
+        const auto expected = other.ask("Who was the last keeper?");
+        QCOMPARE(again.generation.tokens, expected.generation.tokens);
+        QCOMPARE(again.answer, expected.answer);
+        QVERIFY(talk.session()->cache() == other.session()->cache());
+
+        const auto third = talk.regenerate();   // a new seed each time
+        QCOMPARE(talk.messages().size(), before);
+        QCOMPARE(talk.messages().back().content, third.answer);
+    }
+
     void draft_and_learned_policies_answer_over_several_turns() {
         glimpse::ModelChoice choice;
         choice.model = test_support::default_model();

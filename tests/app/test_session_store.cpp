@@ -159,6 +159,18 @@ private slots:
         QCOMPARE(store.turns(id).size(), size_t{2});          // the turns stay
         QCOMPARE(store.sessions().front().document_count, int64_t{2});
 
+        glimpse::store::TurnRecord better;
+        better.answer = "a better answer";
+        better.answer_tokens = 4;
+        better.cited_pages = "0:1";
+        QCOMPARE(store.replace_last_answer(id, better), int64_t{1});
+        QCOMPARE(store.turns(id).size(), size_t{2});
+        QCOMPARE(store.turns(id)[1].answer, std::string("a better answer"));
+        QCOMPARE(store.turns(id)[1].question, std::string("question 1"));   // the question stays
+        QCOMPARE(store.turns(id)[0].answer, synthetic::turn(0).answer);
+        const auto empty = store.create("empty", "x", synthetic::identity(), "", "", {});
+        QCOMPARE(kind_of([&] { store.replace_last_answer(empty.id, better); }), engine::ErrorKind::Invalid);
+
         store.set_documents(id, {notes});   // the report is removed, and no session uses it now
         QCOMPARE(store.documents(id).size(), size_t{1});
         QCOMPARE(store.database().query_int("SELECT count(*) FROM documents"), int64_t{1});

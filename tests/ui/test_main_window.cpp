@@ -111,6 +111,28 @@ private slots:
         QVERIFY(!next.answer.isEmpty());
         QVERIFY2(next.readTokens < 64, qPrintable(QString::number(next.readTokens)));   // the question only
         QCOMPARE(w.sessions().sessions().first().turns, 2);
+
+        // Regenerate: the last answer is sampled again, nothing is read, the store keeps
+        // the new answer in place of the old.
+        QVERIFY(w.canRegenerate());
+        QVERIFY(w.conversationView()->toMarkdown().contains("regenerate:"));
+        w.regenerate();
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
+        QCOMPARE(w.messages().rowCount(), 4);
+        const auto& regenerated = w.messages().messages().last().turn;
+        QVERIFY(!regenerated.answer.isEmpty());
+        QCOMPARE(regenerated.readTokens, 0);
+        QCOMPARE(w.sessions().sessions().first().turns, 2);
+        const qint64 reopenedId = w.currentSessionId();
+        w.close();
+        MainWindow third(default_choice(), short_answers(24), db.toStdString());
+        third.show();
+        QTRY_VERIFY_WITH_TIMEOUT(!third.isBusy() && third.sessions().rowCount() == 1, kTimeout);
+        third.openSession(reopenedId);
+        QTRY_VERIFY_WITH_TIMEOUT(!third.isBusy() && third.messages().rowCount() == 4, kTimeout);
+        QCOMPARE(third.messages().messages().last().text, regenerated.answer);
+        QVERIFY(!third.canRegenerate());   // where that answer began is not kept
+        QVERIFY2(!third.noticeLabel()->isVisible(), qPrintable(third.noticeLabel()->text()));   // the new snapshot fits
     }
 
     void sessions_are_renamed_searched_and_deleted() {
