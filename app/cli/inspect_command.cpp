@@ -1,8 +1,10 @@
 // glimpse-cli inspect MODEL.gguf: what a model is and what it needs.
+// glimpse-cli inspect --devices: the GPUs the CUDA plugin finds, or why it finds none.
 
 #include "cli/commands.h"
 #include "core/model_setup.h"
 #include "engine/chat/chat_template.h"
+#include "engine/device/cuda_plugin.h"
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model_summary.h"
@@ -13,6 +15,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace glimpse::cli {
 namespace {
@@ -29,7 +32,25 @@ struct InspectOptions {
     std::string model;
     std::string chat_template;
     bool metadata = false;
+    bool devices = false;
 };
+
+void print_devices() {
+    const auto plugin = engine::CudaPlugin::load();
+    std::printf("CPU: %u hardware threads\n", std::thread::hardware_concurrency());
+    std::string why;
+    const auto gpus = plugin.devices(&why);
+    if (plugin.ok()) std::printf("CUDA plugin: %s\n", plugin.path().c_str());
+    if (gpus.empty()) {
+        std::printf("GPUs: none (%s)\n", why.c_str());
+        return;
+    }
+    for (const auto& d : gpus)
+        std::printf("GPU %d: %s, compute %d.%d, %d SMs, %s of %s free, driver %d.%d, runtime %d.%d\n", d.index,
+                    d.name.c_str(), d.compute_major, d.compute_minor, d.multiprocessors, human_bytes(d.free_bytes).c_str(),
+                    human_bytes(d.total_bytes).c_str(), d.driver_version / 1000, d.driver_version % 1000 / 10,
+                    d.runtime_version / 1000, d.runtime_version % 1000 / 10);
+}
 
 std::string token_label(const engine::Tokenizer& tok, std::optional<int32_t> id) {
     if (!id) return "none";
@@ -37,6 +58,7 @@ std::string token_label(const engine::Tokenizer& tok, std::optional<int32_t> id)
 }
 
 void run_inspect(const InspectOptions& opt) {
+    if (opt.devices) return print_devices();
     auto path = resolve_model_path(opt.model);
     auto file = engine::GgufFile::open(path);
     auto s = engine::summarize_model(file);
@@ -95,6 +117,7 @@ void add_inspect_command(CLI::App& app) {
     cmd->add_option("--chat-template", opt->chat_template,
                     "Use this chat template family instead of the model's (chatml, llama2, llama3, mistral-v1, mistral-v3, mistral-v7, gemma)");
     cmd->add_flag("--metadata", opt->metadata, "Also list every metadata key");
+    cmd->add_flag("--devices", opt->devices, "List the GPUs the CUDA plugin finds (or why it finds none) instead");
     cmd->callback([opt] { run_inspect(*opt); });
 }
 

@@ -34,6 +34,24 @@ private slots:
         QVERIFY(out.contains("KV cache 45.0 MiB per 1K tokens"));
     }
 
+    void inspect_lists_devices_or_says_why_there_are_none() {
+        int code = -1;
+        QString out = run({"inspect", "--devices"}, &code);
+        QCOMPARE(code, 0);
+        QVERIFY2(out.contains(QRegularExpression("CPU: \\d+ hardware threads\n")), qPrintable(out));
+        QVERIFY2(out.contains(QRegularExpression("GPU 0: .+, compute \\d+\\.\\d+")) || out.contains("GPUs: none ("),
+                 qPrintable(out));
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("GLIMPSE_CUDA_PLUGIN", "/nonexistent/libglimpse_cuda.so");
+        p.setProcessEnvironment(env);
+        p.start(QString::fromStdString(test_support::cli_path().string()), {"inspect", "--devices"});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        out = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(out.contains("GPUs: none (the CUDA plugin is not installed"), qPrintable(out));
+    }
+
     void inspect_takes_a_template_override() {
         int code = -1;
         QString out = run({"inspect", "--chat-template", "llama3"}, &code);
