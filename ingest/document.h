@@ -3,6 +3,8 @@
 // with enough provenance (source path, fingerprint) to cite pages and to recognise the
 // same file again.
 
+#include <QRectF>
+#include <QSizeF>
 #include <QString>
 #include <QStringList>
 
@@ -10,10 +12,19 @@
 
 namespace ingest {
 
+// Where a word of a page's text is drawn on the page.
+struct WordBox {
+    QRectF box;      // points, origin top-left, on the page as drawn unrotated
+    int begin = 0;   // UTF-8 byte range of the word in Page::text.toUtf8()
+    int end = 0;
+};
+
 struct Page {
     int number = 0;  // 1-based, as printed by a PDF viewer (or the logical page of a text file)
     QString text;    // paragraphs separated by a blank line
     bool ocr = false;  // text came from Tesseract, not from a text layer
+    QSizeF size;     // points, unrotated; empty for text files
+    std::vector<WordBox> words;   // PDF text layers: where the words of `text` are drawn
 };
 
 enum class SourceKind { Pdf, PlainText, Markdown };

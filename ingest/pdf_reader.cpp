@@ -5,6 +5,7 @@
 #include "ingest/paragraph_joiner.h"
 #include "ingest/running_header_filter.h"
 #include "ingest/text_cleaner.h"
+#include "ingest/word_alignment.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -47,7 +48,15 @@ bool has_end_marker(const QString& path) {
 struct PageWords {
     std::vector<PositionedWord> words;
     QSizeF size;  // of the page as the words are laid out
+    bool turned = false;  // the words are laid out on the page turned (not as drawn)
 };
+
+std::vector<PositionedWord> positioned(const std::vector<std::unique_ptr<Poppler::TextBox>>& boxes) {
+    std::vector<PositionedWord> words;
+    words.reserve(boxes.size());
+    for (const auto& box : boxes) words.push_back({box->text(), box->boundingBox(), box->hasSpaceAfter()});
+    return words;
+}
 
 // Which way most words run, from their first and last characters: 0 left-to-right, 1 top
 // to bottom, 2 right-to-left (upside down), 3 bottom to top.
@@ -75,15 +84,11 @@ PageWords page_words(const Poppler::Page& page, const std::atomic<bool>* cancel)
                                                         Poppler::Page::Rotate180, Poppler::Page::Rotate90};
         auto turned = page.textList(turn[direction], &should_abort, closure);
         if (dominant_direction(turned) == 0) {
-            boxes = std::move(turned);
             if (direction != 2) size.transpose();
+            return {positioned(turned), size, true};
         }
     }
-    PageWords result;
-    result.size = size;
-    result.words.reserve(boxes.size());
-    for (const auto& box : boxes) result.words.push_back({box->text(), box->boundingBox(), box->hasSpaceAfter()});
-    return result;
+    return {positioned(boxes), size, false};
 }
 
 // Share of dark pixels: a page scanned blank (or drawn empty) has almost none.
@@ -198,6 +203,8 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
     std::optional<OcrReader> ocr;
     std::vector<std::vector<LayoutLine>> pages(page_count);
     std::vector<bool> from_ocr(page_count, false);
+    std::vector<std::vector<PositionedWord>> drawn(page_count);   // as drawn, for word boxes
+    std::vector<QSizeF> sizes(page_count);
     QList<int> unread_scans;
     int undecodable = 0;
     DocumentVocabulary vocabulary;
@@ -212,8 +219,10 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
             continue;
         }
         const QSizeF size = page->pageSizeF();
-        const PageWords words = page_words(*page, cancel);
+        PageWords words = page_words(*page, cancel);
         PageLayout layout = lay_out_page(words.words, words.size);
+        sizes[i] = size;
+        drawn[i] = words.turned ? positioned(page->textList(Poppler::Page::Rotate0)) : std::move(words.words);
         if (cancel && cancel->load()) throw_cancelled(file.name());
 
         if (text_size(layout) == 0) {
@@ -231,6 +240,7 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
                     if (dpi < options.ocr_dpi)
                         doc.warnings.append(QStringLiteral("page %1 is very large; it was read by OCR at %2 dpi").arg(i + 1).arg(dpi));
                     layout = ocr->read_page(image, dpi, size, cancel);
+                    drawn[i].clear();
                     if (cancel && cancel->load()) throw_cancelled(file.name());
                     from_ocr[i] = true;
                     ++doc.ocr_page_count;
@@ -276,8 +286,10 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
     bool any_text = false;
     doc.pages.reserve(page_count);
     for (int i = 0; i < page_count; ++i) {
-        Page page{i + 1, join_lines(pages[i], vocabulary), bool(from_ocr[i])};
+        Page page{i + 1, join_lines(pages[i], vocabulary), bool(from_ocr[i]), sizes[i], {}};
+        page.words = align_words(page.text, drawn[i]);
         std::vector<LayoutLine>().swap(pages[i]);
+        std::vector<PositionedWord>().swap(drawn[i]);
         any_text = any_text || !page.text.isEmpty();
         doc.pages.push_back(std::move(page));
     }

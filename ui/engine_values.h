@@ -2,6 +2,8 @@
 // The values that cross from the engine worker to the window in queued signals: plain
 // copies, never pointers into the worker's state.
 
+#include "core/page_geometry.h"
+
 #include <QList>
 #include <QMetaType>
 #include <QString>
@@ -23,6 +25,7 @@ struct DocumentInfo {
     QStringList warnings;
     QList<PageText> pageTexts;   // for showing a cited page
     double keptShare = -1.0;     // of its tokens, the share the KV cache keeps; -1 before it is read
+    std::vector<PageGeometry> geometry;   // per page for a PDF: where its words are drawn
 };
 
 struct ReadingProgress {

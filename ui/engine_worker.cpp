@@ -34,6 +34,7 @@ DocumentInfo info_of(const store::StoredDocument& d) {
     info.title = QString::fromStdString(d.document.title);
     info.path = QString::fromStdString(d.path);
     info.pages = int(d.document.pages.size());
+    info.geometry = d.geometry;
     for (const auto& page : d.document.pages) {
         info.pageTexts.append({page.number, QString::fromStdString(page.text)});
         info.characters += info.pageTexts.last().text.size();
@@ -279,7 +280,7 @@ void EngineWorker::addDocuments(const QStringList& paths) {
                 emit progress({tr("Reading %1: page %2 of %3").arg(name).arg(p.page).arg(p.page_count),
                                p.page_count > 0 ? double(p.page) / p.page_count : 0.0, 0.0, 0.0});
             }, &cancel_);
-            store::StoredDocument stored{QFileInfo(path).absoluteFilePath().toStdString(), prompt_document_of(document)};
+            store::StoredDocument stored = store::stored_document_of(document);
             DocumentInfo info = info_of(stored);
             if (!document.title.isEmpty()) info.title = document.title;
             info.ocrPages = document.ocr_page_count;

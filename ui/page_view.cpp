@@ -122,6 +122,12 @@ void PageView::showPage(int index) {
             text_->setTextCursor(first);
             text_->ensureCursorVisible();
         }
+        if (size_t(index) < document_.geometry.size()) {
+            std::vector<std::pair<int, int>> ranges;
+            for (const auto& [begin, end] : passages_) ranges.emplace_back(begin, end);
+            for (const WordBox& b : boxes_in(document_.geometry[size_t(index)], ranges))
+                marks_.append(QRectF(QPointF(b.left, b.top), QPointF(b.right, b.bottom)));
+        }
     }
     if (pdf_) drawPdfPage();
 }

@@ -7,6 +7,7 @@
 #include "cli/run_report.h"
 #include "core/conversation.h"
 #include "engine/error.h"
+#include "store/stored_conversation.h"
 
 #include <CLI/CLI.hpp>
 
@@ -27,7 +28,7 @@ struct AskOptions {
 void run_ask(const AskOptions& opt) {
     auto loaded = load_model(opt.model);
     Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt},
-                              load_documents(opt.documents));
+                              store::prompt_documents(load_documents(opt.documents)));
     const auto* cancel = install_interrupt_flag();
     TurnCallbacks callbacks;
     callbacks.on_progress = terminal_progress("reading the prompt");

@@ -46,11 +46,8 @@ SessionChat open_session_chat(const ChatOptions& opt, const LoadedModel& loaded,
     chat.store = std::move(session_store);
     chat.identity = store::snapshot_identity(loaded);
     if (!existing) {
-        std::vector<store::StoredDocument> docs;
-        auto read = load_documents(opt.documents);
-        for (size_t i = 0; i < read.size(); ++i) docs.push_back({opt.documents.paths[i], std::move(read[i])});
         chat.stored = store::start_stored_conversation(*chat.store, opt.session, loaded, std::move(options),
-                                                       chat.identity, std::move(docs));
+                                                       chat.identity, load_documents(opt.documents));
         std::fprintf(stderr, "new session \"%s\" in %s\n", opt.session.c_str(),
                      chat.store->database().path().string().c_str());
         return chat;
@@ -89,7 +86,7 @@ void run_chat(const ChatOptions& opt) {
     if (session_store)
         session_chat = open_session_chat(opt, loaded, std::move(options), std::move(session_store), existing);
     else
-        plain = std::make_unique<Conversation>(loaded, std::move(options), load_documents(opt.documents));
+        plain = std::make_unique<Conversation>(loaded, std::move(options), store::prompt_documents(load_documents(opt.documents)));
     Conversation& conversation = plain ? *plain : *session_chat.stored.conversation;
     const bool tty = isatty(STDIN_FILENO);
     const auto* cancel = install_interrupt_flag();

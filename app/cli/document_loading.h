@@ -1,7 +1,7 @@
 #pragma once
 // Reading the documents a question is about, with progress on the terminal.
 
-#include "prompt/document_prompt.h"
+#include "store/session_store.h"
 
 #include <string>
 #include <vector>
@@ -23,6 +23,6 @@ void add_document_options(CLI::App* cmd, DocumentOptions& options);
 
 // Reads every file (PDF, text, Markdown); warnings go to stderr. Throws engine::Error
 // naming the file that could not be read.
-std::vector<PromptDocument> load_documents(const DocumentOptions& options);
+std::vector<store::StoredDocument> load_documents(const DocumentOptions& options);
 
 }  // namespace glimpse::cli

@@ -14,6 +14,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 #include <QFileInfo>
 #include <QGuiApplication>
 
@@ -136,6 +137,15 @@ void run_ingest(const IngestCommandOptions& o) {
             if (tokens.available())
                 print_line(QStringLiteral("  tokens:     %1 (%2)").arg(tokens.count(doc)).arg(QString::fromStdString(tokens.model_name())));
             print_line(QStringLiteral("  needing OCR: %1 (read by OCR: %2)").arg(doc.pages_needing_ocr).arg(doc.ocr_page_count));
+            if (doc.kind == ingest::SourceKind::Pdf) {
+                qsizetype words = 0, boxed = 0;
+                for (const auto& page : doc.pages) {
+                    words += page.text.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts).size();
+                    boxed += qsizetype(page.words.size());
+                }
+                print_line(QStringLiteral("  word boxes: %1 for %2 words (where each is drawn, for highlighting)")
+                               .arg(boxed).arg(words));
+            }
             print_line(QStringLiteral("  sha256:     %1").arg(doc.fingerprint));
             for (const auto& warning : doc.warnings) print_line(QStringLiteral("  warning:    %1").arg(warning));
             if (!o.dump.empty()) {

@@ -1,6 +1,7 @@
 #include "store/session_store.h"
 
 #include "engine/error.h"
+#include "store/page_geometry_blob.h"
 #include "store/sqlite_statement.h"
 #include "store/sqlite_transaction.h"
 #include "store/store_schema.h"
@@ -130,7 +131,8 @@ SessionRecord SessionStore::create(const std::string& name, const std::string& t
 void SessionStore::link_documents(int64_t session_id, const std::vector<StoredDocument>& documents, int64_t t) {
     SqliteStatement add_doc(db_, "INSERT OR IGNORE INTO documents (content_hash, title, path, added_at) VALUES (?, ?, ?, ?)");
     SqliteStatement doc_id(db_, "SELECT id FROM documents WHERE content_hash = ?");
-    SqliteStatement add_page(db_, "INSERT INTO document_pages (document_id, page_index, number, text) VALUES (?, ?, ?, ?)");
+    SqliteStatement add_page(db_, "INSERT INTO document_pages (document_id, page_index, number, text, page_size, "
+                                  "word_boxes) VALUES (?, ?, ?, ?, ?, ?)");
     SqliteStatement link(db_, "INSERT INTO session_documents (session_id, position, document_id) VALUES (?, ?, ?)");
     for (size_t i = 0; i < documents.size(); ++i) {
         const auto& d = documents[i];
@@ -146,7 +148,10 @@ void SessionStore::link_documents(int64_t session_id, const std::vector<StoredDo
             for (size_t p = 0; p < d.document.pages.size(); ++p) {
                 add_page.reset();
                 add_page.bind(1, id).bind(2, static_cast<int64_t>(p)).bind(3, d.document.pages[p].number)
-                    .bind(4, d.document.pages[p].text).run();
+                    .bind(4, d.document.pages[p].text);
+                if (p < d.geometry.size() && d.geometry[p].width > 0)
+                    add_page.bind_blob(5, encode_page_size(d.geometry[p])).bind_blob(6, encode_word_boxes(d.geometry[p]));
+                add_page.run();
             }
         link.reset();
         link.bind(1, session_id).bind(2, static_cast<int64_t>(i)).bind(3, id).run();
@@ -157,7 +162,8 @@ std::vector<StoredDocument> SessionStore::documents(int64_t session_id) {
     SqliteStatement docs(db_,
                          "SELECT d.id, d.title, d.path FROM session_documents sd JOIN documents d ON d.id = sd.document_id "
                          "WHERE sd.session_id = ? ORDER BY sd.position");
-    SqliteStatement pages(db_, "SELECT number, text FROM document_pages WHERE document_id = ? ORDER BY page_index");
+    SqliteStatement pages(db_, "SELECT number, text, page_size, word_boxes FROM document_pages WHERE document_id = ? "
+                               "ORDER BY page_index");
     docs.bind(1, session_id);
     std::vector<StoredDocument> out;
     while (docs.step()) {
@@ -166,7 +172,15 @@ std::vector<StoredDocument> SessionStore::documents(int64_t session_id) {
         d.path = docs.text(2);
         pages.reset();
         pages.bind(1, docs.int64(0));
-        while (pages.step()) d.document.pages.push_back({static_cast<int>(pages.int64(0)), pages.text(1)});
+        bool drawn = false;
+        while (pages.step()) {
+            d.document.pages.push_back({static_cast<int>(pages.int64(0)), pages.text(1)});
+            // A damaged geometry blob costs the page its highlights, nothing else.
+            auto geometry = pages.is_null(2) ? std::nullopt : decode_page_geometry(pages.blob(2), pages.blob(3));
+            drawn = drawn || geometry.has_value();
+            d.geometry.push_back(geometry.value_or(PageGeometry{}));
+        }
+        if (!drawn) d.geometry.clear();
         out.push_back(std::move(d));
     }
     return out;

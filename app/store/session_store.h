@@ -11,6 +11,7 @@
 // Location: $GLIMPSE_SESSIONS_DB when set, else sessions.sqlite in the per-user application
 // data folder (QStandardPaths::AppDataLocation for "glimpse").
 
+#include "core/page_geometry.h"
 #include "engine/session/compressed_cache.h"
 #include "prompt/document_prompt.h"
 #include "store/sqlite_database.h"
@@ -39,6 +40,7 @@ std::string identity_difference(const SnapshotIdentity& stored, const SnapshotId
 struct StoredDocument {
     std::string path;                  // where it was read from
     PromptDocument document;
+    std::vector<PageGeometry> geometry;   // per page when it is a PDF; empty otherwise
 };
 
 struct SessionRecord {

@@ -1,5 +1,7 @@
 #include "store/stored_conversation.h"
 
+#include "core/prompt_document_of.h"
+
 #include "engine/error.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "store/kv_layer_blob.h"
@@ -20,12 +22,21 @@ std::unique_ptr<Conversation> conversation_over(const LoadedModel& model, Conver
                                                 const std::vector<StoredDocument>& documents,
                                                 const std::string& system_prompt) {
     options.system_prompt = system_prompt;
-    std::vector<PromptDocument> docs;
-    for (const auto& d : documents) docs.push_back(d.document);
-    return std::make_unique<Conversation>(model, std::move(options), std::move(docs));
+    return std::make_unique<Conversation>(model, std::move(options), prompt_documents(documents));
 }
 
 }  // namespace
+
+StoredDocument stored_document_of(const ingest::Document& document) {
+    return {document.source_path.toStdString(), prompt_document_of(document), page_geometry_of(document)};
+}
+
+std::vector<PromptDocument> prompt_documents(const std::vector<StoredDocument>& documents) {
+    std::vector<PromptDocument> out;
+    out.reserve(documents.size());
+    for (const auto& d : documents) out.push_back(d.document);
+    return out;
+}
 
 SnapshotIdentity snapshot_identity(const LoadedModel& model, const std::string& policy, int64_t budget,
                                    const engine::LookaheadAdapter* adapter) {

@@ -265,6 +265,9 @@ private slots:
 
         int streamed = 0;
         connect(&w.messages(), &QAbstractItemModel::dataChanged, this, [&] { ++streamed; });
+        const int renders_before = w.renders();
+        QElapsedTimer clock;
+        clock.start();
         type_and_enter(w, "What is the entrance code for the night tours?");
         QVERIFY(w.input()->toPlainText().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
@@ -272,7 +275,9 @@ private slots:
         const auto& answer = w.messages().messages().last();
         QVERIFY2(answer.text.contains("PELICAN-47"), qPrintable(answer.text));
         QVERIFY(streamed > 2);                       // pieces arrived one by one
-        QVERIFY(w.renders() < streamed + 2);         // re-rendering is throttled, not per piece
+        // Re-rendered at most 20 times a second (every 50 ms), plus the finished answer once.
+        const int renders = w.renders() - renders_before;
+        QVERIFY2(renders <= clock.elapsed() / 50 + 2, qPrintable(QString("%1 renders in %2 ms").arg(renders).arg(clock.elapsed())));
         QVERIFY(w.conversationView()->toPlainText().contains("PELICAN-47"));
         QVERIFY(w.gauge()->text().contains("kept of"));
 
@@ -320,6 +325,8 @@ private slots:
         QVERIFY(view);
         QVERIFY(view->showsPdf());
         QVERIFY2(view->highlighted().join(" ").contains("PELICAN-47"), qPrintable(view->highlighted().join(" | ")));
+        QVERIFY(!view->marks().isEmpty());   // drawn over the words, from the word boxes
+        for (const QRectF& m : view->marks()) QVERIFY(m.top() > 0 && m.bottom() < 842 && m.right() < 595);   // A4 points
         view->close();
     }
 
