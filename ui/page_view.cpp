@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 namespace glimpse::ui {
 namespace {
@@ -125,8 +126,19 @@ void PageView::showPage(int index) {
         if (size_t(index) < document_.geometry.size()) {
             std::vector<std::pair<int, int>> ranges;
             for (const auto& [begin, end] : passages_) ranges.emplace_back(begin, end);
-            for (const WordBox& b : boxes_in(document_.geometry[size_t(index)], ranges))
-                marks_.append(QRectF(QPointF(b.left, b.top), QPointF(b.right, b.bottom)));
+            for (const WordBox& b : boxes_in(document_.geometry[size_t(index)], ranges)) {
+                const QRectF r(QPointF(b.left, b.top), QPointF(b.right, b.bottom));
+                // Words next to each other on a line become one mark, as a reader's marker would draw it.
+                if (!marks_.isEmpty()) {
+                    QRectF& last = marks_.last();
+                    const bool same_line = std::abs(last.center().y() - r.center().y()) < 0.5 * r.height();
+                    if (same_line && r.left() >= last.left() && r.left() - last.right() < 1.5 * r.height()) {
+                        last = last.united(r);
+                        continue;
+                    }
+                }
+                marks_.append(r);
+            }
         }
     }
     if (pdf_) drawPdfPage();
@@ -146,11 +158,12 @@ void PageView::drawPdfPage() {
     {
         QPainter painter(&page);
         painter.setRenderHint(QPainter::Antialiasing);
-        painter.setPen(QPen(QColor(230, 150, 0, 200), 1.0 * scale));
-        painter.setBrush(QColor(255, 214, 0, 90));
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(QColor(255, 200, 0, 95));
+        painter.setCompositionMode(QPainter::CompositionMode_Multiply);   // the print stays black
         for (const QRectF& m : marks_) {
             const QRectF r(m.left() * scale, m.top() * scale, m.width() * scale, m.height() * scale);
-            painter.drawRect(r.adjusted(-1.5 * scale, -1.0 * scale, 1.5 * scale, 1.0 * scale));
+            painter.drawRoundedRect(r.adjusted(-1.5 * scale, -0.8 * scale, 1.5 * scale, 0.8 * scale), 2 * scale, 2 * scale);
         }
     }
     page.setDevicePixelRatio(devicePixelRatioF());
