@@ -10,6 +10,7 @@ QVariant DocumentListModel::data(const QModelIndex& index, int role) const {
     switch (role) {
         case Qt::DisplayRole: {
             QString text = d.title + "\n" + (d.pages == 1 ? tr("1 page") : tr("%1 pages").arg(d.pages));
+            if (d.tokens > 0) text += tr(", %L1 tokens").arg(d.tokens);
             if (d.ocrPages > 0) text += tr(", %1 read by OCR").arg(d.ocrPages);
             if (d.keptShare >= 0) text += tr(" · %1% kept in the KV cache").arg(d.keptShare * 100.0, 0, 'f', d.keptShare < 0.1 ? 1 : 0);
             for (const QString& w : d.warnings) text += "\n⚠ " + w;

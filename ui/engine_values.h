@@ -22,6 +22,7 @@ struct DocumentInfo {
     int pages = 0;
     int ocrPages = 0;
     qint64 characters = 0;
+    qint64 tokens = 0;           // for the open model; 0 when none is open
     QStringList warnings;
     QList<PageText> pageTexts;   // for showing a cited page
     double keptShare = -1.0;     // of its tokens, the share the KV cache keeps; -1 before it is read

@@ -29,7 +29,7 @@ QString text_of(const engine::Error& e) {
     return QString::fromStdString(e.what()) + (next.isEmpty() ? QString() : " " + next);
 }
 
-DocumentInfo info_of(const store::StoredDocument& d) {
+DocumentInfo text_info_of(const store::StoredDocument& d) {
     DocumentInfo info;
     info.title = QString::fromStdString(d.document.title);
     info.path = QString::fromStdString(d.path);
@@ -53,6 +53,14 @@ QList<CitedPage> cited_of(const std::string& stored) {
 }
 
 }  // namespace
+
+DocumentInfo EngineWorker::infoOf(const store::StoredDocument& document) const {
+    DocumentInfo info = text_info_of(document);
+    if (model_)
+        for (const auto& page : document.document.pages)
+            info.tokens += qint64(model_->tokenizer.encode(page.text, false, false).size());
+    return info;
+}
 
 EngineWorker::EngineWorker(ModelChoice choice, ConversationOptions options, std::filesystem::path sessions_db)
     : choice_(std::move(choice)), options_(std::move(options)), sessionsDb_(std::move(sessions_db)) {}
@@ -209,7 +217,7 @@ void EngineWorker::openSession(qint64 id) {
 
         OpenedSession opened;
         opened.session = infoOf(*record);
-        for (const auto& d : documents_) opened.documents.append(info_of(d));
+        for (const auto& d : documents_) opened.documents.append(infoOf(d));
         for (const auto& t : store_->turns(id)) {
             TurnInfo turn;
             turn.answer = QString::fromStdString(t.answer);
@@ -281,7 +289,7 @@ void EngineWorker::addDocuments(const QStringList& paths) {
                                p.page_count > 0 ? double(p.page) / p.page_count : 0.0, 0.0, 0.0});
             }, &cancel_);
             store::StoredDocument stored = store::stored_document_of(document);
-            DocumentInfo info = info_of(stored);
+            DocumentInfo info = infoOf(stored);
             if (!document.title.isEmpty()) info.title = document.title;
             info.ocrPages = document.ocr_page_count;
             info.warnings = document.warnings;

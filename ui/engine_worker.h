@@ -82,6 +82,8 @@ private:
     void documentsChanged();
     SessionInfo infoOf(const store::SessionRecord& record);
     void reportKept();
+    // Its title, pages and tokens for the open model, as the documents panel lists it.
+    DocumentInfo infoOf(const store::StoredDocument& document) const;
     TurnCallbacks callbacks();
     // Tells the window, and saves the turn (or the regenerated answer over the last one).
     void finishTurn(const TurnReport& report, const std::string& question, bool regenerated);

@@ -312,6 +312,7 @@ private slots:
         w.addDocuments({sample_pdf()});
         QTRY_VERIFY_WITH_TIMEOUT(w.documents().rowCount() == 1 && !w.isBusy(), kTimeout);
         QCOMPARE(w.documents().documents().first().pages, 4);
+        QVERIFY(w.documents().documents().first().tokens > 700);   // about 890 with the page markers
         w.ask("What is the entrance code for the night tours?");
         QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kTimeout);
         const auto& turn = w.messages().messages().last().turn;
