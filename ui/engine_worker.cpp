@@ -68,6 +68,11 @@ EngineWorker::EngineWorker(ModelChoice choice, ConversationOptions options, std:
 EngineWorker::~EngineWorker() = default;
 
 void EngineWorker::openModel() {
+    loadModelAndStore();
+    emit idle();
+}
+
+void EngineWorker::loadModelAndStore() {
     if (choice_.model.empty() && !std::filesystem::exists(engine::default_model_path())) {
         emit modelMissing(QString::fromStdString(engine::default_model_path().string()));
     } else {
@@ -100,7 +105,6 @@ void EngineWorker::openModel() {
         }
     }
     listSessions();
-    emit idle();
 }
 
 void EngineWorker::reconfigure(const ModelChoice& choice, const ConversationOptions& options) {
@@ -111,7 +115,7 @@ void EngineWorker::reconfigure(const ModelChoice& choice, const ConversationOpti
     model_.reset();
     choice_ = choice;
     options_ = options;
-    openModel();   // emits idle
+    loadModelAndStore();
     if (current && model_) {
         try {
             resumeStored(*current);
@@ -119,6 +123,7 @@ void EngineWorker::reconfigure(const ModelChoice& choice, const ConversationOpti
             emit failed(text_of(e), false);
         }
     }
+    emit idle();
 }
 
 void EngineWorker::listSessions() {

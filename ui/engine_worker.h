@@ -73,6 +73,8 @@ signals:
     void idle();
 
 private:
+    // Opens the model as chosen (or says it is missing) and, once, the session store.
+    void loadModelAndStore();
     Conversation* conversation();
     void startConversation(const QString& firstQuestion);
     // The conversation over the current documents, restored from the store when it can be.
