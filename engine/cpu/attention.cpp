@@ -53,7 +53,7 @@ struct HeadQueries {
         float* out = a.out + (i * a.n_heads + h) * hd;
         std::fill(out, out + hd, 0.0f);
         kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
-        kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, n - past.n, hd, out);
+        if (n > past.n) kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, n - past.n, hd, out);
         if (a.key_attention) {
             float* acc = a.key_attention + h * a.key_attention_stride;
             for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j];
@@ -70,17 +70,19 @@ struct HeadQueries {
         const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
         const int64_t kv_stride = a.n_kv_heads * hd;
         const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
-        const int64_t n_cur = a.q_offset + i + 1 + (pair ? 1 : 0);   // keys the later query sees
+        // Current keys each query sees (none when there is no current block).
+        const int64_t seen0 = a.n_cur > 0 ? a.q_offset + i + 1 : 0;
+        const int64_t seen1 = a.n_cur > 0 && pair ? seen0 + 1 : seen0;
         const float* q0 = a.q + (i * a.n_heads + h) * hd;
         const float* q1 = pair ? q0 + a.n_heads * hd : q0;
         float* s0 = scores;
         float* s1 = scores + row;
 
         score(q0, q1, past.k, past.stride, past.n, s0, s1);
-        score(q0, q1, a.k + kvh * hd, kv_stride, n_cur, s0 + past.n, s1 + past.n);
         // Causal: query i does not see the current key i + 1 that the pair computed for i + 1.
-        finish(h, i, past, kvh, s0, past.n + n_cur - (pair ? 1 : 0));
-        if (pair) finish(h, i + 1, past, kvh, s1, past.n + n_cur);
+        if (seen1 > 0) score(q0, q1, a.k + kvh * hd, kv_stride, seen1, s0 + past.n, s1 + past.n);
+        finish(h, i, past, kvh, s0, past.n + seen0);
+        if (pair) finish(h, i + 1, past, kvh, s1, past.n + seen1);
     }
 };
 
@@ -94,7 +96,7 @@ void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector
     if (!a.past.empty() && static_cast<int64_t>(a.past.size()) != a.n_kv_heads)
         throw Error("attention: cached spans for " + std::to_string(a.past.size()) + " KV heads, expected " +
                     std::to_string(a.n_kv_heads));
-    if (a.q_offset + a.n_q > a.n_cur)
+    if (a.n_cur > 0 ? a.q_offset + a.n_q > a.n_cur : a.q_offset != 0)
         throw Error("attention: queries reach past the current tokens");
 
     int64_t max_past = 0;
