@@ -38,13 +38,15 @@ struct BenchOptions {
 
 struct Row {
     std::string engine;
-    int64_t prompt_tokens;
+    int64_t prompt_tokens = 0;
     std::vector<double> prefill;   // tok/s per run
     std::vector<double> decode;
     double peak_rss_mib = 0;
     std::string policy = "full";
     std::vector<double> evict_share;   // per run: eviction seconds / prefill seconds
     std::vector<double> rows_share;    // per run: of which the policy's own rows (LookaheadKV)
+    std::vector<double> first_token;   // per run: seconds from the prompt to the first generated token
+    double kv_mib = 0;                 // K and V the cache keeps after the prompt
 };
 
 double median(std::vector<double> v) {
@@ -60,7 +62,10 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 Row bench_glimpse(const LoadedModel& loaded, int64_t n, const BenchOptions& opt) {
     const auto& model = loaded.model;
-    Row row{"glimpse", n, {}, {}, 0, loaded.policy, {}, {}};
+    Row row;
+    row.engine = "glimpse";
+    row.prompt_tokens = n;
+    row.policy = loaded.policy;
     std::mt19937_64 rng(1234 + static_cast<uint64_t>(n));
     const int64_t vocab = model->config().vocab_size;
     for (int run = 0; run < opt.runs; ++run) {
@@ -74,11 +79,13 @@ Row bench_glimpse(const LoadedModel& loaded, int64_t n, const BenchOptions& opt)
         row.prefill.push_back(static_cast<double>(n) / prefill_seconds);
         row.evict_share.push_back(read.eviction_seconds / prefill_seconds);
         row.rows_share.push_back(policy->rows_seconds() / prefill_seconds);
+        row.kv_mib = static_cast<double>(read.kept_bytes) / 1048576.0;
         auto t1 = std::chrono::steady_clock::now();
         for (int64_t i = 0; i < opt.gen_tokens; ++i) {
             auto logits = session.logits();
             auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();
             session.decode(static_cast<int32_t>(best));
+            if (i == 0) row.first_token.push_back(prefill_seconds + seconds_since(t1));
         }
         row.decode.push_back(static_cast<double>(opt.gen_tokens) / seconds_since(t1));
     }
@@ -107,8 +114,12 @@ std::vector<Row> bench_llamacpp(const std::string& model_path, int threads, cons
     std::vector<Row> rows;
     for (auto n : opt.prompt_tokens) {
         const auto& r = j["prompt_tokens"][std::to_string(n)];
-        rows.push_back({j.value("reference", "llama.cpp"), n, r["prefill_tok_s"].get<std::vector<double>>(),
-                        r["decode_tok_s"].get<std::vector<double>>(), 0});
+        Row row;
+        row.engine = j.value("reference", "llama.cpp");
+        row.prompt_tokens = n;
+        row.prefill = r["prefill_tok_s"].get<std::vector<double>>();
+        row.decode = r["decode_tok_s"].get<std::vector<double>>();
+        rows.push_back(std::move(row));
     }
     return rows;
 }
@@ -152,6 +163,7 @@ void run_bench(const BenchOptions& opt) {
         for (const auto& r : rows)
             j["rows"].push_back({{"engine", r.engine}, {"policy", r.policy}, {"prompt_tokens", r.prompt_tokens},
                                  {"evict_share", r.evict_share}, {"rows_share", r.rows_share},
+                                 {"first_token_s", r.first_token}, {"kv_mib", r.kv_mib},
                                  {"prefill_tok_s", r.prefill}, {"decode_tok_s", r.decode},
                                  {"prefill_tok_s_median", median(r.prefill)},
                                  {"decode_tok_s_median", median(r.decode)}, {"peak_rss_mib", r.peak_rss_mib}});
@@ -162,19 +174,24 @@ void run_bench(const BenchOptions& opt) {
                 (long long)opt.gen_tokens, opt.runs);
     std::printf("budget %lld for the evicting policies; evict %% is the share of the prefill spent choosing what to "
                 "keep, rows %% the part of it running LookaheadKV's rows\n", (long long)opt.budget);
-    std::printf("| engine | policy | prompt tokens | prefill tok/s | evict %% | rows %% | decode tok/s | peak RSS MiB |\n");
-    std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
-    auto percent = [](const std::vector<double>& shares) {
+    std::printf("| engine | policy | prompt tokens | first token s | prefill tok/s | evict %% | rows %% | decode tok/s "
+                "| KV MiB | peak RSS MiB |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    auto fixed = [](double value, const char* format) {
         char text[32];
-        if (shares.empty()) return std::string("-");
-        std::snprintf(text, sizeof text, "%.2f", 100.0 * median(shares));
+        std::snprintf(text, sizeof text, format, value);
         return std::string(text);
+    };
+    auto percent = [&](const std::vector<double>& shares) {
+        return shares.empty() ? std::string("-") : fixed(100.0 * median(shares), "%.2f");
     };
     for (const auto& r : rows) {
         std::string rss = r.peak_rss_mib > 0 ? std::to_string(static_cast<int>(r.peak_rss_mib)) : "-";
-        std::printf("| %s | %s | %lld | %.1f | %s | %s | %.1f | %s |\n", r.engine.c_str(), r.policy.c_str(),
-                    (long long)r.prompt_tokens, median(r.prefill), percent(r.evict_share).c_str(),
-                    percent(r.rows_share).c_str(), median(r.decode), rss.c_str());
+        const std::string first = r.first_token.empty() ? "-" : fixed(median(r.first_token), "%.2f");
+        const std::string kv = r.kv_mib > 0 ? fixed(r.kv_mib, "%.1f") : "-";
+        std::printf("| %s | %s | %lld | %s | %.1f | %s | %s | %.1f | %s | %s |\n", r.engine.c_str(), r.policy.c_str(),
+                    (long long)r.prompt_tokens, first.c_str(), median(r.prefill), percent(r.evict_share).c_str(),
+                    percent(r.rows_share).c_str(), median(r.decode), kv.c_str(), rss.c_str());
     }
     if (opt.compare_llamacpp) {
         for (size_t i = 0; i < opt.prompt_tokens.size(); ++i) {

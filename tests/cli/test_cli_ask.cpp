@@ -159,6 +159,9 @@ private slots:
         QCOMPARE(share(1, "rows_share"), 0.0);
         QCOMPARE(rows[2].toObject()["policy"].toString(), QString("lookahead"));
         QVERIFY(share(2, "rows_share") > 0.0 && share(2, "rows_share") <= share(2, "evict_share"));
+        // The evicting policies keep 48 of 96 tokens: half the full cache's K and V.
+        QVERIFY(share(0, "first_token_s") > 0.0);
+        QCOMPARE(rows[1].toObject()["kv_mib"].toDouble() * 2, rows[0].toObject()["kv_mib"].toDouble());
         QVERIFY(run({"bench", "--policies", "no-such-policy", "--runs", "1"}).code != 0);
     }
 };
