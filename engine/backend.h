@@ -30,7 +30,8 @@ struct AttentionArgs {
     // Per KV head, tokens before the current ones; every query sees all of them.
     std::span<const KvSpan> past;
     // The current tokens' keys and values, [n_cur][n_kv_heads * head_dim], causal: query i is
-    // current token q_offset + i and sees current tokens 0 ..= q_offset + i.
+    // current token q_offset + i and sees current tokens 0 ..= q_offset + i. With n_cur = 0
+    // (and q_offset = 0) every query sees only the past.
     const float* k = nullptr;
     const float* v = nullptr;
     int64_t n_cur = 0;

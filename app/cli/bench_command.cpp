@@ -1,5 +1,6 @@
-// glimpse-cli bench: prefill and decode speed and peak memory on random prompts, with
-// llama.cpp measured in the same run for comparison when asked.
+// glimpse-cli bench: prefill and decode speed and peak memory on random prompts, per
+// eviction policy with the share of the prefill spent choosing what to keep, with llama.cpp
+// measured in the same run for comparison when asked.
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
@@ -26,6 +27,8 @@ namespace {
 struct BenchOptions {
     ModelOptions model;
     std::vector<int64_t> prompt_tokens{512, 2048};
+    std::vector<std::string> policies{"full"};
+    int64_t budget = 256;
     int64_t gen_tokens = 64;
     int runs = 3;
     bool json = false;
@@ -35,10 +38,15 @@ struct BenchOptions {
 
 struct Row {
     std::string engine;
-    int64_t prompt_tokens;
+    int64_t prompt_tokens = 0;
     std::vector<double> prefill;   // tok/s per run
     std::vector<double> decode;
     double peak_rss_mib = 0;
+    std::string policy = "full";
+    std::vector<double> evict_share;   // per run: eviction seconds / prefill seconds
+    std::vector<double> rows_share;    // per run: of which the policy's own rows (LookaheadKV)
+    std::vector<double> first_token;   // per run: seconds from the prompt to the first generated token
+    double kv_mib = 0;                 // K and V the cache keeps after the prompt
 };
 
 double median(std::vector<double> v) {
@@ -52,23 +60,32 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-Row bench_glimpse(const std::shared_ptr<const engine::Model>& model, const std::shared_ptr<engine::Backend>& backend,
-                  int64_t n, const BenchOptions& opt) {
-    Row row{"glimpse", n, {}, {}, 0};
+Row bench_glimpse(const LoadedModel& loaded, int64_t n, const BenchOptions& opt) {
+    const auto& model = loaded.model;
+    Row row;
+    row.engine = "glimpse";
+    row.prompt_tokens = n;
+    row.policy = loaded.policy;
     std::mt19937_64 rng(1234 + static_cast<uint64_t>(n));
     const int64_t vocab = model->config().vocab_size;
     for (int run = 0; run < opt.runs; ++run) {
         std::vector<int32_t> tokens(static_cast<size_t>(n));
         for (auto& t : tokens) t = static_cast<int32_t>(256 + rng() % static_cast<uint64_t>(vocab - 256));
-        engine::Session session(model, backend);
+        const auto policy = loaded.make_policy();
+        engine::Session session(model, loaded.backend, {.policy = policy});
         auto t0 = std::chrono::steady_clock::now();
-        session.prefill(tokens);
-        row.prefill.push_back(static_cast<double>(n) / seconds_since(t0));
+        const engine::PrefillStats read = session.prefill(tokens);
+        const double prefill_seconds = seconds_since(t0);
+        row.prefill.push_back(static_cast<double>(n) / prefill_seconds);
+        row.evict_share.push_back(read.eviction_seconds / prefill_seconds);
+        row.rows_share.push_back(policy->rows_seconds() / prefill_seconds);
+        row.kv_mib = static_cast<double>(read.kept_bytes) / 1048576.0;
         auto t1 = std::chrono::steady_clock::now();
         for (int64_t i = 0; i < opt.gen_tokens; ++i) {
             auto logits = session.logits();
             auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();
             session.decode(static_cast<int32_t>(best));
+            if (i == 0) row.first_token.push_back(prefill_seconds + seconds_since(t1));
         }
         row.decode.push_back(static_cast<double>(opt.gen_tokens) / seconds_since(t1));
     }
@@ -97,24 +114,43 @@ std::vector<Row> bench_llamacpp(const std::string& model_path, int threads, cons
     std::vector<Row> rows;
     for (auto n : opt.prompt_tokens) {
         const auto& r = j["prompt_tokens"][std::to_string(n)];
-        rows.push_back({j.value("reference", "llama.cpp"), n, r["prefill_tok_s"].get<std::vector<double>>(),
-                        r["decode_tok_s"].get<std::vector<double>>(), 0});
+        Row row;
+        row.engine = j.value("reference", "llama.cpp");
+        row.prompt_tokens = n;
+        row.prefill = r["prefill_tok_s"].get<std::vector<double>>();
+        row.decode = r["decode_tok_s"].get<std::vector<double>>();
+        rows.push_back(std::move(row));
     }
     return rows;
 }
 
 void run_bench(const BenchOptions& opt) {
     if (opt.runs < 1) throw engine::Error("--runs must be at least 1");
-    auto path = resolve_model_path(opt.model.model);
-    auto model = engine::Model::open(path);
+    if (opt.policies.empty()) throw engine::Error("--policies names no policy");
     const int threads = opt.model.threads > 0 ? opt.model.threads : static_cast<int>(std::thread::hardware_concurrency());
+    std::vector<LoadedModel> loaded;
+    for (const auto& name : opt.policies) {
+        ModelOptions mo = opt.model;
+        mo.threads = threads;
+        mo.policy = name;
+        mo.budget = opt.budget;
+        loaded.push_back(load_model(mo));
+        // One copy of the weights and one thread pool for every policy, as in the app.
+        LoadedModel& l = loaded.back();
+        l.model = loaded.front().model;
+        l.backend = loaded.front().backend;
+        if (l.policy_options.draft_model) l.policy_options.draft_model = l.model;
+    }
+    const auto& path = loaded.front().path;
+    const auto& model = loaded.front().model;
     for (auto n : opt.prompt_tokens)
         if (n < 1 || n + opt.gen_tokens > model->config().context_length)
             throw engine::Error("--prompt-tokens " + std::to_string(n) + " plus --gen-tokens does not fit the context of " +
                                 std::to_string(model->config().context_length));
     std::vector<Row> rows;
-    const std::shared_ptr<engine::Backend> backend = engine::make_cpu_backend(threads);
-    for (auto n : opt.prompt_tokens) rows.push_back(bench_glimpse(model, backend, n, opt));
+    for (auto n : opt.prompt_tokens)
+        for (const auto& l : loaded) rows.push_back(bench_glimpse(l, n, opt));
+    const size_t n_glimpse = rows.size();
     if (opt.compare_llamacpp)
         for (auto& r : bench_llamacpp(path.string(), threads, opt)) rows.push_back(std::move(r));
 
@@ -125,7 +161,9 @@ void run_bench(const BenchOptions& opt) {
         j["gen_tokens"] = opt.gen_tokens;
         j["runs"] = opt.runs;
         for (const auto& r : rows)
-            j["rows"].push_back({{"engine", r.engine}, {"prompt_tokens", r.prompt_tokens},
+            j["rows"].push_back({{"engine", r.engine}, {"policy", r.policy}, {"prompt_tokens", r.prompt_tokens},
+                                 {"evict_share", r.evict_share}, {"rows_share", r.rows_share},
+                                 {"first_token_s", r.first_token}, {"kv_mib", r.kv_mib},
                                  {"prefill_tok_s", r.prefill}, {"decode_tok_s", r.decode},
                                  {"prefill_tok_s_median", median(r.prefill)},
                                  {"decode_tok_s_median", median(r.decode)}, {"peak_rss_mib", r.peak_rss_mib}});
@@ -134,19 +172,38 @@ void run_bench(const BenchOptions& opt) {
     }
     std::printf("model %s, %d threads, %lld generated tokens, median of %d runs\n", path.filename().c_str(), threads,
                 (long long)opt.gen_tokens, opt.runs);
-    std::printf("| engine | prompt tokens | prefill tok/s | decode tok/s | peak RSS MiB |\n");
-    std::printf("|---|---:|---:|---:|---:|\n");
+    std::printf("budget %lld for the evicting policies; evict %% is the share of the prefill spent choosing what to "
+                "keep, rows %% the part of it running LookaheadKV's rows\n", (long long)opt.budget);
+    std::printf("| engine | policy | prompt tokens | first token s | prefill tok/s | evict %% | rows %% | decode tok/s "
+                "| KV MiB | peak RSS MiB |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    auto fixed = [](double value, const char* format) {
+        char text[32];
+        std::snprintf(text, sizeof text, format, value);
+        return std::string(text);
+    };
+    auto percent = [&](const std::vector<double>& shares) {
+        return shares.empty() ? std::string("-") : fixed(100.0 * median(shares), "%.2f");
+    };
     for (const auto& r : rows) {
         std::string rss = r.peak_rss_mib > 0 ? std::to_string(static_cast<int>(r.peak_rss_mib)) : "-";
-        std::printf("| %s | %lld | %.1f | %.1f | %s |\n", r.engine.c_str(), (long long)r.prompt_tokens,
-                    median(r.prefill), median(r.decode), rss.c_str());
+        const std::string first = r.first_token.empty() ? "-" : fixed(median(r.first_token), "%.2f");
+        const std::string kv = r.kv_mib > 0 ? fixed(r.kv_mib, "%.1f") : "-";
+        std::printf("| %s | %s | %lld | %s | %.1f | %s | %s | %.1f | %s | %s |\n", r.engine.c_str(), r.policy.c_str(),
+                    (long long)r.prompt_tokens, first.c_str(), median(r.prefill), percent(r.evict_share).c_str(),
+                    percent(r.rows_share).c_str(), median(r.decode), kv.c_str(), rss.c_str());
     }
     if (opt.compare_llamacpp) {
-        size_t k = opt.prompt_tokens.size();
-        for (size_t i = 0; i < k; ++i)
-            std::printf("ratio glimpse/llama.cpp at %lld tokens: prefill %.2fx, decode %.2fx\n",
-                        (long long)rows[i].prompt_tokens, median(rows[i].prefill) / median(rows[k + i].prefill),
-                        median(rows[i].decode) / median(rows[k + i].decode));
+        for (size_t i = 0; i < opt.prompt_tokens.size(); ++i) {
+            const Row& peer = rows[n_glimpse + i];
+            for (size_t g = 0; g < n_glimpse; ++g) {
+                const Row& r = rows[g];
+                if (r.prompt_tokens != peer.prompt_tokens) continue;
+                std::printf("ratio glimpse %s/llama.cpp at %lld tokens: prefill %.2fx, decode %.2fx\n", r.policy.c_str(),
+                            (long long)r.prompt_tokens, median(r.prefill) / median(peer.prefill),
+                            median(r.decode) / median(peer.decode));
+            }
+        }
     }
 }
 
@@ -162,6 +219,10 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--gen-tokens", opt->gen_tokens, "Tokens to decode after each prompt")->default_val(64)
         ->check(CLI::Range(1, 100000));
     cmd->add_option("--runs", opt->runs, "Runs per length; medians are reported")->default_val(3);
+    cmd->add_option("--policies", opt->policies, "Eviction policies to read the prompt with, comma-separated")
+        ->delimiter(',')->default_str("full");
+    cmd->add_option("--budget", opt->budget, "Tokens kept per KV head per layer by the evicting policies")
+        ->default_val(256)->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
     cmd->add_flag("--json", opt->json, "Print JSON instead of a table");
     cmd->add_flag("--compare-llamacpp", opt->compare_llamacpp,
                   "Also measure llama.cpp (PyPI llama-cpp-python) on the same model and threads");

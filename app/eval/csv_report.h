@@ -13,7 +13,8 @@ namespace glimpse::eval {
 // spaces is wrapped in double quotes, with inner quotes doubled.
 QString csvField(const QString& text);
 
-// Header "policy,budget,setting,task,length,recall,dnll,correct,evict_ms,prefill_ms,kept_bytes"
+// Header "policy,budget,setting,task,length,recall,dnll,correct,evict_ms,prefill_ms,kept_bytes,
+// rows_ms,scoring_ms"
 // and one line per record; missing (NaN) metrics are empty fields.
 QString recordsCsv(std::span<const glimpse::eval::EvalRecord> records);
 

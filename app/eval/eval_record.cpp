@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::array<EvalMetric, kEvalMetricCount> kMetrics = {
     EvalMetric::Recall, EvalMetric::Dnll, EvalMetric::Correct,
-    EvalMetric::EvictMs, EvalMetric::PrefillMs, EvalMetric::KeptBytes};
+    EvalMetric::EvictMs, EvalMetric::PrefillMs, EvalMetric::KeptBytes, EvalMetric::RowsMs, EvalMetric::ScoringMs};
 
 }  // namespace
 
@@ -28,6 +28,8 @@ std::string_view eval_metric_name(EvalMetric metric) {
         case EvalMetric::EvictMs: return "evict_ms";
         case EvalMetric::PrefillMs: return "prefill_ms";
         case EvalMetric::KeptBytes: return "kept_bytes";
+        case EvalMetric::RowsMs: return "rows_ms";
+        case EvalMetric::ScoringMs: return "scoring_ms";
     }
     throw Error("unknown eval metric id");
 }
@@ -40,6 +42,8 @@ double EvalRecord::value(EvalMetric metric) const {
         case EvalMetric::EvictMs: return evict_ms;
         case EvalMetric::PrefillMs: return prefill_ms;
         case EvalMetric::KeptBytes: return kept_bytes;
+        case EvalMetric::RowsMs: return rows_ms;
+        case EvalMetric::ScoringMs: return scoring_ms;
     }
     throw Error("unknown eval metric id");
 }

@@ -14,11 +14,12 @@
 
 namespace glimpse::eval {
 
-enum class EvalMetric { Recall, Dnll, Correct, EvictMs, PrefillMs, KeptBytes };
-inline constexpr size_t kEvalMetricCount = 6;
+enum class EvalMetric { Recall, Dnll, Correct, EvictMs, PrefillMs, KeptBytes, RowsMs, ScoringMs };
+inline constexpr size_t kEvalMetricCount = 8;
 
 std::span<const EvalMetric> all_eval_metrics();
-// Column names: "recall", "dnll", "correct", "evict_ms", "prefill_ms", "kept_bytes".
+// Column names: "recall", "dnll", "correct", "evict_ms", "prefill_ms", "kept_bytes", "rows_ms",
+// "scoring_ms" (the last two added later, so older CSVs keep their column positions).
 std::string_view eval_metric_name(EvalMetric metric);
 
 // A metric that was not measured (say `correct` of a free-form task) is NaN and is left out
@@ -36,6 +37,11 @@ struct EvalRecord {
     double evict_ms = kMissing;
     double prefill_ms = kMissing;
     double kept_bytes = kMissing;
+    // evict_ms split for the one-pass policies: running LookaheadKV's rows through the model
+    // (0 for the others), and scoring plus selection. Missing for the draft policies, whose
+    // evict_ms is mostly drafting.
+    double rows_ms = kMissing;
+    double scoring_ms = kMissing;
 
     double value(EvalMetric metric) const;
 };

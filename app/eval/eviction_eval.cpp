@@ -133,6 +133,8 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
         r.dnll = 0.0;
         if (auto score = answer_score(ref_text, prompt.answers)) r.correct = *score;
         r.evict_ms = 0.0;
+        r.rows_ms = 0.0;
+        r.scoring_ms = 0.0;
         r.prefill_ms = ref.prefill_ms;
         r.kept_bytes = static_cast<double>(n_all * c.n_layers * c.n_kv_heads * c.head_dim * 2 * int64_t(sizeof(float)));
         records.push_back(r);
@@ -171,7 +173,7 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
 
         // Scores one compressed cache of the prompt (as prefilled, with its last logits).
         auto score = [&](const EvictionCandidate& cand, const CompressedCache& cache, const std::vector<float>& logits,
-                         double evict_ms, double prefill_ms) {
+                         double evict_ms, double prefill_ms, double rows_ms = EvalRecord::kMissing) {
             auto open = [&]() {
                 if (question_aware) return std::make_unique<Session>(model, backend, cache, SessionOptions{}, logits);
                 auto s = std::make_unique<Session>(model, backend, cache);
@@ -188,6 +190,8 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
             r.dnll = teacher_forced_nll(*forced, ref.response.tokens) - ref.response.mean_nll;
             r.evict_ms = evict_ms;
             r.prefill_ms = prefill_ms;
+            r.rows_ms = rows_ms;
+            if (std::isfinite(rows_ms)) r.scoring_ms = evict_ms - rows_ms;
             records.push_back(r);
         };
 
@@ -201,7 +205,7 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
         for (size_t i = 0; i < shared.size(); ++i) {
             const double evict_ms = fan_out->eviction_ms(i);
             score(candidates[shared[i]], prefill.cache().keep_entries(fan_out->kept(i)), logits, evict_ms,
-                  base_prefill_ms + evict_ms);
+                  base_prefill_ms + evict_ms, fan_out->rows_ms(i));
         }
         if (own.empty()) continue;
 
@@ -268,7 +272,7 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
             std::vector<const float*> window(static_cast<size_t>(c.n_layers));
             for (size_t l = 0; l < window.size(); ++l)
                 window[l] = fan_out->window_queries(l).data() + (fan_out->n_window() - n_window) * row;
-            const auto kept = steps::reselect(selector, *model, full, base, n_compressed, window, n_window, queries,
+            const auto kept = steps::reselect(selector, *model, *backend, full, base, n_compressed, window, n_window, queries,
                                               static_cast<int64_t>(draft.size()));
             const double evict_ms = snap_ms + (spec ? spec->ms : 0.0) + ms_since(t);
             score(cand, full.keep_entries(kept, base), logits, evict_ms, base_prefill_ms + evict_ms);

@@ -10,7 +10,8 @@ namespace glimpse::eval {
 using namespace engine;   // the harness is written against the engine's types
 
 FanOutPolicy::FanOutPolicy(std::vector<std::shared_ptr<EvictionPolicy>> policies, int64_t record_window)
-    : policies_(std::move(policies)), window_(record_window), kept_(policies_.size()), eviction_ms_(policies_.size(), 0.0) {
+    : policies_(std::move(policies)), window_(record_window), kept_(policies_.size()), eviction_ms_(policies_.size(), 0.0),
+      rows_ms_(policies_.size(), 0.0) {
     for (const auto& p : policies_) {
         window_ = std::max(window_, p->query_window());
         wants_attention_ = wants_attention_ || p->wants_key_attention();
@@ -31,9 +32,11 @@ std::vector<std::vector<int32_t>> FanOutPolicy::keep(const EvictionInput& input)
         own.n_window = std::min(policies_[p]->query_window(), input.n_window);
         own.window_queries = input.window_queries ? input.window_queries + (input.n_window - own.n_window) * row : nullptr;
         if (!policies_[p]->wants_key_attention()) own.key_attention = nullptr;
+        const double rows_before = policies_[p]->rows_seconds();
         auto start = std::chrono::steady_clock::now();
         auto kept = policies_[p]->keep(own);
         eviction_ms_[p] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        rows_ms_[p] += (policies_[p]->rows_seconds() - rows_before) * 1000.0;
         check_kept_indices(*policies_[p], own, kept);
         auto& layers = kept_[p];
         if (static_cast<int64_t>(layers.size()) <= input.layer) layers.resize(static_cast<size_t>(input.layer + 1));

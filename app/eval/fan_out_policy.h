@@ -27,6 +27,8 @@ public:
     const std::vector<std::vector<std::vector<int32_t>>>& kept(size_t policy) const { return kept_[policy]; }
     // Milliseconds policy p spent choosing, over all layers.
     double eviction_ms(size_t policy) const { return eviction_ms_[policy]; }
+    // Of eviction_ms, what policy p spent running rows of its own (EvictionPolicy::rows_seconds).
+    double rows_ms(size_t policy) const { return rows_ms_[policy]; }
     double total_eviction_ms() const;
     // Layer l's saved window queries, [n_window()][n_heads * head_dim] (empty without a record window).
     const std::vector<float>& window_queries(size_t layer) const { return window_queries_[layer]; }
@@ -38,6 +40,7 @@ private:
     bool wants_attention_ = false;
     std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept_;
     std::vector<double> eviction_ms_;
+    std::vector<double> rows_ms_;
     std::vector<std::vector<float>> window_queries_;
     int64_t n_window_ = 0;
 };

@@ -10,6 +10,11 @@ namespace engine::cpu {
 namespace {
 
 constexpr int64_t kQueryTile = 16;
+// Decode-sized calls (at most this many queries) run one KV group per task, reading each
+// block of kKeyBlock cached keys or values from memory once for all the group's query heads
+// (it stays in L1 while they use it), instead of once per query head.
+constexpr int64_t kGroupedQueries = 4;
+constexpr int64_t kKeyBlock = 64;
 
 struct HeadQueries {
     const AttentionArgs& a;
@@ -41,19 +46,13 @@ struct HeadQueries {
         }
     }
 
-    // Softmax of one query's n scores, then its output row and key weights.
-    void finish(int64_t h, int64_t i, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
-        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd;
+    // Softmax of one query's n scores in place, then the key weights asked for.
+    void softmax(int64_t h, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
         const float max_score = *std::max_element(s, s + n);
         float sum = 0.0f;
         for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
         const float inv = 1.0f / sum;
         for (int64_t j = 0; j < n; ++j) s[j] *= inv;
-
-        float* out = a.out + (i * a.n_heads + h) * hd;
-        std::fill(out, out + hd, 0.0f);
-        kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
-        kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, n - past.n, hd, out);
         if (a.key_attention) {
             float* acc = a.key_attention + h * a.key_attention_stride;
             for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j];
@@ -64,23 +63,70 @@ struct HeadQueries {
         }
     }
 
+    // Softmax of one query's n scores, then its output row and key weights.
+    void finish(int64_t h, int64_t i, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
+        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd;
+        softmax(h, past, kvh, s, n);
+        float* out = a.out + (i * a.n_heads + h) * hd;
+        std::fill(out, out + hd, 0.0f);
+        kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
+        if (n > past.n) kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, n - past.n, hd, out);
+    }
+
+    // Query i for every head of KV group kvh; `scores` has a row per head of the group.
+    void run_group(int64_t kvh, int64_t i) const {
+        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd, group = a.n_heads / a.n_kv_heads;
+        const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
+        const int64_t seen = a.n_cur > 0 ? a.q_offset + i + 1 : 0;
+        const int64_t n = past.n + seen, h0 = kvh * group;
+        const float* q = a.q + (i * a.n_heads + h0) * hd;   // the group's heads are adjacent
+        // Rows [first, first + count) of one block of K or V, `stride` floats apart, for every head.
+        auto blocks = [&](const float* rows, int64_t stride, int64_t count, int64_t first, auto&& per_head) {
+            for (int64_t j0 = 0; j0 < count; j0 += kKeyBlock)
+                for (int64_t g = 0; g < group; ++g)
+                    per_head(g, rows + j0 * stride, std::min(kKeyBlock, count - j0), first + j0);
+        };
+        auto dots = [&](int64_t stride) {
+            return [&, stride](int64_t g, const float* k, int64_t count, int64_t at) {
+                kernels.f32_dots(q + g * hd, k, stride, count, hd, scores + g * row + at);
+            };
+        };
+        blocks(past.k, past.stride, past.n, 0, dots(past.stride));
+        if (seen > 0) blocks(a.k + kvh * hd, kv_stride, seen, past.n, dots(kv_stride));
+        for (int64_t g = 0; g < group; ++g) {
+            float* s = scores + g * row;
+            for (int64_t j = 0; j < n; ++j) s[j] *= a.scale;
+            softmax(h0 + g, past, kvh, s, n);
+            std::fill_n(a.out + (i * a.n_heads + h0 + g) * hd, hd, 0.0f);
+        }
+        auto sums = [&](int64_t stride) {
+            return [&, stride](int64_t g, const float* v, int64_t count, int64_t at) {
+                kernels.weighted_sum(scores + g * row + at, v, stride, count, hd, a.out + (i * a.n_heads + h0 + g) * hd);
+            };
+        };
+        blocks(past.v, past.stride, past.n, 0, sums(past.stride));
+        if (seen > 0) blocks(a.v + kvh * hd, kv_stride, seen, past.n, sums(kv_stride));
+    }
+
     // Queries i and, if `pair`, i + 1 of head h: the pair shares every key load.
     void run(int64_t h, int64_t i, bool pair) const {
         const int64_t hd = a.head_dim;
         const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
         const int64_t kv_stride = a.n_kv_heads * hd;
         const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
-        const int64_t n_cur = a.q_offset + i + 1 + (pair ? 1 : 0);   // keys the later query sees
+        // Current keys each query sees (none when there is no current block).
+        const int64_t seen0 = a.n_cur > 0 ? a.q_offset + i + 1 : 0;
+        const int64_t seen1 = a.n_cur > 0 && pair ? seen0 + 1 : seen0;
         const float* q0 = a.q + (i * a.n_heads + h) * hd;
         const float* q1 = pair ? q0 + a.n_heads * hd : q0;
         float* s0 = scores;
         float* s1 = scores + row;
 
         score(q0, q1, past.k, past.stride, past.n, s0, s1);
-        score(q0, q1, a.k + kvh * hd, kv_stride, n_cur, s0 + past.n, s1 + past.n);
         // Causal: query i does not see the current key i + 1 that the pair computed for i + 1.
-        finish(h, i, past, kvh, s0, past.n + n_cur - (pair ? 1 : 0));
-        if (pair) finish(h, i + 1, past, kvh, s1, past.n + n_cur);
+        if (seen1 > 0) score(q0, q1, a.k + kvh * hd, kv_stride, seen1, s0 + past.n, s1 + past.n);
+        finish(h, i, past, kvh, s0, past.n + seen0);
+        if (pair) finish(h, i + 1, past, kvh, s1, past.n + seen1);
     }
 };
 
@@ -94,22 +140,34 @@ void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector
     if (!a.past.empty() && static_cast<int64_t>(a.past.size()) != a.n_kv_heads)
         throw Error("attention: cached spans for " + std::to_string(a.past.size()) + " KV heads, expected " +
                     std::to_string(a.n_kv_heads));
-    if (a.q_offset + a.n_q > a.n_cur)
+    if (a.n_cur > 0 ? a.q_offset + a.n_q > a.n_cur : a.q_offset != 0)
         throw Error("attention: queries reach past the current tokens");
 
     int64_t max_past = 0;
     for (const KvSpan& s : a.past) max_past = std::max(max_past, s.n);
     const int64_t row = max_past + a.n_cur;
+    const int64_t group = a.n_heads / a.n_kv_heads;
+    const bool grouped = a.n_q <= kGroupedQueries;
+    const int64_t rows_needed = (grouped ? std::max<int64_t>(group, 2) : 2) * row;
     scores.resize(static_cast<size_t>(pool.size()));
     for (auto& s : scores)
-        if (s.size() < static_cast<size_t>(2 * row)) s.resize(static_cast<size_t>(2 * row));
+        if (s.size() < static_cast<size_t>(rows_needed)) s.resize(static_cast<size_t>(rows_needed));
 
     const DotKernels& kernels = dot_kernels();
+    const bool summing = a.key_attention || a.past_attention;
+    if (grouped) {
+        // A task owns a KV group (and all queries, when it sums key weights over them).
+        const int64_t per_task = summing ? a.n_q : 1;
+        pool.parallel_for(a.n_kv_heads * (a.n_q / per_task), [&](int64_t task, int thread) {
+            const HeadQueries hq{a, kernels, scores[static_cast<size_t>(thread)].data(), row};
+            const int64_t kvh = task % a.n_kv_heads, i0 = task / a.n_kv_heads * per_task;
+            for (int64_t i = i0; i < i0 + per_task; ++i) hq.run_group(kvh, i);
+        });
+        return;
+    }
     // Sums over queries need one task to own each sum: per head for key weights, per KV
     // group for cached-key weights. Otherwise tasks are tiles of queries of one head.
-    const int64_t group = a.n_heads / a.n_kv_heads;
     const int64_t heads_per_task = a.past_attention ? group : 1;
-    const bool summing = a.key_attention || a.past_attention;
     const int64_t tiles = summing ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
     const int64_t tile_size = summing ? a.n_q : kQueryTile;
     pool.parallel_for(a.n_heads / heads_per_task * tiles, [&](int64_t task, int thread) {

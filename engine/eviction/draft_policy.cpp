@@ -78,7 +78,7 @@ bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, 
     // Pass 4: re-select per layer with the window and the draft's queries.
     std::vector<const float*> window(recorder.window_queries.size());
     for (size_t l = 0; l < window.size(); ++l) window[l] = recorder.window_queries[l].data();
-    const auto kept = steps::reselect(*this, model, work, base, n, window, recorder.n_window, queries, n_draft);
+    const auto kept = steps::reselect(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);
     cache = work.keep_entries(kept, base);
     logits = std::move(prompt_logits);
     last_draft_ = std::move(draft);

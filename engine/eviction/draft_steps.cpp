@@ -9,17 +9,19 @@
 namespace engine::draft_steps {
 namespace {
 
-// Layer l's new keys as [n][kv_dim], gathered back from the per-head cache.
-std::vector<float> new_keys(const CompressedCache& cache, const CompressedCache::Mark& base, int64_t layer, int64_t n) {
+// Layer l's new keys (or values) as [n][kv_dim], gathered back from the per-head cache.
+std::vector<float> new_rows(const CompressedCache& cache, const CompressedCache::Mark& base, int64_t layer, int64_t n,
+                            bool values) {
     const int64_t d = cache.head_dim(), kv_heads = cache.n_kv_heads();
-    std::vector<float> k(static_cast<size_t>(n * kv_heads * d));
+    std::vector<float> rows(static_cast<size_t>(n * kv_heads * d));
     for (int64_t h = 0; h < kv_heads; ++h) {
         const KvHeadCache& hc = cache.head(layer, h);
+        const std::vector<float>& from = values ? hc.v : hc.k;
         const int64_t first = base.head_sizes[static_cast<size_t>(layer * kv_heads + h)];
         for (int64_t t = 0; t < n; ++t)
-            std::copy_n(hc.k.begin() + (first + t) * d, d, k.begin() + (t * kv_heads + h) * d);
+            std::copy_n(from.begin() + (first + t) * d, d, rows.begin() + (t * kv_heads + h) * d);
     }
-    return k;
+    return rows;
 }
 
 }  // namespace
@@ -74,13 +76,13 @@ std::vector<std::vector<float>> queries_of_draft(const Model& model, Backend& ba
     return queries;
 }
 
-LayerHeadSets reselect(DraftPolicy& policy, const Model& model, const CompressedCache& full,
+LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend, const CompressedCache& full,
                        const CompressedCache::Mark& base, int64_t n, const std::vector<const float*>& window_queries,
                        int64_t n_window, const std::vector<std::vector<float>>& draft_queries, int64_t n_draft) {
     const ModelConfig& c = model.config();
     LayerHeadSets kept(static_cast<size_t>(c.n_layers));
     for (int64_t l = 0; l < c.n_layers; ++l) {
-        const std::vector<float> k = new_keys(full, base, l, n);
+        const std::vector<float> k = new_rows(full, base, l, n, false), v = new_rows(full, base, l, n, true);
         EvictionInput in;
         in.layer = l;
         in.n_layers = c.n_layers;
@@ -89,6 +91,8 @@ LayerHeadSets reselect(DraftPolicy& policy, const Model& model, const Compressed
         in.n_kv_heads = c.n_kv_heads;
         in.head_dim = c.head_dim;
         in.k = k.data();
+        in.v = v.data();
+        in.backend = &backend;
         in.window_queries = window_queries[static_cast<size_t>(l)];
         in.n_window = n_window;
         in.draft_queries = draft_queries[static_cast<size_t>(l)].data();

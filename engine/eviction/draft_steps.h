@@ -53,8 +53,9 @@ std::vector<std::vector<float>> queries_of_draft(const Model& model, Backend& ba
                                                  std::span<const int32_t> draft, int64_t chunk);
 
 // Pass 4: each layer's choice among the n new tokens of `full` (after `base`), given the
-// layer's window queries (window_queries[l] points at n_window rows) and the draft's queries.
-LayerHeadSets reselect(DraftPolicy& policy, const Model& model, const CompressedCache& full,
+// layer's window queries (window_queries[l] points at n_window rows) and the draft's queries,
+// scored on `backend`.
+LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend, const CompressedCache& full,
                        const CompressedCache::Mark& base, int64_t n, const std::vector<const float*>& window_queries,
                        int64_t n_window, const std::vector<std::vector<float>>& draft_queries, int64_t n_draft);
 

@@ -58,6 +58,10 @@ public:
     virtual bool wants_key_attention() const { return false; }
     // Kept indices into the new tokens, per KV head: ascending, unique, < n_tokens.
     virtual std::vector<std::vector<int32_t>> keep(const EvictionInput& input) = 0;
+    // Seconds keep() has spent so far running rows of its own through the model (LookaheadKV's
+    // lookahead rows); the rest of its time is scoring and selection. Reported apart because
+    // they scale differently: rows with the model, scoring with the prompt.
+    virtual double rows_seconds() const { return 0.0; }
 
     // Reads `tokens` into `cache` (after what it holds) and writes the last token's logits.
     // The default is one layer-major pass with keep() choosing at every layer. Returns

@@ -1,11 +1,12 @@
 #include "engine/eviction/lookahead_kv_policy.h"
 
 #include "engine/error.h"
-#include "engine/eviction/lookahead_kv_scores.h"
 #include "engine/eviction/token_selection.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/lookahead/lookahead_rows.h"
 #include "engine/model/model.h"
+
+#include <chrono>
 
 namespace engine {
 
@@ -81,16 +82,26 @@ std::vector<std::vector<int32_t>> LookaheadKvPolicy::keep(const EvictionInput& i
     if (!in.backend) throw Error("lookahead: the forward pass gave no backend to run the lookahead rows on");
 
     const std::vector<KvSpan> prompt = prompt_spans(in);
-    rows_->run_layer(*in.backend, in.layer, prompt);
-    const LookaheadQueries queries{rows_->queries().data(), rows_->keys().data(), rows_->rows(),
-                                   in.n_heads, in.n_kv_heads, in.head_dim};
+    // The rows' own attention call sums their weights on the prompt keys: the scores.
+    attention_.resize(prompt.size());
+    std::vector<float*> attention_of(prompt.size());
+    for (size_t h = 0; h < prompt.size(); ++h) {
+        attention_[h].assign(static_cast<size_t>(prompt[h].n), 0.0f);
+        attention_of[h] = attention_[h].data();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    rows_->run_layer(*in.backend, in.layer, prompt, attention_of.data());
+    rows_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    const float mean = 1.0f / static_cast<float>(in.n_heads / in.n_kv_heads * rows_->rows());
     const int64_t recent = std::min(recent_window_, budget_);
     const int64_t n_past = prompt.empty() ? 0 : prompt[0].n - n;
     std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {
-        std::vector<double> scores = lookahead_prompt_attention(queries, prompt[static_cast<size_t>(h)], h);
         // Only the new tokens are chosen among; the past is already what earlier prefills kept.
-        scores.erase(scores.begin(), scores.begin() + n_past);
+        const auto& sums = attention_[static_cast<size_t>(h)];
+        std::vector<float> scores(sums.begin() + n_past, sums.end());
+        for (float& s : scores) s *= mean;
         scores = max_pool(scores, adapter_->options.pool_kernel);
         scores.resize(static_cast<size_t>(n - recent));
         auto chosen = top_indices(scores, budget_ - recent);

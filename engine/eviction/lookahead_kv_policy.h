@@ -25,6 +25,7 @@ public:
     std::string name() const override { return "lookahead"; }
     static std::string describe();
     std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
+    double rows_seconds() const override { return rows_seconds_; }
 
     // The adapter in use (loaded by the first keep() when only a path was given).
     std::shared_ptr<const LookaheadAdapter> adapter() const { return adapter_; }
@@ -39,6 +40,8 @@ private:
     std::shared_ptr<const LookaheadAdapter> adapter_;
     std::unique_ptr<LookaheadRows> rows_;
     std::vector<std::vector<float>> joined_k_, joined_v_;   // per KV head, past + new, when a past exists
+    std::vector<std::vector<float>> attention_;             // per KV head, the rows' attention to the prompt
+    double rows_seconds_ = 0.0;
 };
 
 }  // namespace engine

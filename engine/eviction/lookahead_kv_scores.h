@@ -2,7 +2,9 @@
 // LookaheadKV's score of each prompt token for one KV head: the softmax attention the
 // lookahead rows give it, averaged over the rows and the query heads of the KV group. Each
 // row's softmax runs over every prompt key and the lookahead keys up to its own row, as in
-// the rows' own attention and in training (engine/lookahead/lookahead_score.h), in double.
+// the rows' own attention and in training (engine/lookahead/lookahead_score.h), in double:
+// the reference for the float sums the rows' attention call produces at inference
+// (LookaheadRows::run_layer's prompt_attention), which the policy scores from.
 
 #include "engine/backend.h"
 

@@ -29,9 +29,10 @@ std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const EvictionInput& in) {
     if (!in.window_queries || in.n_window <= 0) throw Error("snapkv: the forward pass gave no observation-window queries");
 
     const int64_t prefix = n - in.n_window;
+    const std::vector<std::vector<float>> scores = window_attention(in, prefix);
     std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {
-        auto chosen = top_indices(max_pool(prefix_attention(in, h, prefix), kernel_), budget - in.n_window);
+        auto chosen = top_indices(max_pool(scores[static_cast<size_t>(h)], kernel_), budget - in.n_window);
         const auto window = index_range(prefix, in.n_window);
         chosen.insert(chosen.end(), window.begin(), window.end());
         kept[static_cast<size_t>(h)] = std::move(chosen);

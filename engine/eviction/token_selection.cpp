@@ -3,18 +3,22 @@
 #include "engine/error.h"
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <numeric>
 
 namespace engine {
 
-std::vector<int32_t> top_indices(const std::vector<double>& scores, int64_t k) {
+namespace {
+
+template <typename Score>
+std::vector<int32_t> top_of(const std::vector<Score>& scores, int64_t k) {
     const int64_t n = static_cast<int64_t>(scores.size());
     k = std::clamp<int64_t>(k, 0, n);
     std::vector<int32_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
-        const double sa = scores[static_cast<size_t>(a)], sb = scores[static_cast<size_t>(b)];
+        const Score sa = scores[static_cast<size_t>(a)], sb = scores[static_cast<size_t>(b)];
         return sa > sb || (sa == sb && a < b);
     });
     order.resize(static_cast<size_t>(k));
@@ -22,16 +26,24 @@ std::vector<int32_t> top_indices(const std::vector<double>& scores, int64_t k) {
     return order;
 }
 
-std::vector<double> max_pool(const std::vector<double>& scores, int64_t kernel) {
+template <typename Score>
+std::vector<Score> pooled(const std::vector<Score>& scores, int64_t kernel) {
     if (kernel < 1 || kernel % 2 == 0) throw Error("max-pooling kernel must be a positive odd number, got " + std::to_string(kernel));
     const int64_t n = static_cast<int64_t>(scores.size()), half = kernel / 2;
-    std::vector<double> out(scores.size());
+    std::vector<Score> out(scores.size());
     for (int64_t i = 0; i < n; ++i) {
         const int64_t lo = std::max<int64_t>(0, i - half), hi = std::min(n - 1, i + half);
         out[static_cast<size_t>(i)] = *std::max_element(scores.begin() + lo, scores.begin() + hi + 1);
     }
     return out;
 }
+
+}  // namespace
+
+std::vector<int32_t> top_indices(const std::vector<double>& scores, int64_t k) { return top_of(scores, k); }
+std::vector<int32_t> top_indices(const std::vector<float>& scores, int64_t k) { return top_of(scores, k); }
+std::vector<double> max_pool(const std::vector<double>& scores, int64_t kernel) { return pooled(scores, kernel); }
+std::vector<float> max_pool(const std::vector<float>& scores, int64_t kernel) { return pooled(scores, kernel); }
 
 namespace {
 
@@ -73,6 +85,64 @@ std::vector<double> prefix_attention(const EvictionInput& in, int64_t kv_head, i
     }
     if (count > 0)
         for (double& t : totals) t /= static_cast<double>(count);
+    return totals;
+}
+
+std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_t n_prefix) {
+    const int64_t n = in.n_tokens, hd = in.head_dim, group = in.n_heads / in.n_kv_heads;
+    const int64_t kv_dim = in.n_kv_heads * hd;
+    std::vector<std::vector<float>> totals(static_cast<size_t>(in.n_kv_heads), std::vector<float>(static_cast<size_t>(n_prefix), 0.0f));
+    const int64_t n_queries = in.n_window + in.n_draft;
+    if (n_queries == 0) return totals;
+    if (!in.k || !in.v) throw Error("eviction scoring: the forward pass gave no keys and values");
+    std::unique_ptr<Backend> own;
+    Backend& be = in.backend ? *in.backend : *(own = make_cpu_backend(1));
+    std::vector<float> out(static_cast<size_t>(std::max(in.n_window, in.n_draft) * in.n_heads * hd));
+
+    AttentionArgs a;
+    a.n_heads = in.n_heads;
+    a.n_kv_heads = in.n_kv_heads;
+    a.head_dim = hd;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    a.out = out.data();
+    if (in.n_window > 0) {   // the window: the prompt's last queries, causal over the new tokens
+        std::vector<float> per_head(static_cast<size_t>(in.n_heads * n), 0.0f);
+        AttentionArgs w = a;
+        w.q = in.window_queries;
+        w.n_q = in.n_window;
+        w.k = in.k;
+        w.v = in.v;
+        w.n_cur = n;
+        w.q_offset = n - in.n_window;
+        w.key_attention = per_head.data();
+        w.key_attention_stride = n;
+        be.attention(w);
+        for (int64_t h = 0; h < in.n_heads; ++h) {
+            float* total = totals[static_cast<size_t>(h / group)].data();
+            const float* sums = per_head.data() + h * n;
+            for (int64_t j = 0; j < n_prefix; ++j) total[j] += sums[j];
+        }
+    }
+    if (in.n_draft > 0) {   // a draft after the prompt: every new token is its past
+        std::vector<KvSpan> spans(static_cast<size_t>(in.n_kv_heads));
+        std::vector<std::vector<float>> sums(spans.size(), std::vector<float>(static_cast<size_t>(n), 0.0f));
+        std::vector<float*> sum_of(spans.size());
+        for (int64_t h = 0; h < in.n_kv_heads; ++h) {
+            spans[static_cast<size_t>(h)] = KvSpan{in.k + h * hd, in.v + h * hd, n, kv_dim};
+            sum_of[static_cast<size_t>(h)] = sums[static_cast<size_t>(h)].data();
+        }
+        AttentionArgs d = a;
+        d.q = in.draft_queries;
+        d.n_q = in.n_draft;
+        d.past = spans;
+        d.past_attention = sum_of.data();
+        be.attention(d);
+        for (int64_t h = 0; h < in.n_kv_heads; ++h)
+            for (int64_t j = 0; j < n_prefix; ++j) totals[static_cast<size_t>(h)][static_cast<size_t>(j)] += sums[static_cast<size_t>(h)][static_cast<size_t>(j)];
+    }
+    const float inv = 1.0f / static_cast<float>(group * n_queries);
+    for (auto& total : totals)
+        for (float& t : total) t *= inv;
     return totals;
 }
 

@@ -56,7 +56,7 @@ void LookaheadRows::add_lora(int64_t layer, int target, const float* x, float* y
     }
 }
 
-void LookaheadRows::run_layer(Backend& be, int64_t layer, std::span<const KvSpan> prompt) {
+void LookaheadRows::run_layer(Backend& be, int64_t layer, std::span<const KvSpan> prompt, float* const* prompt_attention) {
     const ModelConfig& c = model_.config();
     if (layer != next_layer_) throw Error("lookahead rows: layer " + std::to_string(layer) + " run out of order");
     if (static_cast<int64_t>(prompt.size()) != c.n_kv_heads)
@@ -81,6 +81,7 @@ void LookaheadRows::run_layer(Backend& be, int64_t layer, std::span<const KvSpan
     context.k = k_.data();
     context.v = v_.data();
     context.n_cur = m_;
+    context.past_attention = prompt_attention;
     transformer_layer(model_, layer, be, rows, context, &lora);
     ++next_layer_;
 }

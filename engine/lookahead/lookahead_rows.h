@@ -23,8 +23,12 @@ public:
 
     // Runs layer `layer` (layers must come in order 0, 1, ...). prompt: per KV head, that
     // layer's prompt keys (after RoPE) and values. Afterwards queries() and keys() hold the
-    // rows' rotated queries and keys of this layer, the hidden rows its output.
-    void run_layer(Backend& backend, int64_t layer, std::span<const KvSpan> prompt);
+    // rows' rotated queries and keys of this layer, the hidden rows its output. With
+    // prompt_attention (per KV head an array of prompt[h].n floats), adds to it the softmax
+    // weight each prompt key gets, summed over the rows and the query heads of the group:
+    // LookaheadKV's scores, from the attention the rows compute anyway.
+    void run_layer(Backend& backend, int64_t layer, std::span<const KvSpan> prompt,
+                   float* const* prompt_attention = nullptr);
 
     int64_t rows() const { return m_; }
     int64_t next_layer() const { return next_layer_; }

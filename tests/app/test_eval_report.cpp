@@ -33,6 +33,8 @@ EvalRecord record(QString policy, int64_t budget, double recall, double correct,
     r.evict_ms = 12.5;
     r.prefill_ms = 1000 + budget;
     r.kept_bytes = static_cast<double>(budget) * 4096;
+    r.rows_ms = 2.5;
+    r.scoring_ms = 10.0;
     return r;
 }
 
@@ -99,14 +101,16 @@ private slots:
         qsizetype at = 0;
         const QStringList header = parseCsvRecord(csv, at);
         QCOMPARE(header, QStringList({"policy", "budget", "setting", "task", "length", "recall", "dnll", "correct",
-                                      "evict_ms", "prefill_ms", "kept_bytes"}));
+                                      "evict_ms", "prefill_ms", "kept_bytes", "rows_ms", "scoring_ms"}));
         const QStringList first = parseCsvRecord(csv, at);
-        QCOMPARE(first.size(), 11);
+        QCOMPARE(first.size(), 13);
         QCOMPARE(first[0], QString("snap,kv \"v2\""));
         QCOMPARE(first[1], QString("256"));
         QCOMPARE(first[5].toDouble(), 0.75);
         QCOMPARE(first[7], QString("1"));
         QCOMPARE(first[10], QString("1048576"));
+        QCOMPARE(first[11].toDouble(), 2.5);   // rows_ms
+        QCOMPARE(first[12].toDouble(), 10.0);  // scoring_ms
         const QStringList second = parseCsvRecord(csv, at);
         QCOMPARE(second[2], QString("multi\nline"));
         QCOMPARE(second[7], QString(""));  // missing metric
@@ -135,7 +139,7 @@ private slots:
         QVERIFY2(lines[3].startsWith("| snapkv | 256 | cpu | 3 | 0.700 ± 0.248 |"), qPrintable(lines[3]));
         // correct {1, 0, 1}: mean 0.667, s 0.57735, half width 4.302653 * 0.57735 / sqrt(3) = 1.434.
         QVERIFY2(lines[3].contains("| 0.667 ± 1.434 |"), qPrintable(lines[3]));
-        QVERIFY2(lines[3].endsWith("| 12.5 ± 0.0 | 1256 ± 0 | 1048576 ± 0 |"), qPrintable(lines[3]));
+        QVERIFY2(lines[3].endsWith("| 12.5 ± 0.0 | 1256 ± 0 | 1048576 ± 0 | 2.500 ± 0.000 | 10.0 ± 0.0 |"), qPrintable(lines[3]));
     }
 
     void plot_has_the_size_and_draws_inside_the_plot_area() {
@@ -178,7 +182,7 @@ private slots:
         for (auto& r : records) r.evict_ms = EvalRecord::kMissing;  // not measured: no plot
         QTemporaryDir dir;
         const QStringList paths = glimpse::eval::writeMetricPlots(records, dir.filePath("plots"));
-        QCOMPARE(paths.size(), 5);
+        QCOMPARE(paths.size(), 7);
         QVERIFY(!QFile::exists(dir.filePath("plots/evict_ms.png")));
         for (const QString& path : paths) {
             QImage image;

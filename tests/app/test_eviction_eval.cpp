@@ -14,6 +14,7 @@
 #include <QtTest/QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 using namespace engine;
@@ -219,6 +220,9 @@ private slots:
                 QVERIFY2(got.correct == want.correct, what);
                 QVERIFY2(got.kept_bytes == want.kept_bytes, what);
                 QVERIFY2(got.evict_ms >= 0 && got.prefill_ms >= got.evict_ms, what);
+                QVERIFY2(std::isnan(got.rows_ms) && std::isnan(got.scoring_ms), what);   // drafts: no split
+                const eval::EvalRecord snap = find("snapkv", cand.budget);
+                QVERIFY2(snap.rows_ms == 0.0 && snap.scoring_ms == snap.evict_ms, what);
                 if (cand.budget < 24) QVERIFY2(got.recall < 1.0, what);   // something was evicted
                 ++compared;
             }

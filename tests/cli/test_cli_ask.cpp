@@ -144,6 +144,26 @@ private slots:
         QVERIFY(rows[0].toObject()["decode_tok_s_median"].toDouble() > 0);
         QVERIFY(rows[0].toObject()["peak_rss_mib"].toDouble() > 50);
     }
+
+    void bench_reports_the_eviction_share_per_policy() {
+        auto r = run({"bench", "--prompt-tokens", "96", "--gen-tokens", "2", "--runs", "1", "--threads", "2",
+                      "--policies", "full,snapkv,lookahead", "--budget", "48", "--json"});
+        QCOMPARE(r.code, 0);
+        const auto rows = QJsonDocument::fromJson(r.out.toUtf8()).object()["rows"].toArray();
+        QCOMPARE(rows.size(), 3);
+        auto share = [&](int i, const char* key) { return rows[i].toObject()[key].toArray()[0].toDouble(); };
+        QCOMPARE(rows[0].toObject()["policy"].toString(), QString("full"));
+        QVERIFY(share(0, "evict_share") < 0.01);   // keeping everything costs next to nothing
+        QCOMPARE(rows[1].toObject()["policy"].toString(), QString("snapkv"));
+        QVERIFY(share(1, "evict_share") > 0.0 && share(1, "evict_share") < 1.0);
+        QCOMPARE(share(1, "rows_share"), 0.0);
+        QCOMPARE(rows[2].toObject()["policy"].toString(), QString("lookahead"));
+        QVERIFY(share(2, "rows_share") > 0.0 && share(2, "rows_share") <= share(2, "evict_share"));
+        // The evicting policies keep 48 of 96 tokens: half the full cache's K and V.
+        QVERIFY(share(0, "first_token_s") > 0.0);
+        QCOMPARE(rows[1].toObject()["kv_mib"].toDouble() * 2, rows[0].toObject()["kv_mib"].toDouble());
+        QVERIFY(run({"bench", "--policies", "no-such-policy", "--runs", "1"}).code != 0);
+    }
 };
 
 QTEST_MAIN(TestCliAsk)

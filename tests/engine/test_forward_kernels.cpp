@@ -227,10 +227,33 @@ private slots:
             }
     }
 
+    // Prefill-sized (query tiles per head), decode-sized (one task per KV group, blocks of
+    // keys shared by the group's heads) and past-only calls against a double reference.
+    void attention_matches_double_reference_data() {
+        QTest::addColumn<int64_t>("n_heads");
+        QTest::addColumn<int64_t>("hd");
+        QTest::addColumn<int64_t>("n_cur");
+        QTest::addColumn<int64_t>("q_offset");
+        QTest::addColumn<int64_t>("n_q");
+        QTest::addColumn<int64_t>("past0");
+        QTest::addColumn<int64_t>("past1");
+        QTest::newRow("prefill") << int64_t{6} << int64_t{16} << int64_t{11} << int64_t{4} << int64_t{7} << int64_t{5} << int64_t{3};
+        QTest::newRow("decode") << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{300} << int64_t{129};
+        QTest::newRow("decode-pair") << int64_t{6} << int64_t{64} << int64_t{3} << int64_t{1} << int64_t{2} << int64_t{70} << int64_t{0};
+        QTest::newRow("past-only") << int64_t{4} << int64_t{24} << int64_t{0} << int64_t{0} << int64_t{3} << int64_t{150} << int64_t{9};
+    }
+
     void attention_matches_double_reference() {
+        QFETCH(int64_t, n_heads);
+        QFETCH(int64_t, hd);
+        QFETCH(int64_t, n_cur);
+        QFETCH(int64_t, q_offset);
+        QFETCH(int64_t, n_q);
+        QFETCH(int64_t, past0);
+        QFETCH(int64_t, past1);
         std::mt19937_64 rng(fresh_seed("attention"));
-        const int64_t n_heads = 6, n_kv = 2, hd = 16, n_cur = 11, q_offset = 4, n_q = 7;
-        const int64_t past_len[2] = {5, 3};   // heads keep different numbers of tokens
+        const int64_t n_kv = 2;
+        const int64_t past_len[2] = {past0, past1};   // heads keep different numbers of tokens
         std::vector<std::vector<float>> past_k, past_v;
         std::vector<engine::KvSpan> past;
         for (int64_t h = 0; h < n_kv; ++h) {
@@ -241,7 +264,7 @@ private slots:
         const auto q = random_floats(rng, static_cast<size_t>(n_q * n_heads * hd));
         const auto k = random_floats(rng, static_cast<size_t>(n_cur * n_kv * hd));
         const auto v = random_floats(rng, static_cast<size_t>(n_cur * n_kv * hd));
-        std::vector<float> out(q.size()), key_attention(static_cast<size_t>(n_heads * n_cur), 0.0f);
+        std::vector<float> out(q.size()), key_attention(static_cast<size_t>(n_heads * std::max<int64_t>(n_cur, 1)), 0.0f);
 
         auto backend = engine::make_cpu_backend(2);
         engine::AttentionArgs a;
@@ -257,7 +280,7 @@ private slots:
         a.q_offset = q_offset;
         a.scale = 0.25f;
         a.out = out.data();
-        a.key_attention = key_attention.data();
+        a.key_attention = n_cur > 0 ? key_attention.data() : nullptr;
         a.key_attention_stride = n_cur;
         std::vector<float> past_attention0(static_cast<size_t>(past_len[0]), 0.0f), past_attention1(static_cast<size_t>(past_len[1]), 0.0f);
         float* past_attention[2] = {past_attention0.data(), past_attention1.data()};
@@ -283,7 +306,7 @@ private slots:
                     keys.push_back(past_k[kvh].data() + j * hd);
                     values.push_back(past_v[kvh].data() + j * hd);
                 }
-                for (int64_t j = 0; j <= q_offset + i; ++j) {
+                for (int64_t j = 0; n_cur > 0 && j <= q_offset + i; ++j) {
                     keys.push_back(k.data() + (j * n_kv + kvh) * hd);
                     values.push_back(v.data() + (j * n_kv + kvh) * hd);
                 }
@@ -299,7 +322,7 @@ private slots:
                     for (size_t j = 0; j < keys.size(); ++j) o += w[j] / sum * values[j][d];
                     QVERIFY(std::fabs(out[(i * n_heads + h) * hd + d] - o) < 1e-5 * (1.0 + std::fabs(o)));
                 }
-                for (int64_t j = 0; j <= q_offset + i; ++j)
+                for (int64_t j = 0; n_cur > 0 && j <= q_offset + i; ++j)
                     expected_key_attention[h * n_cur + j] += w[past_len[kvh] + j] / sum;
                 for (int64_t j = 0; j < past_len[kvh]; ++j) expected_past[kvh][j] += w[j] / sum;
             }

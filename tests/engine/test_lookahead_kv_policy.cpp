@@ -210,8 +210,10 @@ private slots:
         const Fixture f = make_fixture(spec_for("qwen2"), "keeps-all");
         engine::Session full(f.model, {.threads = 2});
         QVERIFY(full.prefill(f.tokens));
-        engine::Session evicted(f.model, {.threads = 2, .policy = lookahead_policy(f, kPrompt)});
+        const auto keeps_all = lookahead_policy(f, kPrompt);
+        engine::Session evicted(f.model, {.threads = 2, .policy = keeps_all});
         QVERIFY(evicted.prefill(f.tokens));
+        QCOMPARE(keeps_all->rows_seconds(), 0.0);   // nothing to evict: the rows never ran
         QVERIFY(evicted.cache().serialize() == full.cache().serialize());
         QVERIFY(std::memcmp(evicted.logits().data(), full.logits().data(), full.logits().size_bytes()) == 0);
     }
@@ -222,8 +224,13 @@ private slots:
         o.budget = kBudget;
         o.adapter = f.adapter;
         o.recent_window = 8;
-        engine::Session evicted(f.model, {.threads = 2, .policy = engine::make_policy("lookahead", o)});
-        QVERIFY(evicted.prefill(f.tokens));
+        const auto policy = engine::make_policy("lookahead", o);
+        engine::Session evicted(f.model, {.threads = 2, .policy = policy});
+        const engine::PrefillStats read = evicted.prefill(f.tokens);
+        QVERIFY(read);
+        // The rows' time is reported apart from the scoring, and is part of the eviction time.
+        QVERIFY(policy->rows_seconds() > 0.0);
+        QVERIFY(policy->rows_seconds() <= read.eviction_seconds);
         for (int64_t l = 0; l < f.model->config().n_layers; ++l) {
             const auto kept = kept_positions(evicted.cache(), l, 0);
             QCOMPARE(static_cast<int64_t>(kept.size()), kBudget);

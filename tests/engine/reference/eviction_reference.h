@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <numeric>
 #include <vector>
 
@@ -54,6 +55,34 @@ inline std::vector<double> attention_row(const LayerData& L, const double* q, in
     return row;
 }
 
+// SnapKV's max-pooled score of each token before the window, for KV head kvh.
+inline std::vector<double> snapkv_pooled(const LayerData& L, int64_t kvh, int64_t window, int64_t kernel) {
+    const int64_t w = std::min(window, L.n);
+    const int64_t prefix = L.n - w, group = L.heads / L.kv_heads;
+    std::vector<double> score(static_cast<size_t>(prefix), 0.0);
+    double count = 0;
+    for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
+        for (int64_t i = 0; i < w; ++i) {
+            const auto row = attention_row(L, &L.window_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n - w + i + 1);
+            for (int64_t j = 0; j < prefix; ++j) score[j] += row[j];
+            ++count;
+        }
+        for (int64_t i = 0; i < L.m; ++i) {
+            const auto row = attention_row(L, &L.lookahead_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n);
+            for (int64_t j = 0; j < prefix; ++j) score[j] += row[j];
+            ++count;
+        }
+    }
+    std::vector<double> pooled(static_cast<size_t>(prefix));
+    for (int64_t j = 0; j < prefix; ++j) {
+        double m = -1e300;
+        for (int64_t x = j - kernel / 2; x <= j + kernel / 2; ++x)
+            if (x >= 0 && x < prefix) m = std::max(m, score[x] / count);
+        pooled[j] = m;
+    }
+    return pooled;
+}
+
 // SnapKV (with optional lookahead queries) kept set per KV head for budget b.
 inline std::vector<std::vector<int32_t>> snapkv_keep(const LayerData& L, int64_t b, int64_t window, int64_t kernel) {
     std::vector<std::vector<int32_t>> out(static_cast<size_t>(L.kv_heads));
@@ -61,32 +90,25 @@ inline std::vector<std::vector<int32_t>> snapkv_keep(const LayerData& L, int64_t
     for (int64_t kvh = 0; kvh < L.kv_heads; ++kvh) {
         if (b >= L.n) { out[kvh] = ascending(0, L.n); continue; }
         if (b <= w) { out[kvh] = ascending(L.n - b, b); continue; }
-        const int64_t prefix = L.n - w, group = L.heads / L.kv_heads;
-        std::vector<double> score(static_cast<size_t>(prefix), 0.0);
-        double count = 0;
-        for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-            for (int64_t i = 0; i < w; ++i) {
-                const auto row = attention_row(L, &L.window_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n - w + i + 1);
-                for (int64_t j = 0; j < prefix; ++j) score[j] += row[j];
-                ++count;
-            }
-            for (int64_t i = 0; i < L.m; ++i) {
-                const auto row = attention_row(L, &L.lookahead_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n);
-                for (int64_t j = 0; j < prefix; ++j) score[j] += row[j];
-                ++count;
-            }
-        }
-        std::vector<double> pooled(static_cast<size_t>(prefix));
-        for (int64_t j = 0; j < prefix; ++j) {
-            double m = -1e300;
-            for (int64_t x = j - kernel / 2; x <= j + kernel / 2; ++x)
-                if (x >= 0 && x < prefix) m = std::max(m, score[x] / count);
-            pooled[j] = m;
-        }
-        out[kvh] = best(pooled, b - w);
-        for (int32_t t : ascending(prefix, w)) out[kvh].push_back(t);
+        out[kvh] = best(snapkv_pooled(L, kvh, window, kernel), b - w);
+        for (int32_t t : ascending(L.n - w, w)) out[kvh].push_back(t);
     }
     return out;
+}
+
+// Whether `kept` (ascending indices) equals `expected` except where the reference scores are a near-tie: every token in one set but
+// not the other scores within `tolerance` (relative) of the lowest score kept by `expected`.
+inline bool same_up_to_near_ties(const std::vector<int32_t>& kept, const std::vector<int32_t>& expected,
+                                 const std::vector<double>& scores, double tolerance) {
+    if (kept.size() != expected.size()) return false;
+    double cut = 1e300;
+    for (int32_t t : expected)
+        if (t < static_cast<int32_t>(scores.size())) cut = std::min(cut, scores[static_cast<size_t>(t)]);
+    std::vector<int32_t> differ;
+    std::set_symmetric_difference(kept.begin(), kept.end(), expected.begin(), expected.end(), std::back_inserter(differ));
+    for (int32_t t : differ)
+        if (t >= static_cast<int32_t>(scores.size()) || std::abs(scores[static_cast<size_t>(t)] - cut) > tolerance * cut) return false;
+    return true;
 }
 
 }  // namespace reference
