@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QTimer>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -19,7 +20,9 @@ int main(int argc, char** argv) {
     QCommandLineOption policy("policy", QApplication::tr("KV eviction policy (default: lookahead with an adapter, else snapkv)."), "name");
     QCommandLineOption budget("budget", QApplication::tr("KV tokens kept per KV head and layer (default 2048)."), "tokens", "2048");
     QCommandLineOption threads({"t", "threads"}, QApplication::tr("CPU threads (default: all)."), "n", "0");
-    parser.addOptions({model, policy, budget, threads});
+    // For the installer's check that the installed app starts and shows its window.
+    QCommandLineOption quitAfterShow("quit-after-show", QApplication::tr("Show the window, then quit."));
+    parser.addOptions({model, policy, budget, threads, quitAfterShow});
     parser.addPositionalArgument("files", QApplication::tr("PDF, text or Markdown documents to open."), "[FILE...]");
     parser.process(app);
 
@@ -35,5 +38,6 @@ int main(int argc, char** argv) {
     glimpse::ui::MainWindow window(choice, options);
     window.show();
     window.addDocuments(parser.positionalArguments());
+    if (parser.isSet(quitAfterShow)) QTimer::singleShot(0, &app, &QApplication::quit);
     return app.exec();
 }
