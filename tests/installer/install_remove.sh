@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs the Debian packages into a clean root with dpkg --root, asks glimpse-cli a question
+# about a shipped sample from the installed tree (empty HOME, no source tree, no variables
+# pointing anywhere but the root), starts the installed GUI offscreen, then purges the
+# packages and checks nothing of theirs is left and the user's data is untouched.
+# The root's dpkg database is a copy of this machine's, so dpkg checks the packages'
+# dependencies against the libraries the installed programs really load.
+# Usage: install_remove.sh PACKAGE_DIR BUILD_GLIMPSE_CLI
+set -euo pipefail
+packages=$1 build_cli=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root home=$work/home elsewhere=$work/elsewhere
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers" "$root/var/log" "$home" "$elsewhere"
+cp /var/lib/dpkg/status "$root/var/lib/dpkg/status"
+cp /var/lib/dpkg/info/*.list "$root/var/lib/dpkg/info/"
+touch "$root/var/lib/dpkg/available"
+# No trigger interests are copied: the host's icon-cache and desktop-database triggers would
+# run the host packages' scripts inside the root.
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(fakeroot)
+dpkg_root() { "${as_root[@]}" dpkg --root="$root" --log="$root/var/log/dpkg.log" "$@"; }
+files_outside_admin() { (cd "$root" && find . -mindepth 1 -not -type d | grep -v -e '^\./var/lib/dpkg/' -e '^\./var/log/' | sort) || true; }
+
+echo "== install into $root"
+dpkg_root -i "$packages"/glimpse_*_amd64.deb "$packages"/glimpse-default-model_*_all.deb
+dpkg_root -l 'glimpse*' | grep '^ii'
+[ "$(dpkg_root -l glimpse glimpse-default-model | grep -c '^ii')" -eq 2 ]
+echo "installed $(files_outside_admin | wc -l) files"
+
+# Nothing but the root: an empty HOME, a working directory outside the source tree, the
+# system data folder of the root (where glimpse-default-model put the model).
+clean_env=(env -i "HOME=$home" "PATH=/usr/bin:/bin" "XDG_DATA_DIRS=$root/usr/share" "XDG_RUNTIME_DIR=$work/runtime")
+mkdir -m 700 "$work/runtime"
+cd "$elsewhere"
+
+echo "== glimpse-cli ask from the installed tree"
+question="What is the entrance code for the night tours?"
+"${clean_env[@]}" "$root/usr/bin/glimpse-cli" ask --threads 2 \
+  --doc "$root/usr/share/glimpse/samples/harbor-light-report.md" "$question" >"$work/answer" 2>"$work/report"
+cat "$work/answer" "$work/report"
+grep -q 'PELICAN-47' "$work/answer" || { echo "FAIL: the answer lacks PELICAN-47"; exit 1; }
+# The shipped LookaheadKV adapter was found in the installed data folder.
+grep -q 'KV cache (lookahead' "$work/report" || { echo "FAIL: the installed adapter was not used"; exit 1; }
+
+echo "== a stored session in the user's data folder"
+echo "Who was the last keeper?" | "${clean_env[@]}" "$root/usr/bin/glimpse-cli" chat --threads 2 --max-tokens 8 \
+  --session installer-check --doc "$root/usr/share/glimpse/samples/harbor-light-report.md" >/dev/null 2>&1
+sessions_db=$home/.local/share/glimpse/sessions.sqlite
+[ -f "$sessions_db" ] || { echo "FAIL: no session store at $sessions_db"; exit 1; }
+
+echo "== the installed GUI starts offscreen"
+"${clean_env[@]}" QT_QPA_PLATFORM=offscreen "$root/usr/bin/glimpse" --quit-after-show
+echo "glimpse showed its window and quit"
+[ -f "$home/.config/glimpse/glimpse.conf" ] || { echo "FAIL: no settings under the XDG config folder"; exit 1; }
+
+echo "== purge"
+dpkg_root -P glimpse glimpse-default-model
+if dpkg_root -l glimpse glimpse-default-model 2>/dev/null | grep -q '^ii'; then echo "FAIL: still installed"; exit 1; fi
+left=$(files_outside_admin)
+[ -z "$left" ] || { echo "FAIL: left behind after purge:"; echo "$left"; exit 1; }
+# Folders may stay only where another installed package owns them.
+cat /var/lib/dpkg/info/*.list | sort -u >"$work/owned"
+(cd "$root" && find . -mindepth 1 -type d | sed 's|^\.||') | awk '!/^\/var(\/lib(\/dpkg.*)?|\/log.*)?$/' | sort >"$work/dirs"
+stray=$(comm -23 "$work/dirs" "$work/owned")
+[ -z "$stray" ] || { echo "FAIL: folders of the packages left behind:"; echo "$stray"; exit 1; }
+echo "nothing of the packages is left ($(wc -l <"$work/dirs") folders shared with installed packages remain)"
+
+echo "== the user's session survives"
+HOME=$home "$build_cli" sessions list | tee "$work/sessions"
+grep -q 'installer-check' "$work/sessions" || { echo "FAIL: the session is gone"; exit 1; }
+echo "install test passed"
