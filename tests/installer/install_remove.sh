@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages into a clean root with dpkg --root, asks glimpse-cli a question
-# about a shipped sample from the installed tree (empty HOME, no source tree, no variables
-# pointing anywhere but the root), starts the installed GUI offscreen, then purges the
+# Installs the Debian packages into a clean root with dpkg --root, asks glimpse-cli about a
+# shipped sample and about a PDF from the installed tree (empty HOME, no source tree, no
+# variables pointing anywhere but the root), starts the installed GUI offscreen, then purges the
 # packages and checks nothing of theirs is left and the user's data is untouched.
 # The root's dpkg database is a copy of this machine's, so dpkg checks the packages'
 # dependencies against the libraries the installed programs really load.
@@ -42,6 +42,27 @@ cat "$work/answer" "$work/report"
 grep -q 'PELICAN-47' "$work/answer" || { echo "FAIL: the answer lacks PELICAN-47"; exit 1; }
 # The shipped LookaheadKV adapter was found in the installed data folder.
 grep -q 'KV cache (lookahead' "$work/report" || { echo "FAIL: the installed adapter was not used"; exit 1; }
+
+echo "== glimpse-cli ask about a PDF from the installed tree (read by the packaged Poppler path)"
+# A one-page PDF written here; qpdf adds the cross-reference table.
+lines=("Harbor Light of Vessel Point: visitor notes" "The lighthouse opens for night tours on Fridays."
+       "Night tours start at the north gate at nine." "The entrance code for the night tours is PELICAN-47.")
+content="BT /F1 12 Tf 72 720 Td 16 TL"
+for line in "${lines[@]}"; do content+=" ($line) Tj T*"; done
+content+=" ET"
+{
+  printf '%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'
+  printf '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n'
+  printf '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >> endobj\n'
+  printf '4 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n'
+  printf '5 0 obj << /Length %d >> stream\n%s\nendstream endobj\n' "${#content}" "$content"
+  printf 'trailer << /Size 6 /Root 1 0 R >>\n%%%%EOF\n'
+} >"$work/notes-raw.pdf"
+qpdf "$work/notes-raw.pdf" "$elsewhere/notes.pdf" 2>/dev/null || [ $? -eq 3 ]  # 3: repaired with warnings
+"${clean_env[@]}" "$root/usr/bin/glimpse-cli" ask --threads 2 --doc "$elsewhere/notes.pdf" "$question" >"$work/answer" 2>"$work/report"
+cat "$work/answer" "$work/report"
+grep -q 'PELICAN-47' "$work/answer" || { echo "FAIL: the answer about the PDF lacks PELICAN-47"; exit 1; }
+grep -q 'drew on: p. 1' "$work/report" || { echo "FAIL: the answer names no page of the PDF"; exit 1; }
 
 echo "== a stored session in the user's data folder"
 echo "Who was the last keeper?" | "${clean_env[@]}" "$root/usr/bin/glimpse-cli" chat --threads 2 --max-tokens 8 \
