@@ -7,6 +7,10 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLabel>
+#include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -22,7 +26,10 @@ int main(int argc, char** argv) {
     QCommandLineOption policy("policy", QApplication::tr("KV eviction policy (default: as in Settings)."), "name");
     QCommandLineOption budget("budget", QApplication::tr("KV tokens kept per KV head and layer (default: as in Settings, 2048)."), "tokens");
     QCommandLineOption threads({"t", "threads"}, QApplication::tr("CPU threads (default: as in Settings, all)."), "n");
-    parser.addOptions({model, policy, budget, threads});
+    // For checking an installed copy: starts, reports what the window shows once the model
+    // is open (or the first-run page is up) on stdout, and quits.
+    QCommandLineOption quitWhenReady("quit-when-ready", QApplication::tr("Start, say what the window shows once ready, and quit."));
+    parser.addOptions({model, policy, budget, threads, quitWhenReady});
     parser.addPositionalArgument("files", QApplication::tr("PDF, text or Markdown documents to open in a new session."), "[FILE...]");
     parser.process(app);
 
@@ -35,5 +42,15 @@ int main(int argc, char** argv) {
     glimpse::ui::MainWindow window(settings.modelChoice(), settings.conversationOptions());
     window.show();
     window.addDocuments(parser.positionalArguments());
+    QTimer ready;
+    if (parser.isSet(quitWhenReady)) {
+        QObject::connect(&ready, &QTimer::timeout, &app, [&] {
+            if (window.isBusy()) return;
+            std::printf("glimpse: %s\n", window.showsFirstRun() ? "first-run page (no model)"
+                                                                 : qPrintable("ready: " + window.gauge()->text()));
+            app.quit();
+        });
+        ready.start(100);
+    }
     return app.exec();
 }
