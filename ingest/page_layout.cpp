@@ -278,6 +278,8 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         line.height = s->font_height;
         line.top = s->box.top();
         line.bottom = s->box.bottom();
+        line.words.reserve(s->words.size());
+        for (const auto* w : s->words) line.words.push_back(*w);
         if (s->box.bottom() < kRunningBandFraction * page_height) line.band = PageBand::Top;
         else if (s->box.top() > (1 - kRunningBandFraction) * page_height) line.band = PageBand::Bottom;
 

@@ -32,6 +32,7 @@ struct LayoutLine {
     bool paragraph_start = false;
     bool soft_hyphen_end = false;  // the line ended with U+00AD: join without a hyphen
     PageBand band = PageBand::Body;
+    std::vector<PositionedWord> words;  // the words the line was made of, in order: their boxes
 };
 
 struct PageLayout {
