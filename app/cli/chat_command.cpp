@@ -9,6 +9,7 @@
 #include "cli/model_options.h"
 #include "cli/run_report.h"
 #include "core/conversation.h"
+#include "core/prompt_document_of.h"
 #include "engine/error.h"
 #include "store/stored_conversation.h"
 
@@ -47,8 +48,8 @@ SessionChat open_session_chat(const ChatOptions& opt, const LoadedModel& loaded,
     chat.identity = store::snapshot_identity(loaded);
     if (!existing) {
         std::vector<store::StoredDocument> docs;
-        auto read = load_documents(opt.documents);
-        for (size_t i = 0; i < read.size(); ++i) docs.push_back({opt.documents.paths[i], std::move(read[i])});
+        const auto read = read_documents(opt.documents);
+        for (size_t i = 0; i < read.size(); ++i) docs.push_back(stored_document_of(opt.documents.paths[i], read[i]));
         chat.stored = store::start_stored_conversation(*chat.store, opt.session, loaded, std::move(options),
                                                        chat.identity, std::move(docs));
         std::fprintf(stderr, "new session \"%s\" in %s\n", opt.session.c_str(),

@@ -17,12 +17,12 @@ void add_document_options(CLI::App* cmd, DocumentOptions& options) {
     cmd->add_option("--password", options.password, "Password of an encrypted PDF");
 }
 
-std::vector<PromptDocument> load_documents(const DocumentOptions& options) {
+std::vector<ingest::Document> read_documents(const DocumentOptions& options) {
     ingest::ReadOptions read;
     read.ocr = options.ocr;
     read.password = QByteArray::fromStdString(options.password);
     const bool tty = isatty(STDERR_FILENO);
-    std::vector<PromptDocument> documents;
+    std::vector<ingest::Document> documents;
     for (const auto& path : options.paths) {
         auto progress = [&](const ingest::Progress& p) {
             if (tty) std::fprintf(stderr, "\rreading %s: page %d of %d%s", path.c_str(), p.page, p.page_count,
@@ -37,8 +37,14 @@ std::vector<PromptDocument> load_documents(const DocumentOptions& options) {
         }
         if (tty) std::fprintf(stderr, "\r\033[K");
         for (const auto& w : doc.warnings) std::fprintf(stderr, "glimpse-cli: %s: %s\n", path.c_str(), qPrintable(w));
-        documents.push_back(prompt_document_of(doc));
+        documents.push_back(std::move(doc));
     }
+    return documents;
+}
+
+std::vector<PromptDocument> load_documents(const DocumentOptions& options) {
+    std::vector<PromptDocument> documents;
+    for (const auto& doc : read_documents(options)) documents.push_back(prompt_document_of(doc));
     return documents;
 }
 

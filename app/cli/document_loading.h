@@ -1,6 +1,7 @@
 #pragma once
 // Reading the documents a question is about, with progress on the terminal.
 
+#include "ingest/document.h"
 #include "prompt/document_prompt.h"
 
 #include <string>
@@ -23,6 +24,9 @@ void add_document_options(CLI::App* cmd, DocumentOptions& options);
 
 // Reads every file (PDF, text, Markdown); warnings go to stderr. Throws engine::Error
 // naming the file that could not be read.
+std::vector<ingest::Document> read_documents(const DocumentOptions& options);
+
+// read_documents, as the prompt takes them.
 std::vector<PromptDocument> load_documents(const DocumentOptions& options);
 
 }  // namespace glimpse::cli
