@@ -93,7 +93,7 @@ PageLayout OcrReader::read_page(const QImage& image, int dpi, QSizeF page_size, 
             std::unique_ptr<char[]> word(it->GetUTF8Text(tesseract::RIL_WORD));
             int left = 0, top = 0, right = 0, bottom = 0;
             it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom);
-            layout.lines.back().words.push_back({QString::fromUtf8(word.get()), points(left, top, right, bottom), true});
+            layout.lines.back().words.add({QString::fromUtf8(word.get()), points(left, top, right, bottom), true});
         } while (it->Next(tesseract::RIL_WORD));
     }
     api_->Clear();

@@ -76,8 +76,7 @@ void join_words_across_pages(std::vector<std::vector<LayoutLine>>& pages, const 
         last = last.left(cut) + join_hyphenated(last.mid(cut), word, vocabulary);
         first = space < 0 ? QString() : first.mid(space + 1);
         // The tail's box is on the later page, and its text is no longer there.
-        auto& tail_words = pages[i + 1].front().words;
-        if (!tail_words.empty()) tail_words.erase(tail_words.begin());
+        pages[i + 1].front().words.drop_first();
         if (first.isEmpty()) {
             const bool starts = pages[i + 1].front().paragraph_start;
             pages[i + 1].erase(pages[i + 1].begin());

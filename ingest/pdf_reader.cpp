@@ -198,7 +198,7 @@ QString title_from_text(const std::vector<LayoutLine>& first_page) {
 std::vector<WordBox> page_word_boxes(const QString& text, const std::vector<LayoutLine>& lines,
                                      Poppler::Page::Rotation turn, QSizeF size) {
     std::vector<PositionedWord> words;
-    for (const auto& line : lines) words.insert(words.end(), line.words.begin(), line.words.end());
+    for (const auto& line : lines) line.words.append_to(words);
     std::vector<WordBox> boxes = align_words(text, words);
     for (auto& b : boxes) b.box = unturned_box(b.box, turn, size);
     return boxes;

@@ -102,7 +102,12 @@ private:
 
 }  // namespace
 
-QString normalised_word(const QString& word) { return clean_text(word).text.simplified(); }
+QString normalised_word(const QString& word) {
+    // Printable ASCII is its own normal form; most words are, and NFKC is not cheap.
+    bool ascii = !word.isEmpty();
+    for (QChar c : word) ascii = ascii && c.unicode() > 0x20 && c.unicode() < 0x7F;
+    return ascii ? word : clean_text(word).text.simplified();
+}
 
 std::vector<WordBox> align_words(const QString& text, const std::vector<PositionedWord>& words) {
     std::vector<WordBox> boxes;

@@ -26,8 +26,8 @@ struct Coverage {
     int boxed = 0;    // of them, those with a box in the page's geometry
 };
 
-using Corner = std::pair<int, int>;  // top-left, in tenths of a point
-Corner corner_of(const QRectF& box) { return {qRound(box.left() * 10), qRound(box.top() * 10)}; }
+using Corner = std::pair<float, float>;  // top-left, as ingest keeps it (floats)
+Corner corner_of(const QRectF& box) { return {float(box.left()), float(box.top())}; }
 
 // Checks every box of every page against the word Poppler reads in that box on the unturned
 // page; returns the coverage of Poppler's words by boxes.
@@ -62,7 +62,11 @@ std::vector<Coverage> check_boxes(const QString& path, const ingest::Document& d
                          b.top(), b.width(), b.height(), w.begin, w.end);
                 return {};
             }
-            const QString in_box = poppler_words.value(corner_of(b), QStringLiteral("(no word here)"));
+            QString in_box = poppler_words.value(corner_of(b), QStringLiteral("(no word here)"));
+            if (!poppler_words.contains(corner_of(b)))  // a turned page's box, turned back, may differ in the last bits
+                for (auto it = poppler_words.cbegin(); it != poppler_words.cend(); ++it)
+                    if (std::abs(it.key().first - b.left()) < 0.01 && std::abs(it.key().second - b.top()) < 0.01)
+                        in_box = it.value();
             const QString in_text = range_text(page, w);
             // The halves of a word broken at a line end cover the joined word: the head its
             // start (also when the tail went on to the next page), the tail a part after it.
