@@ -12,10 +12,10 @@
 
 namespace ingest {
 
-// Where a word of a page's text is drawn on the page.
+// Where a word of the page text sits on the page, for highlighting a passage.
 struct WordBox {
-    QRectF box;      // points, origin top-left, on the page as drawn unrotated
-    int begin = 0;   // UTF-8 byte range of the word in Page::text.toUtf8()
+    QRectF box;     // points, origin top-left, on the page as Poppler renders it unrotated (Rotate0)
+    int begin = 0;  // UTF-8 byte range of this word in page.text.toUtf8()
     int end = 0;
 };
 
@@ -23,8 +23,8 @@ struct Page {
     int number = 0;  // 1-based, as printed by a PDF viewer (or the logical page of a text file)
     QString text;    // paragraphs separated by a blank line
     bool ocr = false;  // text came from Tesseract, not from a text layer
-    QSizeF size;     // points, unrotated; empty for text files
-    std::vector<WordBox> words;   // PDF text layers: where the words of `text` are drawn
+    QSizeF size;                  // points, as rendered unrotated; empty for text files
+    std::vector<WordBox> words;   // in reading order of `text`; empty for text files
 };
 
 enum class SourceKind { Pdf, PlainText, Markdown };

@@ -59,26 +59,42 @@ PageLayout OcrReader::read_page(const QImage& image, int dpi, QSizeF page_size, 
 
     const double points_per_pixel = 72.0 / dpi;
     const double page_height = page_size.height() > 0 ? page_size.height() : gray.height() * points_per_pixel;
+    auto points = [&](int left, int top, int right, int bottom) {
+        return QRectF(QPointF(left * points_per_pixel, top * points_per_pixel),
+                      QPointF(right * points_per_pixel, bottom * points_per_pixel));
+    };
+    // Word by word, opening a line at each line's first word: the lines give the text, the
+    // words their boxes.
     std::unique_ptr<tesseract::ResultIterator> it(api_->GetIterator());
-    if (it && !it->Empty(tesseract::RIL_TEXTLINE)) {
+    if (it && !it->Empty(tesseract::RIL_WORD)) {
+        bool in_kept_line = false;
         do {
-            std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_TEXTLINE));
+            if (it->IsAtBeginningOf(tesseract::RIL_TEXTLINE)) {
+                std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_TEXTLINE));
+                int left = 0, top = 0, right = 0, bottom = 0;
+                it->BoundingBox(tesseract::RIL_TEXTLINE, &left, &top, &right, &bottom);
+                LayoutLine line;
+                line.paragraph_start = it->IsAtBeginningOf(tesseract::RIL_PARA);
+                auto cleaned = clean_text(QString::fromUtf8(text.get()));
+                layout.undecodable += cleaned.undecodable;
+                line.text = cleaned.text.simplified();
+                in_kept_line = !line.text.isEmpty();
+                if (!in_kept_line) continue;
+                const QRectF box = points(left, top, right, bottom);
+                line.height = box.height();
+                line.top = box.top();
+                line.bottom = box.bottom();
+                if (box.bottom() < kRunningBandFraction * page_height) line.band = PageBand::Top;
+                else if (box.top() > (1 - kRunningBandFraction) * page_height) line.band = PageBand::Bottom;
+                if (layout.lines.empty()) line.paragraph_start = true;
+                layout.lines.push_back(std::move(line));
+            }
+            if (!in_kept_line) continue;
+            std::unique_ptr<char[]> word(it->GetUTF8Text(tesseract::RIL_WORD));
             int left = 0, top = 0, right = 0, bottom = 0;
-            it->BoundingBox(tesseract::RIL_TEXTLINE, &left, &top, &right, &bottom);
-            LayoutLine line;
-            line.paragraph_start = it->IsAtBeginningOf(tesseract::RIL_PARA);
-            auto cleaned = clean_text(QString::fromUtf8(text.get()));
-            layout.undecodable += cleaned.undecodable;
-            line.text = cleaned.text.simplified();
-            if (line.text.isEmpty()) continue;
-            line.height = (bottom - top) * points_per_pixel;
-            line.top = top * points_per_pixel;
-            line.bottom = bottom * points_per_pixel;
-            if (bottom * points_per_pixel < kRunningBandFraction * page_height) line.band = PageBand::Top;
-            else if (top * points_per_pixel > (1 - kRunningBandFraction) * page_height) line.band = PageBand::Bottom;
-            if (layout.lines.empty()) line.paragraph_start = true;
-            layout.lines.push_back(std::move(line));
-        } while (it->Next(tesseract::RIL_TEXTLINE));
+            it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom);
+            layout.lines.back().words.add({QString::fromUtf8(word.get()), points(left, top, right, bottom), true});
+        } while (it->Next(tesseract::RIL_WORD));
     }
     api_->Clear();
     return layout;

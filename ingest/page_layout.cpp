@@ -190,6 +190,32 @@ bool ends_sentence(const QString& text) {
 
 }  // namespace
 
+void LineWords::reserve(size_t words, qsizetype characters) {
+    boxes_.reserve(boxes_.size() + words);
+    text_.reserve(text_.size() + characters);
+}
+
+void LineWords::add(const PositionedWord& word) {
+    text_ += word.text;
+    boxes_.push_back({float(word.box.left()), float(word.box.top()), float(word.box.right()), float(word.box.bottom()),
+                      int32_t(text_.size()), word.space_after});
+}
+
+void LineWords::drop_first() {
+    if (boxes_.empty()) return;
+    first_ = boxes_.front().end;
+    boxes_.erase(boxes_.begin());
+}
+
+void LineWords::append_to(std::vector<PositionedWord>& out) const {
+    int32_t begin = first_;
+    for (const auto& w : boxes_) {
+        out.push_back({text_.mid(begin, w.end - begin), QRectF(QPointF(w.left, w.top), QPointF(w.right, w.bottom)),
+                       w.space_after});
+        begin = w.end;
+    }
+}
+
 PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_size) {
     PageLayout layout;
     auto rows = group_rows(words);
@@ -278,6 +304,10 @@ PageLayout lay_out_page(const std::vector<PositionedWord>& words, QSizeF page_si
         line.height = s->font_height;
         line.top = s->box.top();
         line.bottom = s->box.bottom();
+        qsizetype characters = 0;
+        for (const auto* w : s->words) characters += w->text.size();
+        line.words.reserve(s->words.size(), characters);
+        for (const auto* w : s->words) line.words.add(*w);
         if (s->box.bottom() < kRunningBandFraction * page_height) line.band = PageBand::Top;
         else if (s->box.top() > (1 - kRunningBandFraction) * page_height) line.band = PageBand::Bottom;
 

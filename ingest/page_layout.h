@@ -9,6 +9,7 @@
 #include <QSizeF>
 #include <QString>
 
+#include <cstdint>
 #include <vector>
 
 namespace ingest {
@@ -21,6 +22,27 @@ struct PositionedWord {
 
 enum class PageBand { Body, Top, Bottom };
 
+// The words a line was made of, kept compactly (a document holds all its lines until its
+// running headers are known): boxes in floats, texts in one string.
+class LineWords {
+public:
+    void reserve(size_t words, qsizetype characters);
+    void add(const PositionedWord& word);
+    size_t size() const { return boxes_.size(); }
+    void drop_first();                      // the word moved to the previous page
+    void append_to(std::vector<PositionedWord>& out) const;
+
+private:
+    struct Word {
+        float left, top, right, bottom;
+        int32_t end;                        // of its text in text_; it starts where the previous ends
+        bool space_after;
+    };
+    std::vector<Word> boxes_;
+    QString text_;
+    int32_t first_ = 0;                     // where the first kept word's text starts
+};
+
 // Running headers and footers sit within this fraction of the page height from the top or
 // bottom edge (LaTeX puts page numbers at about 88% of the height).
 constexpr double kRunningBandFraction = 0.14;
@@ -32,6 +54,7 @@ struct LayoutLine {
     bool paragraph_start = false;
     bool soft_hyphen_end = false;  // the line ended with U+00AD: join without a hyphen
     PageBand band = PageBand::Body;
+    LineWords words;          // the words the line was made of, in order: their boxes
 };
 
 struct PageLayout {

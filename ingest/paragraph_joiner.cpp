@@ -75,6 +75,8 @@ void join_words_across_pages(std::vector<std::vector<LayoutLine>>& pages, const 
         const qsizetype cut = last.lastIndexOf(u' ') + 1;
         last = last.left(cut) + join_hyphenated(last.mid(cut), word, vocabulary);
         first = space < 0 ? QString() : first.mid(space + 1);
+        // The tail's box is on the later page, and its text is no longer there.
+        pages[i + 1].front().words.drop_first();
         if (first.isEmpty()) {
             const bool starts = pages[i + 1].front().paragraph_start;
             pages[i + 1].erase(pages[i + 1].begin());

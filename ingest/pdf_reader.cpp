@@ -48,14 +48,20 @@ bool has_end_marker(const QString& path) {
 struct PageWords {
     std::vector<PositionedWord> words;
     QSizeF size;  // of the page as the words are laid out
-    bool turned = false;  // the words are laid out on the page turned (not as drawn)
+    Poppler::Page::Rotation turn = Poppler::Page::Rotate0;  // how the page was turned for reading
 };
 
-std::vector<PositionedWord> positioned(const std::vector<std::unique_ptr<Poppler::TextBox>>& boxes) {
-    std::vector<PositionedWord> words;
-    words.reserve(boxes.size());
-    for (const auto& box : boxes) words.push_back({box->text(), box->boundingBox(), box->hasSpaceAfter()});
-    return words;
+// A box on the page turned by `turn` (of `upright` size, unturned) as it sits on the page
+// unturned: the inverse of Poppler's clockwise display rotations.
+QRectF unturned_box(const QRectF& box, Poppler::Page::Rotation turn, QSizeF upright) {
+    const double w = upright.width(), h = upright.height();
+    switch (turn) {
+    case Poppler::Page::Rotate90: return QRectF(QPointF(box.top(), h - box.right()), QPointF(box.bottom(), h - box.left()));
+    case Poppler::Page::Rotate180: return QRectF(QPointF(w - box.right(), h - box.bottom()), QPointF(w - box.left(), h - box.top()));
+    case Poppler::Page::Rotate270: return QRectF(QPointF(w - box.bottom(), box.left()), QPointF(w - box.top(), box.right()));
+    case Poppler::Page::Rotate0: break;
+    }
+    return box;
 }
 
 // Which way most words run, from their first and last characters: 0 left-to-right, 1 top
@@ -78,17 +84,25 @@ PageWords page_words(const Poppler::Page& page, const std::atomic<bool>* cancel)
     const QVariant closure = QVariant::fromValue(reinterpret_cast<quintptr>(cancel));
     auto boxes = page.textList(Poppler::Page::Rotate0, &should_abort, closure);
     QSizeF size = page.pageSizeF();
-    if (const int direction = dominant_direction(boxes); direction != 0) {
-        // Turning the page against the text's direction puts it upright.
-        static const Poppler::Page::Rotation turn[4] = {Poppler::Page::Rotate0, Poppler::Page::Rotate270,
-                                                        Poppler::Page::Rotate180, Poppler::Page::Rotate90};
+    // Turning the page against the text's direction puts it upright.
+    static const Poppler::Page::Rotation turn[4] = {Poppler::Page::Rotate0, Poppler::Page::Rotate270,
+                                                    Poppler::Page::Rotate180, Poppler::Page::Rotate90};
+    int direction = dominant_direction(boxes);
+    if (direction != 0) {
         auto turned = page.textList(turn[direction], &should_abort, closure);
         if (dominant_direction(turned) == 0) {
+            boxes = std::move(turned);
             if (direction != 2) size.transpose();
-            return {positioned(turned), size, true};
+        } else {
+            direction = 0;
         }
     }
-    return {positioned(boxes), size, false};
+    PageWords result;
+    result.size = size;
+    result.turn = turn[direction];
+    result.words.reserve(boxes.size());
+    for (const auto& box : boxes) result.words.push_back({box->text(), box->boundingBox(), box->hasSpaceAfter()});
+    return result;
 }
 
 // Share of dark pixels: a page scanned blank (or drawn empty) has almost none.
@@ -180,6 +194,16 @@ QString title_from_text(const std::vector<LayoutLine>& first_page) {
     return title.left(200);
 }
 
+// The boxes of the page's words, aligned to its final text, on the unturned page.
+std::vector<WordBox> page_word_boxes(const QString& text, const std::vector<LayoutLine>& lines,
+                                     Poppler::Page::Rotation turn, QSizeF size) {
+    std::vector<PositionedWord> words;
+    for (const auto& line : lines) line.words.append_to(words);
+    std::vector<WordBox> boxes = align_words(text, words);
+    for (auto& b : boxes) b.box = unturned_box(b.box, turn, size);
+    return boxes;
+}
+
 }  // namespace
 
 void read_pdf(const SourceFile& file, const ReadOptions& options, const ProgressCallback& progress,
@@ -202,9 +226,9 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
 
     std::optional<OcrReader> ocr;
     std::vector<std::vector<LayoutLine>> pages(page_count);
-    std::vector<bool> from_ocr(page_count, false);
-    std::vector<std::vector<PositionedWord>> drawn(page_count);   // as drawn, for word boxes
     std::vector<QSizeF> sizes(page_count);
+    std::vector<Poppler::Page::Rotation> turns(page_count, Poppler::Page::Rotate0);
+    std::vector<bool> from_ocr(page_count, false);
     QList<int> unread_scans;
     int undecodable = 0;
     DocumentVocabulary vocabulary;
@@ -219,10 +243,10 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
             continue;
         }
         const QSizeF size = page->pageSizeF();
-        PageWords words = page_words(*page, cancel);
-        PageLayout layout = lay_out_page(words.words, words.size);
         sizes[i] = size;
-        drawn[i] = words.turned ? positioned(page->textList(Poppler::Page::Rotate0)) : std::move(words.words);
+        const PageWords words = page_words(*page, cancel);
+        turns[i] = words.turn;
+        PageLayout layout = lay_out_page(words.words, words.size);
         if (cancel && cancel->load()) throw_cancelled(file.name());
 
         if (text_size(layout) == 0) {
@@ -240,8 +264,8 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
                     if (dpi < options.ocr_dpi)
                         doc.warnings.append(QStringLiteral("page %1 is very large; it was read by OCR at %2 dpi").arg(i + 1).arg(dpi));
                     layout = ocr->read_page(image, dpi, size, cancel);
-                    drawn[i].clear();
                     if (cancel && cancel->load()) throw_cancelled(file.name());
+                    turns[i] = Poppler::Page::Rotate0;  // OCR read the page as rendered
                     from_ocr[i] = true;
                     ++doc.ocr_page_count;
                     if (layout.lines.empty())
@@ -286,10 +310,13 @@ void read_pdf(const SourceFile& file, const ReadOptions& options, const Progress
     bool any_text = false;
     doc.pages.reserve(page_count);
     for (int i = 0; i < page_count; ++i) {
-        Page page{i + 1, join_lines(pages[i], vocabulary), bool(from_ocr[i]), sizes[i], {}};
-        page.words = align_words(page.text, drawn[i]);
+        Page page;
+        page.number = i + 1;
+        page.text = join_lines(pages[i], vocabulary);
+        page.ocr = from_ocr[i];
+        page.size = sizes[i];
+        page.words = page_word_boxes(page.text, pages[i], turns[i], sizes[i]);
         std::vector<LayoutLine>().swap(pages[i]);
-        std::vector<PositionedWord>().swap(drawn[i]);
         any_text = any_text || !page.text.isEmpty();
         doc.pages.push_back(std::move(page));
     }

@@ -118,7 +118,7 @@ void read_text(const SourceFile& file, const ReadOptions& options, const Progres
     }
     for (int i = 0; i < int(pages.size()); ++i) {
         if (cancel && cancel->load()) throw_cancelled(file.name());
-        doc.pages.push_back({i + 1, pages[i], false});
+        doc.pages.push_back({i + 1, pages[i], false, {}, {}});  // no geometry in a text file
         if (progress) progress({i + 1, int(pages.size()), false});
     }
 }

@@ -1,19 +1,30 @@
 #pragma once
-// Finds the words Poppler drew on a page in the page's clean text, so a stretch of that
-// text can be shown where it is printed. The clean text differs from the drawn words: lines
-// are reordered by column, running headers are gone, hyphenated words are joined,
-// ligatures and odd spaces normalised. Words are looked for in drawing order from where the
-// last one was found; a word found far from there is taken only when the words after it
-// follow it in the text too, so a word that was left out (a header, a page number) gets no
-// box rather than a wrong one.
+// Finds the words a page was read from (Poppler's or Tesseract's, with their boxes) in the
+// page's final text, which layout, running-header removal, paragraph joining and cleaning
+// have changed, so that a byte range of the text can be drawn as boxes on the page.
+//
+// Each word is normalised as the cleaner normalises text (NFKC: ligatures, odd spaces) and
+// looked for where the previous word ended. The halves of a word broken at a line end
+// ("exam-" + "ple" read as "example", "well-" + "known") both map to the joined word. A word
+// not at the expected place is looked for after it, then from the page start (columns read
+// in another order), and taken only when it occurs once or the next word follows it there:
+// a common word found in the wrong place would highlight the wrong line. A word that is not
+// found (its line was a running header, its text moved to the previous page) gets no box.
 
 #include "ingest/document.h"
 #include "ingest/page_layout.h"
+
+#include <QString>
 
 #include <vector>
 
 namespace ingest {
 
-std::vector<WordBox> align_words(const QString& page_text, const std::vector<PositionedWord>& words);
+// `words` in the reading order of `text`; the boxes are copied as given. Ranges are UTF-8
+// byte offsets in text.toUtf8().
+std::vector<WordBox> align_words(const QString& text, const std::vector<PositionedWord>& words);
+
+// A word as the cleaner leaves it inside page text.
+QString normalised_word(const QString& word);
 
 }  // namespace ingest

@@ -293,7 +293,7 @@ void EngineWorker::addDocuments(const QStringList& paths) {
                 emit progress({tr("Reading %1: page %2 of %3").arg(name).arg(p.page).arg(p.page_count),
                                p.page_count > 0 ? double(p.page) / p.page_count : 0.0, 0.0, 0.0});
             }, &cancel_);
-            store::StoredDocument stored = store::stored_document_of(document);
+            store::StoredDocument stored = stored_document_of(QFileInfo(path).absoluteFilePath().toStdString(), document);
             DocumentInfo info = infoOf(stored);
             if (!document.title.isEmpty()) info.title = document.title;
             info.ocrPages = document.ocr_page_count;

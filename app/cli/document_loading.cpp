@@ -2,7 +2,7 @@
 
 #include "engine/error.h"
 #include "ingest/read_document.h"
-#include "store/stored_conversation.h"
+#include "core/prompt_document_of.h"
 
 #include <CLI/CLI.hpp>
 
@@ -37,7 +37,7 @@ std::vector<store::StoredDocument> load_documents(const DocumentOptions& options
         }
         if (tty) std::fprintf(stderr, "\r\033[K");
         for (const auto& w : doc.warnings) std::fprintf(stderr, "glimpse-cli: %s: %s\n", path.c_str(), qPrintable(w));
-        documents.push_back(store::stored_document_of(doc));
+        documents.push_back(stored_document_of(path, doc));
     }
     return documents;
 }

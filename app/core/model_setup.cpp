@@ -19,7 +19,7 @@ std::filesystem::path resolve_model_path(const std::filesystem::path& given) {
     auto path = engine::default_model_path();
     if (!std::filesystem::exists(path))
         throw engine::Error(engine::ErrorKind::Io, "the default model is not at " + path.string() +
-                                                       "; run scripts/fetch-model, or pass a GGUF file with --model");
+                                                       "; install the glimpse-default-model package or run scripts/fetch-model, or pass a GGUF file with --model");
     return path;
 }
 

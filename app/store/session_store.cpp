@@ -129,10 +129,24 @@ SessionRecord SessionStore::create(const std::string& name, const std::string& t
 }
 
 void SessionStore::link_documents(int64_t session_id, const std::vector<StoredDocument>& documents, int64_t t) {
+    for (const auto& d : documents)
+        if (!d.geometry.empty() && d.geometry.size() != d.document.pages.size())
+            throw engine::Error("document " + d.path + ": " + std::to_string(d.geometry.size()) + " page geometries for " +
+                                std::to_string(d.document.pages.size()) + " pages");
     SqliteStatement add_doc(db_, "INSERT OR IGNORE INTO documents (content_hash, title, path, added_at) VALUES (?, ?, ?, ?)");
     SqliteStatement doc_id(db_, "SELECT id FROM documents WHERE content_hash = ?");
-    SqliteStatement add_page(db_, "INSERT INTO document_pages (document_id, page_index, number, text, page_size, "
-                                  "word_boxes) VALUES (?, ?, ?, ?, ?, ?)");
+    SqliteStatement add_page(db_,
+                             "INSERT INTO document_pages (document_id, page_index, number, text, page_size, word_boxes) "
+                             "VALUES (?, ?, ?, ?, ?, ?)");
+    SqliteStatement add_geometry(db_,
+                                 "UPDATE document_pages SET page_size = ?, word_boxes = ? "
+                                 "WHERE document_id = ? AND page_index = ? AND page_size IS NULL");
+    // A page's geometry blobs, or NULLs for a page without.
+    auto bind_geometry = [](SqliteStatement& s, int first, const StoredDocument& d, size_t p) -> SqliteStatement& {
+        if (p < d.geometry.size() && d.geometry[p].width > 0)
+            return s.bind_blob(first, encode_page_size(d.geometry[p])).bind_blob(first + 1, encode_word_boxes(d.geometry[p]));
+        return s.bind_null(first).bind_null(first + 1);
+    };
     SqliteStatement link(db_, "INSERT INTO session_documents (session_id, position, document_id) VALUES (?, ?, ?)");
     for (size_t i = 0; i < documents.size(); ++i) {
         const auto& d = documents[i];
@@ -144,15 +158,17 @@ void SessionStore::link_documents(int64_t session_id, const std::vector<StoredDo
         doc_id.bind(1, hash);
         doc_id.step();
         const int64_t id = doc_id.int64(0);
-        if (added)
-            for (size_t p = 0; p < d.document.pages.size(); ++p) {
+        for (size_t p = 0; p < d.document.pages.size(); ++p) {
+            if (added) {
                 add_page.reset();
                 add_page.bind(1, id).bind(2, static_cast<int64_t>(p)).bind(3, d.document.pages[p].number)
                     .bind(4, d.document.pages[p].text);
-                if (p < d.geometry.size() && d.geometry[p].width > 0)
-                    add_page.bind_blob(5, encode_page_size(d.geometry[p])).bind_blob(6, encode_word_boxes(d.geometry[p]));
-                add_page.run();
+                bind_geometry(add_page, 5, d, p).run();
+            } else if (p < d.geometry.size() && d.geometry[p].width > 0) {
+                add_geometry.reset();
+                bind_geometry(add_geometry, 1, d, p).bind(3, id).bind(4, static_cast<int64_t>(p)).run();
             }
+        }
         link.reset();
         link.bind(1, session_id).bind(2, static_cast<int64_t>(i)).bind(3, id).run();
     }
@@ -162,8 +178,9 @@ std::vector<StoredDocument> SessionStore::documents(int64_t session_id) {
     SqliteStatement docs(db_,
                          "SELECT d.id, d.title, d.path FROM session_documents sd JOIN documents d ON d.id = sd.document_id "
                          "WHERE sd.session_id = ? ORDER BY sd.position");
-    SqliteStatement pages(db_, "SELECT number, text, page_size, word_boxes FROM document_pages WHERE document_id = ? "
-                               "ORDER BY page_index");
+    SqliteStatement pages(db_,
+                          "SELECT number, text, page_size, word_boxes FROM document_pages WHERE document_id = ? "
+                          "ORDER BY page_index");
     docs.bind(1, session_id);
     std::vector<StoredDocument> out;
     while (docs.step()) {
@@ -172,15 +189,23 @@ std::vector<StoredDocument> SessionStore::documents(int64_t session_id) {
         d.path = docs.text(2);
         pages.reset();
         pages.bind(1, docs.int64(0));
-        bool drawn = false;
+        bool any_geometry = false;
         while (pages.step()) {
             d.document.pages.push_back({static_cast<int>(pages.int64(0)), pages.text(1)});
-            // A damaged geometry blob costs the page its highlights, nothing else.
-            auto geometry = pages.is_null(2) ? std::nullopt : decode_page_geometry(pages.blob(2), pages.blob(3));
-            drawn = drawn || geometry.has_value();
-            d.geometry.push_back(geometry.value_or(PageGeometry{}));
+            PageGeometry geometry;
+            if (!pages.is_null(2)) {
+                any_geometry = true;
+                try {
+                    geometry = decode_page_geometry(pages.blob(2), pages.blob(3), d.document.pages.back().text.size(),
+                                                    "document " + d.path + " page " +
+                                                        std::to_string(d.document.pages.back().number));
+                } catch (const engine::Error&) {
+                    // Damaged geometry costs the page its highlights, never the session.
+                }
+            }
+            d.geometry.push_back(std::move(geometry));
         }
-        if (!drawn) d.geometry.clear();
+        if (!any_geometry) d.geometry.clear();
         out.push_back(std::move(d));
     }
     return out;

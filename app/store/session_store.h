@@ -40,7 +40,7 @@ std::string identity_difference(const SnapshotIdentity& stored, const SnapshotId
 struct StoredDocument {
     std::string path;                  // where it was read from
     PromptDocument document;
-    std::vector<PageGeometry> geometry;   // per page when it is a PDF; empty otherwise
+    std::vector<PageGeometry> geometry = {};  // one per page of `document`, or empty (none known)
 };
 
 struct SessionRecord {
@@ -103,10 +103,13 @@ public:
 
     std::vector<SessionRecord> sessions();
     std::optional<SessionRecord> find(const std::string& name);
-    // Throws Invalid when the name is taken.
+    // Throws Invalid when the name is taken, or a document's geometry is not one per page.
+    // A document already stored without geometry gets the geometry given here.
     SessionRecord create(const std::string& name, const std::string& title, const SnapshotIdentity& identity,
                          const std::string& sampling, const std::string& system_prompt,
                          const std::vector<StoredDocument>& documents);
+    // A page whose stored geometry is damaged is returned without it (width 0); its text and
+    // everything else load as stored.
     std::vector<StoredDocument> documents(int64_t session_id);
     std::vector<TurnRecord> turns(int64_t session_id);
     // Returns the turn's index.

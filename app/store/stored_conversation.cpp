@@ -1,6 +1,5 @@
 #include "store/stored_conversation.h"
 
-#include "core/prompt_document_of.h"
 
 #include "engine/error.h"
 #include "engine/lookahead/lookahead_adapter.h"
@@ -26,10 +25,6 @@ std::unique_ptr<Conversation> conversation_over(const LoadedModel& model, Conver
 }
 
 }  // namespace
-
-StoredDocument stored_document_of(const ingest::Document& document) {
-    return {document.source_path.toStdString(), prompt_document_of(document), page_geometry_of(document)};
-}
 
 std::vector<PromptDocument> prompt_documents(const std::vector<StoredDocument>& documents) {
     std::vector<PromptDocument> out;

@@ -6,7 +6,6 @@
 
 #include "core/conversation.h"
 #include "core/loaded_model.h"
-#include "ingest/document.h"
 #include "store/session_store.h"
 
 #include <memory>
@@ -27,9 +26,7 @@ struct StoredConversation {
     double load_seconds = 0.0;       // reading the snapshot and restoring the conversation
 };
 
-// A document read by ingest as a session keeps it: its source path, its pages' text for the
-// prompt, and where its words are drawn.
-StoredDocument stored_document_of(const ingest::Document& document);
+// The documents' text as the prompt takes it.
 std::vector<PromptDocument> prompt_documents(const std::vector<StoredDocument>& documents);
 
 // The identity snapshots are made and checked under: the model's fingerprint, the adapter's,

@@ -177,34 +177,6 @@ private slots:
         QCOMPARE(store.database().query_int("SELECT count(*) FROM kv_layers"), int64_t{0});
     }
 
-    void page_geometry_round_trips_and_a_damaged_blob_costs_only_the_highlights() {
-        QTemporaryDir dir;
-        SessionStore store(db_in(dir));
-        auto docs = synthetic::documents();
-        std::mt19937 rng(std::random_device{}());
-        std::uniform_real_distribution<float> at(0.0f, 600.0f);
-        for (size_t p = 0; p < docs[0].document.pages.size(); ++p) {
-            glimpse::PageGeometry g{595.0f, 842.0f, {}};
-            for (int w = 0; w < 50; ++w) g.words.push_back({at(rng), at(rng), at(rng), at(rng), w * 6, w * 6 + 5});
-            docs[0].geometry.push_back(g);
-        }
-        const auto s = store.create("drawn", "Report", synthetic::identity(), "", "", docs);
-        const auto back = store.documents(s.id);
-        QVERIFY(back[0].geometry == docs[0].geometry);   // bit-exact floats and ranges
-
-        store.database().execute("UPDATE document_pages SET word_boxes = x'0102' WHERE page_index = 1");
-        const auto damaged = store.documents(s.id);
-        QCOMPARE(damaged[0].document.pages.size(), size_t{3});
-        QCOMPARE(damaged[0].document.pages[1].text, std::string("Second page."));   // the text stays
-        QVERIFY(damaged[0].geometry[0] == docs[0].geometry[0]);
-        QVERIFY(damaged[0].geometry[1].words.empty() && damaged[0].geometry[1].width == 0);
-
-        // A document without geometry (text) has none after the round trip.
-        const auto plain = store.create("plain", "Notes", synthetic::identity(), "", "",
-                                        {{"/tmp/notes.txt", {"Notes", {{1, "A note."}}}, {}}});
-        QVERIFY(store.documents(plain.id)[0].geometry.empty());
-    }
-
     void a_snapshot_loads_bit_exactly_and_grows_without_rewriting_stored_rows() {
         QTemporaryDir dir;
         SessionStore store(db_in(dir));

@@ -67,6 +67,22 @@ private slots:
         QVERIFY(!seen[0].ocr);
         QVERIFY(seen[1].ocr);
         QVERIFY2(doc.warnings.isEmpty(), qPrintable(doc.warnings.join(u'\n')));
+
+        // Tesseract's word boxes, in points: one per word, each on the line it was drawn on
+        // (baselines at 600 and 680 px of 300 dpi: 144 and 163.2 points).
+        const auto& page = doc.pages[1];
+        QCOMPARE(page.size, QSizeF(612, 792));
+        const QByteArray text = page.text.toUtf8();
+        QStringList boxed;
+        for (const auto& w : page.words) {
+            const QString word = QString::fromUtf8(text.mid(w.begin, w.end - w.begin));
+            boxed.append(word);
+            const double baseline = boxed.size() <= 5 ? 144.0 : 163.2;
+            QVERIFY2(w.box.top() < baseline && w.box.bottom() > baseline - 8 && w.box.bottom() < baseline + 5
+                         && w.box.left() >= 71,
+                     qPrintable(word));
+        }
+        QCOMPARE(boxed.join(u' '), page.text.simplified());
     }
 
     void warnsInsteadOfReadingWhenOcrIsOff() {
