@@ -14,11 +14,11 @@
 
 namespace glimpse::eval {
 
-enum class EvalMetric { Recall, Dnll, Correct, EvictMs, PrefillMs, KeptBytes };
-inline constexpr size_t kEvalMetricCount = 6;
+enum class EvalMetric { Recall, Dnll, Correct, AnswerNll, EvictMs, PrefillMs, KeptBytes };
+inline constexpr size_t kEvalMetricCount = 7;
 
 std::span<const EvalMetric> all_eval_metrics();
-// Column names: "recall", "dnll", "correct", "evict_ms", "prefill_ms", "kept_bytes".
+// Column names: "recall", "dnll", "correct", "answer_nll", "evict_ms", "prefill_ms", "kept_bytes".
 std::string_view eval_metric_name(EvalMetric metric);
 
 // A metric that was not measured (say `correct` of a free-form task) is NaN and is left out
@@ -33,6 +33,10 @@ struct EvalRecord {
     double recall = kMissing;
     double dnll = kMissing;
     double correct = kMissing;
+    // Mean NLL per token of the first accepted answer, teacher-forced after the question on
+    // the compressed cache: whether the cache still holds the answer, however a small model
+    // words its own reply.
+    double answer_nll = kMissing;
     double evict_ms = kMissing;
     double prefill_ms = kMissing;
     double kept_bytes = kMissing;

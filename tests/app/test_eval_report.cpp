@@ -99,14 +99,15 @@ private slots:
         qsizetype at = 0;
         const QStringList header = parseCsvRecord(csv, at);
         QCOMPARE(header, QStringList({"policy", "budget", "setting", "task", "length", "recall", "dnll", "correct",
-                                      "evict_ms", "prefill_ms", "kept_bytes"}));
+                                      "answer_nll", "evict_ms", "prefill_ms", "kept_bytes"}));
         const QStringList first = parseCsvRecord(csv, at);
-        QCOMPARE(first.size(), 11);
+        QCOMPARE(first.size(), 12);
         QCOMPARE(first[0], QString("snap,kv \"v2\""));
         QCOMPARE(first[1], QString("256"));
         QCOMPARE(first[5].toDouble(), 0.75);
         QCOMPARE(first[7], QString("1"));
-        QCOMPARE(first[10], QString("1048576"));
+        QCOMPARE(first[8], QString(""));   // answer_nll: not measured here
+        QCOMPARE(first[11], QString("1048576"));
         const QStringList second = parseCsvRecord(csv, at);
         QCOMPARE(second[2], QString("multi\nline"));
         QCOMPARE(second[7], QString(""));  // missing metric
