@@ -72,10 +72,10 @@ private slots:
         QVERIFY2(r.err.contains(QRegularExpression("KV cache \\(snapkv, budget 160, read in [34] windows\\)")), qPrintable(r.err));
         QVERIFY2(r.out.contains("PELICAN-47"), qPrintable(r.out));   // on the last page, read in the last window
         // A window that cannot fit with the budget and the answer is refused with the numbers.
-        r = run({"ask", "--policy", "snapkv", "--budget", "4000", "--read-window", "4000", "--max-tokens", "256", "--doc",
+        r = run({"ask", "--policy", "snapkv", "--budget", "7600", "--read-window", "500", "--max-tokens", "256", "--doc",
                  sample(), "q"});
         QVERIFY(r.code != 0);
-        QVERIFY2(r.err.contains("budget 4000 + window 4000 + answer 256 = 8256 tokens, more than the model's context window of 8192"),
+        QVERIFY2(r.err.contains("budget 7600 + window 500 + answer 256 = 8356 tokens, more than the model's context window of 8192"),
                  qPrintable(r.err));
     }
 
