@@ -204,7 +204,7 @@ void run_eval(const EvalOptions& opt) {
 void add_eval_command(CLI::App& app) {
     auto opt = std::make_shared<EvalOptions>();
     auto* cmd = app.add_subcommand("eval", "Compare KV eviction policies against the full cache on generated tasks "
-                                           "or on your own documents (--doc with --questions)");
+                                           "or on your own documents and questions");
     add_model_options(cmd, opt->model);
     add_document_options(cmd, opt->documents);
     cmd->add_option("--questions", opt->questions,
