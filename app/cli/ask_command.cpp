@@ -27,7 +27,7 @@ struct AskOptions {
 
 void run_ask(const AskOptions& opt) {
     auto loaded = load_model(opt.model);
-    Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt},
+    Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt, .window = opt.model.read_window},
                               store::prompt_documents(load_documents(opt.documents)));
     const auto* cancel = install_interrupt_flag();
     TurnCallbacks callbacks;
@@ -48,7 +48,7 @@ void run_ask(const AskOptions& opt) {
     std::printf("\n");
     print_run_report(turn);
     print_citations(turn, conversation.documents().size());
-    print_kv_report(*conversation.session(), opt.model.budget);
+    print_kv_report(*conversation.session(), opt.model.budget, turn.prefill.windows);
     if (turn.generation.stop_reason == engine::StopReason::Cancelled) std::fprintf(stderr, "glimpse-cli: answer cancelled\n");
 }
 

@@ -80,7 +80,8 @@ void run_chat(const ChatOptions& opt) {
         }
     }
     const auto loaded = open_model(choice);
-    ConversationOptions options{.sampling = opt.sampling, .system_prompt = opt.system_prompt};
+    ConversationOptions options{.sampling = opt.sampling, .system_prompt = opt.system_prompt,
+                                .window = opt.model.read_window};
     SessionChat session_chat;
     std::unique_ptr<Conversation> plain;
     if (session_store)
@@ -109,7 +110,7 @@ void run_chat(const ChatOptions& opt) {
             std::printf("\n");
             print_run_report(turn);
             print_citations(turn, conversation.documents().size());
-            print_kv_report(*conversation.session(), loaded.policy_options.budget);
+            print_kv_report(*conversation.session(), loaded.policy_options.budget, turn.read_documents ? turn.prefill.windows : 1);
             if (session_chat.store)
                 store::save_turn(*session_chat.store, session_chat.stored, session_chat.identity, line, turn);
         } catch (const engine::Error& e) {

@@ -1,11 +1,16 @@
 // glimpse-cli eval: eviction policies against the full cache on generated long-context
-// tasks, in the question-aware and context-only settings; writes a CSV, a Markdown table
-// of means with 95% confidence intervals, and one PNG plot per metric.
+// tasks, or on a person's own documents with their questions (--doc, --questions), in the
+// question-aware and context-only settings; prompts past the context window are read in
+// windows, beside the truncation baselines. Writes a CSV, a Markdown table of means with 95%
+// confidence intervals, and one PNG plot per metric.
 
 #include "cli/commands.h"
+#include "cli/document_loading.h"
+#include "store/stored_conversation.h"
 #include "cli/model_options.h"
 #include "core/data_dir.h"
 #include "engine/error.h"
+#include "app/eval/document_questions.h"
 #include "app/eval/eval_task.h"
 #include "app/eval/eviction_eval.h"
 #include "app/eval/haystack_corpus.h"
@@ -43,7 +48,25 @@ struct EvalOptions {
     std::string out = "eval-out";
     std::vector<int64_t> recent_windows;   // lookahead: one candidate per value
     bool policies_given = false;   // else lookahead is left out for a model without an adapter
+    DocumentOptions documents;     // --doc: the person's own documents instead of generated tasks
+    std::string questions;         // with --doc: the JSON list of questions and accepted answers
 };
+
+// The prompt of a question about the documents, cut where the question starts.
+glimpse::eval::EvictionPrompt document_prompt(const LoadedModel& m, const std::vector<PromptDocument>& documents,
+                                              const glimpse::eval::DocumentQuestion& q) {
+    const DocumentPrompt whole = build_document_prompt(m.tokenizer, m.chat, documents, q.question, "");
+    const std::string separator = "Question: " + q.question;
+    const size_t cut = whole.text.rfind(separator);
+    if (cut == std::string::npos) throw engine::Error("eval: the chat template changed the question text");
+    glimpse::eval::EvictionPrompt p;
+    p.task = "document";
+    p.context_tokens = tokenize_rendered(m.tokenizer, m.chat, whole.text.substr(0, cut));
+    p.question_tokens = m.tokenizer.encode(std::string_view(whole.text).substr(cut), false, true);
+    p.length = static_cast<int64_t>(p.context_tokens.size() + p.question_tokens.size());
+    p.answers = q.answers;
+    return p;
+}
 
 // The chat prompt of a sample, cut where the question starts: the document part is what
 // the context-only setting compresses before the question is known.
@@ -74,17 +97,23 @@ void run_eval(const EvalOptions& opt) {
     ModelChoice choice = model_choice(opt.model);
     choice.policy.clear();
     const auto loaded = open_model(choice);
-    const auto corpus =
-        glimpse::eval::HaystackCorpus::load(opt.corpus.empty() ? data_file("eval/haystack.jsonl").string() : opt.corpus);
-    const auto& config = loaded.model->config();
-    for (int length : opt.lengths)
-        if (length + opt.response_tokens + 64 > config.context_length)
-            throw engine::Error("eval: length " + std::to_string(length) + " does not fit the model's context of " +
-                                std::to_string(config.context_length));
+    const bool on_documents = !opt.documents.paths.empty();
+    if (on_documents != !opt.questions.empty())
+        throw engine::Error("eval: --doc and --questions go together (the questions are about the documents)");
 
     std::vector<glimpse::eval::EvictionCandidate> candidates;
-    for (const auto& policy : opt.policies) {
-        if (policy == "full") continue;   // the reference, always measured
+    std::vector<std::string> policies = opt.policies;
+    if (on_documents && !opt.policies_given) {   // documents past the window: compare with truncation
+        policies.push_back("truncate-first");
+        policies.push_back("truncate-last");
+    }
+    for (const auto& policy : policies) {
+        if (policy == "full") continue;   // the reference, always measured (where the prompt fits)
+        if (policy == "truncate-first" || policy == "truncate-last") {
+            candidates.push_back({policy, 0, nullptr,
+                                  policy == "truncate-first" ? glimpse::eval::Truncation::First : glimpse::eval::Truncation::Last});
+            continue;
+        }
         if (policy == "lookahead" && loaded.adapter_path.empty()) {
             if (opt.policies_given)
                 throw engine::Error("eval: no LookaheadKV adapter for " + loaded.path.filename().string() +
@@ -112,33 +141,53 @@ void run_eval(const EvalOptions& opt) {
     eval_options.response_tokens = opt.response_tokens;
     eval_options.question_aware = opt.settings != "context-only";
     eval_options.context_only = opt.settings != "question-aware";
+    eval_options.read_window = opt.model.read_window;
 
     auto count_tokens = [&](std::string_view text) {
         return static_cast<int>(loaded.tokenizer.encode(text, false, false).size());
     };
     QDir().mkpath(QString::fromStdString(opt.out));
-    const qint64 total = static_cast<qint64>(opt.tasks.size() * opt.lengths.size()) * opt.samples;
-    eval::ProgressBar progress(QStringLiteral("eval"), total);
     std::vector<glimpse::eval::EvalRecord> records;
-    qint64 done = 0;
-    for (int length : opt.lengths)
-        for (const auto& task : opt.tasks)
-            for (int i = 0; i < opt.samples; ++i) {
-                glimpse::eval::SampleRequest request;
-                request.task = glimpse::eval::eval_task_from_name(task);
-                request.split = glimpse::eval::EvalSplit::Eval;
-                request.base_seed = opt.seed;
-                request.index = static_cast<uint64_t>(i);
-                request.target_tokens = length;
-                const auto sample = glimpse::eval::generate_eval_sample(corpus, request, count_tokens);
-                auto rows = glimpse::eval::evaluate_eviction(loaded.model, loaded.tokenizer, chat_prompt(loaded, sample),
-                                                            candidates, eval_options);
-                records.insert(records.end(), rows.begin(), rows.end());
-                progress.update(++done);
-                // Keep what is measured so far on disk: a long run can be stopped at any time.
-                eval::writeRecordsCsv(QDir(QString::fromStdString(opt.out)).filePath("results.csv"), records);
-            }
-    progress.finish();
+    auto keep_on_disk = [&] {   // what is measured so far: a long run can be stopped at any time
+        eval::writeRecordsCsv(QDir(QString::fromStdString(opt.out)).filePath("results.csv"), records);
+    };
+    if (on_documents) {
+        const auto documents = store::prompt_documents(load_documents(opt.documents));
+        const auto questions = glimpse::eval::load_document_questions(opt.questions);
+        eval::ProgressBar progress(QStringLiteral("eval"), static_cast<qint64>(questions.size()));
+        qint64 done = 0;
+        for (const auto& q : questions) {
+            auto rows = glimpse::eval::evaluate_eviction(loaded.model, loaded.tokenizer, document_prompt(loaded, documents, q),
+                                                        candidates, eval_options);
+            records.insert(records.end(), rows.begin(), rows.end());
+            progress.update(++done);
+            keep_on_disk();
+        }
+        progress.finish();
+    } else {
+        const auto corpus =
+            glimpse::eval::HaystackCorpus::load(opt.corpus.empty() ? data_file("eval/haystack.jsonl").string() : opt.corpus);
+        const qint64 total = static_cast<qint64>(opt.tasks.size() * opt.lengths.size()) * opt.samples;
+        eval::ProgressBar progress(QStringLiteral("eval"), total);
+        qint64 done = 0;
+        for (int length : opt.lengths)
+            for (const auto& task : opt.tasks)
+                for (int i = 0; i < opt.samples; ++i) {
+                    glimpse::eval::SampleRequest request;
+                    request.task = glimpse::eval::eval_task_from_name(task);
+                    request.split = glimpse::eval::EvalSplit::Eval;
+                    request.base_seed = opt.seed;
+                    request.index = static_cast<uint64_t>(i);
+                    request.target_tokens = length;
+                    const auto sample = glimpse::eval::generate_eval_sample(corpus, request, count_tokens);
+                    auto rows = glimpse::eval::evaluate_eviction(loaded.model, loaded.tokenizer,
+                                                                chat_prompt(loaded, sample), candidates, eval_options);
+                    records.insert(records.end(), rows.begin(), rows.end());
+                    progress.update(++done);
+                    keep_on_disk();
+                }
+        progress.finish();
+    }
 
     const QDir out(QString::fromStdString(opt.out));
     const QString table = eval::markdownSummaryTable(records);
@@ -155,11 +204,19 @@ void run_eval(const EvalOptions& opt) {
 
 void add_eval_command(CLI::App& app) {
     auto opt = std::make_shared<EvalOptions>();
-    auto* cmd = app.add_subcommand("eval", "Compare KV eviction policies against the full cache on generated tasks");
+    auto* cmd = app.add_subcommand("eval", "Compare KV eviction policies against the full cache on generated tasks "
+                                           "or on your own documents and questions");
     add_model_options(cmd, opt->model);
+    add_document_options(cmd, opt->documents);
+    cmd->add_option("--questions", opt->questions,
+                    "With --doc: a JSON list of {\"q\": question, \"a\": [accepted answers]} about the documents; "
+                    "adds the truncate-first and truncate-last baselines unless --policies is given")
+        ->check(CLI::ExistingFile);
     auto* policies = cmd->add_option("--policies", opt->policies,
                                      "Policies, comma-separated (default: all; lookahead when the model has an "
-                                     "adapter):\n" + engine::describe_policies())
+                                     "adapter):\n" + engine::describe_policies() +
+                                     "\ntruncate-first, truncate-last: baselines that read only the first or the last "
+                                     "document tokens that fit the context window, with the full cache")
                          ->delimiter(',');
     cmd->add_option("--budgets", opt->budgets, "KV budgets (tokens per KV head per layer), comma-separated")
         ->delimiter(',');

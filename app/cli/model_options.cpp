@@ -34,6 +34,10 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
     cmd->add_option("--recent-window", options.recent_window,
                     "lookahead: prompt tokens at the end always kept (default: the adapter's setting)")
         ->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--read-window", options.read_window,
+                    "Read the prompt in windows of N tokens, each evicted back to the budget (default: only a "
+                    "prompt past the model's context window, in the largest windows that fit)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
     cmd->add_option("--window", options.window,
                     "snapkv, pyramidkv, laq, speckv: the observation window, the last prompt tokens used as queries")
         ->default_val(options.window)->check(CLI::Range(1, 1 << 24));

@@ -34,6 +34,7 @@ struct ModelOptions {
     int64_t sinks = engine::PolicyOptions{}.sinks;               // StreamingLLM: attention sinks
     double pyramid_beta = engine::PolicyOptions{}.pyramid_beta;  // PyramidKV
     int64_t draft_tokens = engine::PolicyOptions{}.draft_tokens; // LAQ / SpecKV: pseudo-answer length
+    int64_t read_window = 0;    // windowed reading: tokens per window (0: only past the context window)
 };
 
 using glimpse::LoadedModel;

@@ -29,9 +29,10 @@ void print_citations(const TurnReport& turn, size_t documents) {
     std::fprintf(stderr, "[drew on: %s]\n", line.c_str());
 }
 
-void print_kv_report(const engine::Session& session, int64_t budget) {
+void print_kv_report(const engine::Session& session, int64_t budget, int64_t windows) {
     const std::string policy = session.policy().name();
-    const std::string label = policy == "full" ? policy : policy + ", budget " + std::to_string(budget);
+    std::string label = policy == "full" ? policy : policy + ", budget " + std::to_string(budget);
+    if (windows > 1) label += ", read in " + std::to_string(windows) + " windows";
     std::fprintf(stderr, "[KV cache (%s): %s]\n", label.c_str(), engine::kv_footprint(session.cache()).summary().c_str());
 }
 

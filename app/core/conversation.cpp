@@ -24,13 +24,20 @@ void Conversation::restore(ConversationState state, engine::CompressedCache cach
         throw engine::Error(engine::ErrorKind::BadFile,
                             "the saved conversation maps " + std::to_string(state.sources.size()) +
                                 " tokens to pages, but its KV cache holds " + std::to_string(cache.next_position()));
-    auto session = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(cache),
-                                                     engine::SessionOptions{.policy = options_.make_policy()});
+    auto session = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(cache), session_options());
     session_ = std::move(session);
     answer_start_.reset();
     messages_ = std::move(state.messages);
     cache_text_ = std::move(state.cache_text);
     sources_ = std::move(state.sources);
+}
+
+engine::SessionOptions Conversation::session_options() const {
+    engine::SessionOptions options;
+    options.policy = options_.make_policy();
+    options.answer_room = options_.sampling.max_new_tokens;
+    options.window = options_.window;
+    return options;
 }
 
 void Conversation::check_fits(int64_t tokens) const {
@@ -42,9 +49,8 @@ void Conversation::check_fits(int64_t tokens) const {
 
 engine::PrefillStats Conversation::read(const std::string& text, const std::vector<int32_t>& tokens,
                                         const TurnCallbacks& callbacks, const std::atomic<bool>* cancel) {
-    check_fits(static_cast<int64_t>(tokens.size()));
-    auto session = std::make_unique<engine::Session>(model_.model, model_.backend,
-                                                     engine::SessionOptions{.policy = options_.make_policy()});
+    // Past the context window the session reads in windows, or says why it cannot.
+    auto session = std::make_unique<engine::Session>(model_.model, model_.backend, session_options());
     engine::PrefillStats stats = session->prefill(tokens, callbacks.on_progress, cancel);
     if (!stats) throw engine::Error(engine::ErrorKind::Cancelled, "cancelled while reading the documents");
     session_ = std::move(session);
@@ -60,8 +66,7 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
     try {
         if (!session_) {
             auto prompt = build_document_prompt(model_.tokenizer, model_.chat, documents_, question,
-                                                options_.system_prompt, model_.context_length(),
-                                                options_.sampling.max_new_tokens);
+                                                options_.system_prompt);
             messages_.clear();
             if (!options_.system_prompt.empty()) messages_.push_back({"system", options_.system_prompt});
             messages_.push_back({"user", document_message(documents_, question)});
@@ -75,7 +80,7 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
             if (rendered.compare(0, cache_text_.size(), cache_text_) == 0) {
                 // The common case: the cache already holds the conversation so far.
                 auto tokens = model_.tokenizer.encode(std::string_view(rendered).substr(cache_text_.size()), false, true);
-                check_fits(session_->position() + static_cast<int64_t>(tokens.size()));
+                check_fits(session_->cache().next_rotary_position() + static_cast<int64_t>(tokens.size()));
                 if (!session_->append(tokens, cancel))
                     throw engine::Error(engine::ErrorKind::Cancelled, "cancelled while reading the question");
                 cache_text_ = rendered;

@@ -28,6 +28,9 @@ struct ConversationOptions {
     // A fresh policy for each session the conversation reads into (policies keep state);
     // empty: the model's own (LoadedModel::make_policy).
     std::function<std::shared_ptr<engine::EvictionPolicy>()> make_policy;
+    // Windowed reading: tokens per window; 0 reads in windows only what does not fit the
+    // model's context window (engine::SessionOptions).
+    int64_t window = 0;
 };
 
 // What one question cost and produced.
@@ -98,6 +101,7 @@ private:
     void check_fits(int64_t tokens) const;
     void answer(TurnReport& report, const engine::SamplingParams& sampling, const TurnCallbacks& callbacks,
                 const std::atomic<bool>* cancel);
+    engine::SessionOptions session_options() const;
     engine::PrefillStats read(const std::string& text, const std::vector<int32_t>& tokens,
                               const TurnCallbacks& callbacks, const std::atomic<bool>* cancel);
 

@@ -13,8 +13,8 @@ using namespace engine;   // the harness is written against the engine's types
 namespace {
 
 constexpr std::array<EvalMetric, kEvalMetricCount> kMetrics = {
-    EvalMetric::Recall, EvalMetric::Dnll, EvalMetric::Correct,
-    EvalMetric::EvictMs, EvalMetric::PrefillMs, EvalMetric::KeptBytes, EvalMetric::RowsMs, EvalMetric::ScoringMs};
+    EvalMetric::Recall, EvalMetric::Dnll, EvalMetric::Correct, EvalMetric::EvictMs, EvalMetric::PrefillMs,
+    EvalMetric::KeptBytes, EvalMetric::RowsMs, EvalMetric::ScoringMs, EvalMetric::AnswerNll};
 
 }  // namespace
 
@@ -25,6 +25,7 @@ std::string_view eval_metric_name(EvalMetric metric) {
         case EvalMetric::Recall: return "recall";
         case EvalMetric::Dnll: return "dnll";
         case EvalMetric::Correct: return "correct";
+        case EvalMetric::AnswerNll: return "answer_nll";
         case EvalMetric::EvictMs: return "evict_ms";
         case EvalMetric::PrefillMs: return "prefill_ms";
         case EvalMetric::KeptBytes: return "kept_bytes";
@@ -39,6 +40,7 @@ double EvalRecord::value(EvalMetric metric) const {
         case EvalMetric::Recall: return recall;
         case EvalMetric::Dnll: return dnll;
         case EvalMetric::Correct: return correct;
+        case EvalMetric::AnswerNll: return answer_nll;
         case EvalMetric::EvictMs: return evict_ms;
         case EvalMetric::PrefillMs: return prefill_ms;
         case EvalMetric::KeptBytes: return kept_bytes;

@@ -14,12 +14,13 @@
 
 namespace glimpse::eval {
 
-enum class EvalMetric { Recall, Dnll, Correct, EvictMs, PrefillMs, KeptBytes, RowsMs, ScoringMs };
-inline constexpr size_t kEvalMetricCount = 8;
+enum class EvalMetric { Recall, Dnll, Correct, EvictMs, PrefillMs, KeptBytes, RowsMs, ScoringMs, AnswerNll };
+inline constexpr size_t kEvalMetricCount = 9;
 
 std::span<const EvalMetric> all_eval_metrics();
 // Column names: "recall", "dnll", "correct", "evict_ms", "prefill_ms", "kept_bytes", "rows_ms",
-// "scoring_ms" (the last two added later, so older CSVs keep their column positions).
+// "scoring_ms", "answer_nll" (the last three added later, so older CSVs keep their column
+// positions).
 std::string_view eval_metric_name(EvalMetric metric);
 
 // A metric that was not measured (say `correct` of a free-form task) is NaN and is left out
@@ -34,6 +35,10 @@ struct EvalRecord {
     double recall = kMissing;
     double dnll = kMissing;
     double correct = kMissing;
+    // Mean NLL per token of the first accepted answer, teacher-forced after the question on
+    // the compressed cache: whether the cache still holds the answer, however a small model
+    // words its own reply.
+    double answer_nll = kMissing;
     double evict_ms = kMissing;
     double prefill_ms = kMissing;
     double kept_bytes = kMissing;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 namespace glimpse::eval {
 
@@ -78,20 +79,43 @@ double mean_attention_recall(const std::vector<std::vector<float>>& attention, i
     return heads ? sum / static_cast<double>(heads) : 1.0;
 }
 
+// Mean NLL per token of the first accepted answer after what `session` holds; NaN without one.
+double answer_nll(Session& session, const Tokenizer& tokenizer, const std::vector<std::string>& answers) {
+    if (answers.empty()) return EvalRecord::kMissing;
+    const auto tokens = tokenizer.encode(answers.front(), false, false);
+    if (tokens.empty()) return EvalRecord::kMissing;
+    return teacher_forced_nll(session, tokens);
+}
+
+// The prompt's document tokens cut to the first or last `room` of them (Truncation).
+std::vector<int32_t> truncated(const std::vector<int32_t>& context, Truncation truncation, int64_t room) {
+    const auto n = static_cast<int64_t>(context.size());
+    if (truncation == Truncation::None || n <= room) return context;
+    if (room <= 0) throw Error("evaluation: the question and the answer leave no room in the context window for the document");
+    return truncation == Truncation::First ? std::vector<int32_t>(context.begin(), context.begin() + room)
+                                           : std::vector<int32_t>(context.end() - room, context.end());
+}
+
 struct Reference {
     Response response;
+    double answer_nll = EvalRecord::kMissing;
     std::vector<std::vector<float>> attention;   // per (layer, KV head), per prompt token
     double prefill_ms = 0;
 };
 
 Reference full_cache_reference(const std::shared_ptr<const Model>& model, const std::shared_ptr<Backend>& backend,
                                const Tokenizer& tokenizer, const std::vector<int32_t>& prompt,
-                               const EvictionEvalOptions& options) {
+                               const std::vector<std::string>& answers, const EvictionEvalOptions& options) {
     Reference ref;
     Session session(model, backend);
     auto start = Clock::now();
     if (!session.prefill(prompt)) throw Error("evaluation prefill was cancelled");
     ref.prefill_ms = ms_since(start);
+    {
+        Session forced(model, backend, session.cache(), SessionOptions{},
+                       std::vector<float>(session.logits().begin(), session.logits().end()));
+        ref.answer_nll = answer_nll(forced, tokenizer, answers);
+    }
     session.track_cached_attention(true);
     ref.response = greedy_response(session, tokenizer, options.response_tokens);
     // The last response token was not read back, so a response of one end token leaves
@@ -114,8 +138,12 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
     const auto n_all = static_cast<int64_t>(all.size());
     if (n_all == 0 || prompt.question_tokens.empty()) throw Error("evaluation prompt has no question");
 
-    const Reference ref = full_cache_reference(model, backend, tokenizer, all, options);
-    const std::string ref_text = response_text(tokenizer, ref.response.tokens);
+    // The full cache is the reference where the prompt fits; past the window it cannot read it.
+    const int64_t context = options.context > 0 ? options.context : c.context_length;
+    const bool fits = n_all + options.response_tokens <= context;
+    const bool windowed = !fits || options.read_window > 0;
+    std::optional<Reference> ref;
+    if (fits) ref = full_cache_reference(model, backend, tokenizer, all, prompt.answers, options);
 
     std::vector<EvalRecord> records;
     auto record = [&](const std::string& policy, int64_t budget, const char* setting) {
@@ -127,15 +155,16 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
         r.length = prompt.length;
         return r;
     };
-    {
+    if (ref) {
         EvalRecord r = record("full", 0, "full");
         r.recall = 1.0;
         r.dnll = 0.0;
-        if (auto score = answer_score(ref_text, prompt.answers)) r.correct = *score;
+        if (auto score = answer_score(response_text(tokenizer, ref->response.tokens), prompt.answers)) r.correct = *score;
+        r.answer_nll = ref->answer_nll;
         r.evict_ms = 0.0;
         r.rows_ms = 0.0;
         r.scoring_ms = 0.0;
-        r.prefill_ms = ref.prefill_ms;
+        r.prefill_ms = ref->prefill_ms;
         r.kept_bytes = static_cast<double>(n_all * c.n_layers * c.n_kv_heads * c.head_dim * 2 * int64_t(sizeof(float)));
         records.push_back(r);
     }
@@ -145,12 +174,14 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
     // ones (LAQ, SpecKV) draft first and choose after it; they share it too: the fan-out
     // saves each layer's window queries and, for each LAQ candidate, what SnapKV with its
     // options keeps (an extra fan-out member), and the drafting runs on copies of the full cache.
-    std::vector<size_t> shared, own;
+    std::vector<size_t> shared, own, solo;   // solo: read in a session of their own
     std::vector<std::shared_ptr<EvictionPolicy>> keeps;
     std::vector<size_t> snap_of_own;   // LAQ candidate own[i]: its SnapKV's index in keeps (unused for SpecKV)
     int64_t record_window = 0;
     for (size_t p = 0; p < candidates.size(); ++p) {
-        if (const auto* lookahead = dynamic_cast<const DraftPolicy*>(candidates[p].keep.get())) {
+        if (windowed || candidates[p].truncation != Truncation::None) {
+            solo.push_back(p);
+        } else if (const auto* lookahead = dynamic_cast<const DraftPolicy*>(candidates[p].keep.get())) {
             own.push_back(p);
             record_window = std::max(record_window, lookahead->query_window());
         } else {
@@ -183,17 +214,43 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
             auto answering = open();
             EvalRecord r = record(cand.policy, cand.budget, setting);
             r.kept_bytes = static_cast<double>(answering->cache().kv_bytes());
-            r.recall = mean_attention_recall(ref.attention, n_all, answering->cache(), c.n_layers, c.n_kv_heads);
+            // Recall needs the original positions: gone once compacted or truncated.
+            if (ref && cache.position_shift() == 0 && cache.next_position() == n_compressed)
+                r.recall = mean_attention_recall(ref->attention, n_all, answering->cache(), c.n_layers, c.n_kv_heads);
             Response answer = greedy_response(*answering, tokenizer, options.response_tokens);
             if (auto s = answer_score(response_text(tokenizer, answer.tokens), prompt.answers)) r.correct = *s;
-            auto forced = open();
-            r.dnll = teacher_forced_nll(*forced, ref.response.tokens) - ref.response.mean_nll;
+            r.answer_nll = answer_nll(*open(), tokenizer, prompt.answers);
+            if (ref) r.dnll = teacher_forced_nll(*open(), ref->response.tokens) - ref->response.mean_nll;
             r.evict_ms = evict_ms;
             r.prefill_ms = prefill_ms;
             r.rows_ms = rows_ms;
             if (std::isfinite(rows_ms)) r.scoring_ms = evict_ms - rows_ms;
             records.push_back(r);
         };
+
+        // Truncation baselines and windowed reading: each candidate reads in its own session.
+        for (size_t p : solo) {
+            const EvictionCandidate& cand = candidates[p];
+            const auto room = context - options.response_tokens - static_cast<int64_t>(prompt.question_tokens.size());
+            std::vector<int32_t> tokens = truncated(prompt.context_tokens, cand.truncation, room);
+            if (question_aware) tokens.insert(tokens.end(), prompt.question_tokens.begin(), prompt.question_tokens.end());
+            SessionOptions session_options;
+            session_options.context = context;
+            if (cand.truncation == Truncation::None) {
+                session_options.policy = cand.keep;
+                session_options.window = options.read_window;
+            }
+            session_options.answer_room = options.response_tokens +
+                                          (question_aware ? 0 : static_cast<int64_t>(prompt.question_tokens.size()));
+            Session reading(model, backend, session_options);
+            auto start = Clock::now();
+            const PrefillStats read = reading.prefill(tokens);
+            if (!read) throw Error("evaluation prefill was cancelled");
+            const double prefill_ms = ms_since(start);
+            score(cand, reading.cache(), std::vector<float>(reading.logits().begin(), reading.logits().end()),
+                  read.eviction_seconds * 1000.0, prefill_ms);
+        }
+        if (shared.empty() && own.empty()) continue;
 
         auto fan_out = std::make_shared<FanOutPolicy>(keeps, record_window);
         Session prefill(model, backend, {.policy = fan_out});

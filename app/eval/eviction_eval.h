@@ -17,10 +17,15 @@
 
 namespace glimpse::eval {
 
+// The baselines for documents past the context window, as other tools do it: read only the
+// first or only the last document tokens that fit (the question always), with the full cache.
+enum class Truncation { None, First, Last };
+
 struct EvictionCandidate {
     std::string policy;
     int64_t budget = 0;
-    std::shared_ptr<engine::EvictionPolicy> keep;
+    std::shared_ptr<engine::EvictionPolicy> keep;   // unused by a truncation baseline
+    Truncation truncation = Truncation::None;
 };
 
 struct EvictionPrompt {
@@ -36,9 +41,16 @@ struct EvictionEvalOptions {
     int64_t response_tokens = 32;   // the full-cache response scored by recall and ΔNLL
     bool question_aware = true;
     bool context_only = true;
+    // Windowed reading (engine::SessionOptions::window): tokens per window; 0 reads in windows
+    // only a prompt past the model's context window. Either way each policy then reads the
+    // prompt in its own session, and the full-cache reference (recall, ΔNLL) exists only for
+    // a prompt that fits.
+    int64_t read_window = 0;
+    int64_t context = 0;   // positions the model may use; 0: its context length
 };
 
-// One record per candidate and setting, plus the full cache's own ("full", budget 0).
+// One record per candidate and setting, plus the full cache's own ("full", budget 0) when
+// the prompt fits the context window. `answer_nll` is measured where the prompt has answers.
 std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const engine::Model>& model, const engine::Tokenizer& tokenizer,
                                           const EvictionPrompt& prompt, const std::vector<EvictionCandidate>& candidates,
                                           const EvictionEvalOptions& options);

@@ -56,8 +56,7 @@ std::vector<int32_t> tokenize_rendered(const engine::Tokenizer& tokenizer, const
 
 DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
                                      const std::vector<PromptDocument>& documents, const std::string& question,
-                                     const std::string& system_prompt, int64_t context_length,
-                                     int64_t answer_tokens) {
+                                     const std::string& system_prompt) {
     std::vector<PageSpan> spans;
     std::string message = compose_message(documents, question, &spans);
     std::vector<engine::ChatMessage> messages;
@@ -67,12 +66,6 @@ DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const e
     DocumentPrompt prompt;
     prompt.text = chat.render(messages, /*add_generation_prompt=*/true);
     prompt.tokens = tokenize_rendered(tokenizer, chat, prompt.text);
-
-    const auto total = static_cast<int64_t>(prompt.tokens.size());
-    if (total + answer_tokens > context_length)
-        throw engine::Error("the prompt is " + std::to_string(total) + " tokens long, but the model's context window holds " +
-                            std::to_string(context_length) + " tokens, " + std::to_string(answer_tokens) +
-                            " of them kept for the answer; shorten the documents or ask about fewer of them");
 
     // Token byte offsets follow from the pieces: byte-level BPE pieces concatenate back to
     // the text exactly. Some templates trim the message, so locate it by its first page.

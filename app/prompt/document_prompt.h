@@ -41,12 +41,10 @@ struct DocumentPrompt {
 std::string document_message(const std::vector<PromptDocument>& documents, const std::string& question);
 
 // Renders [system?] + user(documents, question) with the generation prompt and tokenizes
-// it. Throws engine::Error when the prompt plus `answer_tokens` does not fit
-// `context_length`, saying how many tokens it has and how many fit.
+// it, at any length: engine::Session reads a prompt past the context window in windows.
 DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
                                      const std::vector<PromptDocument>& documents, const std::string& question,
-                                     const std::string& system_prompt, int64_t context_length,
-                                     int64_t answer_tokens);
+                                     const std::string& system_prompt);
 
 // Tokenizes text rendered by `chat`, adding BOS only when the tokenizer wants one and the
 // template did not already write it.

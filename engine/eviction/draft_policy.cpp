@@ -49,8 +49,14 @@ bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, 
     const CompressedCache::Mark base = work.mark();
     steps::FullPassRecorder recorder(options_, source_ == DraftSource::CompressedSelf);
     std::vector<float> prompt_logits;
-    if (!ctx.forward(work, tokens, &recorder, prompt_logits)) return false;
-    if (options_.budget >= n) {   // nothing to evict
+    // Windowed reading: pass 1 keeps every new token after the cached ones; pass 4 then
+    // chooses among both.
+    const bool joint = ctx.evict_cached;
+    ctx.evict_cached = false;
+    const bool read = ctx.forward(work, tokens, &recorder, prompt_logits);
+    ctx.evict_cached = joint;
+    if (!read) return false;
+    if (options_.budget >= n && !joint) {   // nothing to evict
         cache = std::move(work);
         logits = std::move(prompt_logits);
         return true;
@@ -78,8 +84,13 @@ bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, 
     // Pass 4: re-select per layer with the window and the draft's queries.
     std::vector<const float*> window(recorder.window_queries.size());
     for (size_t l = 0; l < window.size(); ++l) window[l] = recorder.window_queries[l].data();
-    const auto kept = steps::reselect(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);
-    cache = work.keep_entries(kept, base);
+    if (joint) {
+        steps::reselect_jointly(*this, model, work, base, n, window, recorder.n_window, queries, n_draft);
+        cache = std::move(work);
+    } else {
+        const auto kept = steps::reselect(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);
+        cache = work.keep_entries(kept, base);
+    }
     logits = std::move(prompt_logits);
     last_draft_ = std::move(draft);
     ctx.eviction_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,6 +1,7 @@
 #include "engine/eviction/draft_steps.h"
 
 #include "engine/error.h"
+#include "engine/eviction/joint_eviction.h"
 #include "engine/session/layer_major_forward.h"
 #include "engine/session/session.h"
 
@@ -54,7 +55,13 @@ std::optional<std::vector<int32_t>> draft_with_model(const PolicyOptions& option
     if (draft_model->config().vocab_size != target.config().vocab_size)
         throw Error("speckv: the draft model's vocabulary (" + std::to_string(draft_model->config().vocab_size) +
                     " tokens) differs from the target's (" + std::to_string(target.config().vocab_size) + ")");
-    Session drafter(draft_model, backend);
+    SessionOptions drafting;
+    drafting.answer_room = options.draft_tokens;
+    // A history past the draft model's window (windowed reading): the draft reads it in
+    // windows with SnapKV at the policy's budget; the full cache cannot.
+    if (static_cast<int64_t>(history.size()) + options.draft_tokens > draft_model->config().context_length)
+        drafting.policy = std::make_shared<SnapKvPolicy>(options);
+    Session drafter(draft_model, backend, drafting);
     if (!drafter.prefill(history, {}, cancel)) return std::nullopt;
     const GenerationStats answer = drafter.generate({.max_new_tokens = options.draft_tokens}, {}, {}, cancel);
     if (answer.stop_reason == StopReason::Cancelled) return std::nullopt;
@@ -101,6 +108,26 @@ LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend
         check_kept_indices(policy, in, kept[static_cast<size_t>(l)]);
     }
     return kept;
+}
+
+void reselect_jointly(DraftPolicy& policy, const Model& model, CompressedCache& full, const CompressedCache::Mark& base,
+                      int64_t n, const std::vector<const float*>& window_queries, int64_t n_window,
+                      const std::vector<std::vector<float>>& draft_queries, int64_t n_draft) {
+    const ModelConfig& c = model.config();
+    for (int64_t l = 0; l < c.n_layers; ++l) {
+        EvictionInput in;
+        in.layer = l;
+        in.n_layers = c.n_layers;
+        in.n_tokens = n;
+        in.n_heads = c.n_heads;
+        in.n_kv_heads = c.n_kv_heads;
+        in.head_dim = c.head_dim;
+        in.window_queries = window_queries[static_cast<size_t>(l)];
+        in.n_window = n_window;
+        in.draft_queries = draft_queries[static_cast<size_t>(l)].data();
+        in.n_draft = n_draft;
+        evict_jointly(policy, in, full, l, base, nullptr);
+    }
 }
 
 }  // namespace engine::draft_steps

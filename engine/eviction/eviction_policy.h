@@ -54,6 +54,8 @@ public:
     virtual std::string name() const = 0;
     // How many of the last queries keep() needs (0: none).
     virtual int64_t query_window() const { return 0; }
+    // Tokens kept per KV head and layer (B); 0 for a policy that keeps everything.
+    virtual int64_t budget() const { return 0; }
     // Whether keep() needs the accumulated attention per key.
     virtual bool wants_key_attention() const { return false; }
     // Kept indices into the new tokens, per KV head: ascending, unique, < n_tokens.

@@ -11,6 +11,7 @@ class H2oPolicy final : public EvictionPolicy {
 public:
     explicit H2oPolicy(const PolicyOptions& options);
     std::string name() const override { return "h2o"; }
+    int64_t budget() const override { return budget_; }
     static std::string describe();
     bool wants_key_attention() const override { return true; }
     // B >= n: every token. Otherwise per KV head: the last B/2 (rounded down) tokens plus the

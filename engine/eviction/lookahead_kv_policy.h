@@ -23,6 +23,7 @@ public:
     ~LookaheadKvPolicy() override;
 
     std::string name() const override { return "lookahead"; }
+    int64_t budget() const override { return budget_; }
     static std::string describe();
     std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;
     double rows_seconds() const override { return rows_seconds_; }

@@ -12,6 +12,7 @@ class SnapKvPolicy : public EvictionPolicy {
 public:
     explicit SnapKvPolicy(const PolicyOptions& options);
     std::string name() const override { return "snapkv"; }
+    int64_t budget() const override { return budget_; }
     static std::string describe();
     int64_t query_window() const override { return window_; }
     // B >= n: every token. B <= window: the last B. Otherwise per KV head: the window plus the

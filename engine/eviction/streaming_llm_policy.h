@@ -11,6 +11,7 @@ class StreamingLlmPolicy final : public EvictionPolicy {
 public:
     explicit StreamingLlmPolicy(const PolicyOptions& options);
     std::string name() const override { return "streaming"; }
+    int64_t budget() const override { return budget_; }
     static std::string describe();
     // The first min(sinks, B) tokens and the last B - that; every token when B >= n.
     std::vector<std::vector<int32_t>> keep(const EvictionInput& input) override;

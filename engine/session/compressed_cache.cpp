@@ -93,6 +93,7 @@ CompressedCache CompressedCache::keep_entries(const KeptEntries& kept, const Mar
                     std::to_string(n_layers_));
     CompressedCache out(n_layers_, n_kv_heads_, head_dim_, fingerprint_);
     out.tokens_ = tokens_;
+    out.position_shift_ = position_shift_;
     const auto d = static_cast<size_t>(head_dim_);
     for (int64_t l = 0; l < n_layers_; ++l) {
         if (static_cast<int64_t>(kept[static_cast<size_t>(l)].size()) != n_kv_heads_)
@@ -121,13 +122,14 @@ CompressedCache CompressedCache::keep_entries(const KeptEntries& kept, const Mar
 std::vector<uint8_t> CompressedCache::serialize() const {
     ByteWriter w;
     w.raw(kMagic, sizeof kMagic);
-    w.put(kFormatVersion);
+    w.put(position_shift_ != 0 ? kCompactedFormatVersion : kFormatVersion);
     w.put(fingerprint_);
     w.put(static_cast<uint32_t>(n_layers_));
     w.put(static_cast<uint32_t>(n_kv_heads_));
     w.put(static_cast<uint32_t>(head_dim_));
     w.put(static_cast<uint64_t>(tokens_.size()));
     w.put_array(tokens_);
+    if (position_shift_ != 0) w.put(static_cast<uint64_t>(position_shift_));
     for (const auto& h : heads_) {
         w.put(static_cast<uint64_t>(h.size()));
         w.put_array(h.positions);
@@ -143,9 +145,9 @@ CompressedCache CompressedCache::deserialize(std::span<const uint8_t> bytes, uin
     r.raw(magic, sizeof magic, "magic");
     if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw Error(ErrorKind::BadFile, "not a Glimpse KV cache snapshot (bad magic)");
     const auto version = r.get<uint32_t>("version");
-    if (version != kFormatVersion)
+    if (version != kFormatVersion && version != kCompactedFormatVersion)
         throw Error(ErrorKind::BadFile, "KV cache snapshot has format version " + std::to_string(version) + ", this build reads " +
-                    std::to_string(kFormatVersion));
+                    std::to_string(kFormatVersion) + " and " + std::to_string(kCompactedFormatVersion));
     const auto fingerprint = r.get<uint64_t>("model fingerprint");
     if (fingerprint != expected_fingerprint)
         throw Error(ErrorKind::WrongModel, "KV cache snapshot was made by another model (fingerprint mismatch); it cannot be used");
@@ -158,7 +160,12 @@ CompressedCache CompressedCache::deserialize(std::span<const uint8_t> bytes, uin
 
     CompressedCache c(n_layers, n_kv_heads, head_dim, fingerprint);
     r.get_array(c.tokens_, r.get<uint64_t>("token count"), "tokens");
-    const auto n_positions = static_cast<int64_t>(c.tokens_.size());
+    if (version == kCompactedFormatVersion) {
+        const auto shift = r.get<uint64_t>("position shift");
+        if (shift == 0 || shift > c.tokens_.size()) ByteReader::fail("position shift");
+        c.position_shift_ = static_cast<int64_t>(shift);
+    }
+    const auto n_positions = c.next_rotary_position();
     for (auto& h : c.heads_) {
         const auto n = r.get<uint64_t>("head size");
         if (n > static_cast<uint64_t>(n_positions)) ByteReader::fail("head size");

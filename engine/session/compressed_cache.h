@@ -20,6 +20,9 @@ struct KvHeadCache {
 class CompressedCache {
 public:
     static constexpr uint32_t kFormatVersion = 1;
+    // Written only by a cache whose positions were compacted (it records the shift); a
+    // cache never compacted writes version-1 bytes, so existing snapshots stay valid.
+    static constexpr uint32_t kCompactedFormatVersion = 2;
 
     CompressedCache() = default;
     CompressedCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim, uint64_t model_fingerprint);
@@ -32,10 +35,14 @@ public:
     KvHeadCache& head(int64_t layer, int64_t kv_head) { return heads_[index(layer, kv_head)]; }
     const KvHeadCache& head(int64_t layer, int64_t kv_head) const { return heads_[index(layer, kv_head)]; }
 
-    // Every token the session has read or written, in order (evicted ones included); the
-    // next token gets position tokens().size().
+    // Every token the session has read or written, in order (evicted ones included).
     const std::vector<int32_t>& tokens() const { return tokens_; }
     int64_t next_position() const { return static_cast<int64_t>(tokens_.size()); }
+    // The position RoPE gives the next token: next_position() less what compacting kept
+    // entries to low positions gave back (windowed reading past the model's window).
+    int64_t next_rotary_position() const { return next_position() - position_shift_; }
+    int64_t position_shift() const { return position_shift_; }
+    void set_position_shift(int64_t shift) { position_shift_ = shift; }
     void add_tokens(std::span<const int32_t> tokens) { tokens_.insert(tokens_.end(), tokens.begin(), tokens.end()); }
 
     // Cached (kept) entries summed over layers and heads, and their bytes of K and V.
@@ -75,6 +82,7 @@ private:
     int64_t head_dim_ = 0;
     uint64_t fingerprint_ = 0;
     std::vector<int32_t> tokens_;
+    int64_t position_shift_ = 0;
     std::vector<KvHeadCache> heads_;
 };
 

@@ -1,10 +1,12 @@
 #include "engine/session/layer_major_forward.h"
 
 #include "engine/error.h"
+#include "engine/eviction/joint_eviction.h"
 #include "engine/session/transformer_layer.h"
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace engine {
 namespace {
@@ -91,20 +93,28 @@ void append_kept(const ModelConfig& c, const ForwardScratch& s, CompressedCache&
 }
 
 bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCache& cache,
-                const ForwardRequest& req, int64_t window, bool sum_key_attention) {
+                const ForwardRequest& req, const CompressedCache::Mark& before, int64_t window, bool sum_key_attention) {
     const ModelConfig& c = model.config();
     const int64_t n = static_cast<int64_t>(req.tokens.size());
     const int64_t chunk = std::min(req.chunk, n);
     be.embed(model.weights().token_embd, req.tokens, s.hidden.data());
 
     const int64_t total = n * c.n_layers;
+    // Joint eviction scores the cached entries too; H2O's score for them is the attention
+    // they receive from this window's queries.
+    std::vector<std::vector<float>> window_past_attention;
+    std::vector<std::vector<float>>* cached_attention = req.cached_attention;
+    if (req.evict_cached && sum_key_attention && !cached_attention) {
+        window_past_attention.resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
+        cached_attention = &window_past_attention;
+    }
     for (int64_t l = 0; l < c.n_layers; ++l) {
         std::vector<float>* queries = nullptr;
         if (req.queries) {
             queries = &(*req.queries)[static_cast<size_t>(l)];
             queries->assign(static_cast<size_t>(n * c.q_dim()), 0.0f);
         }
-        LayerPass pass{c, model, be, s, cache, l, n, req.cached_attention, queries};
+        LayerPass pass{c, model, be, s, cache, l, n, cached_attention, queries};
         if (sum_key_attention) std::fill_n(s.key_attention.begin(), c.n_heads * n, 0.0f);
         for (int64_t c0 = 0; c0 < n; c0 += chunk) {
             if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return false;
@@ -138,10 +148,19 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
             }
             in.past = past;
             const auto chose = std::chrono::steady_clock::now();
-            kept = req.policy->keep(in);
+            if (req.evict_cached) {
+                EvictionInput all;
+                all.n_tokens = n;
+                all.n_kv_heads = c.n_kv_heads;
+                append_kept(c, s, cache, l, FullPolicy().keep(all));
+                evict_jointly(*req.policy, in, cache, l, before, cached_attention);
+            } else {
+                kept = req.policy->keep(in);
+                check_kept_indices(*req.policy, in, kept);
+            }
             if (req.eviction_seconds)
                 *req.eviction_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - chose).count();
-            check_kept_indices(*req.policy, in, kept);
+            if (req.evict_cached) continue;
         } else {
             EvictionInput all;
             all.n_tokens = n;
@@ -177,19 +196,26 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
     grow(s.window_q, window * c.q_dim());
     if (sum_key_attention) grow(s.key_attention, c.n_heads * n);
     s.positions.resize(static_cast<size_t>(n));
-    for (int64_t t = 0; t < n; ++t) s.positions[static_cast<size_t>(t)] = static_cast<int32_t>(cache.next_position() + t);
+    for (int64_t t = 0; t < n; ++t) s.positions[static_cast<size_t>(t)] = static_cast<int32_t>(cache.next_rotary_position() + t);
 
     if (req.cached_attention) req.cached_attention->resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
     if (req.queries) req.queries->resize(static_cast<size_t>(c.n_layers));
     const std::lock_guard turn(be.turn());
     const CompressedCache::Mark before = cache.mark();
+    // Joint eviction rewrites cached entries, which a mark cannot undo: keep a copy.
+    std::optional<CompressedCache> saved;
+    if (req.evict_cached && req.policy) saved = cache;
+    auto restore = [&] {
+        if (saved) cache = std::move(*saved);
+        else cache.rollback(before);
+    };
     try {
-        if (!run_layers(model, be, s, cache, req, window, sum_key_attention)) {
-            cache.rollback(before);
+        if (!run_layers(model, be, s, cache, req, before, window, sum_key_attention)) {
+            restore();
             return false;
         }
     } catch (...) {
-        cache.rollback(before);   // a failing policy or bad token leaves the session as it was
+        restore();   // a failing policy or bad token leaves the session as it was
         throw;
     }
 
@@ -237,6 +263,7 @@ bool PrefillContext::forward(CompressedCache& cache, std::span<const int32_t> to
     req.progress = &layer_progress;
     req.queries = queries;
     req.eviction_seconds = &eviction_seconds;
+    req.evict_cached = evict_cached;
     ForwardScratch own;
     return forward_tokens(*model, *backend, scratch ? *scratch : own, cache, req, logits);
 }

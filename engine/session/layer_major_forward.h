@@ -53,9 +53,12 @@ struct ForwardRequest {
     std::vector<std::vector<float>>* queries = nullptr;
     // When set: adds the seconds the policy spent in keep().
     double* eviction_seconds = nullptr;
+    // Windowed reading: the policy chooses among each layer's cached entries and the new
+    // tokens together (joint_eviction.h), so the cache returns to its budget.
+    bool evict_cached = false;
 };
 
-// Runs the tokens at positions cache.next_position()... through the model, appends what
+// Runs the tokens at positions cache.next_rotary_position()... through the model, appends what
 // each layer keeps to `cache`, and writes the last token's logits ([vocab]). Returns false,
 // leaving cache and logits as they were, when cancelled.
 bool forward_tokens(const Model& model, Backend& backend, ForwardScratch& scratch, CompressedCache& cache,
@@ -88,6 +91,7 @@ struct PrefillContext {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     double eviction_seconds = 0.0;   // time spent choosing what to keep (policies add to it)
     int64_t work_total = 0;          // token-layers of every pass; a policy with extra passes raises it
+    bool evict_cached = false;       // windowed reading: evict cached entries with the new (ForwardRequest)
 
     bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
     // Reports `done` token-layers of work_total in `stage`.

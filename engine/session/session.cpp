@@ -2,7 +2,9 @@
 
 #include "engine/error.h"
 #include "engine/eviction/kv_footprint.h"
+#include "engine/session/position_compaction.h"
 #include "engine/session/stop_strings.h"
+#include "engine/session/window_plan.h"
 
 #include <algorithm>
 #include <chrono>
@@ -50,8 +52,21 @@ bool Session::run(std::span<const int32_t> tokens, const std::atomic<bool>* canc
     return done;
 }
 
+int64_t Session::context_length() const {
+    return options_.context > 0 ? options_.context : model_->config().context_length;
+}
+
 PrefillStats Session::prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress,
                               const std::atomic<bool>* cancel) {
+    WindowRequest request;
+    request.position = cache_.next_rotary_position();
+    request.tokens = static_cast<int64_t>(tokens.size());
+    request.context = context_length();
+    request.answer_room = options_.answer_room;
+    request.window = options_.window;
+    request.budget = options_.policy->budget();
+    const WindowPlan plan = plan_windows(request);
+
     PrefillContext context;
     context.model = model_;
     context.backend = backend_;
@@ -63,9 +78,11 @@ PrefillStats Session::prefill(std::span<const int32_t> tokens, const ProgressCal
 
     PrefillStats stats;
     stats.tokens = static_cast<int64_t>(tokens.size());
+    stats.windows = plan.windows;
     // The policy works on copies only where it needs them; either way a false return or a
     // throw leaves cache and logits as they were (forward_tokens rolls back).
-    stats.completed = options_.policy->prefill(context, tokens, cache_, logits_);
+    if (plan.windows == 1) stats.completed = options_.policy->prefill(context, tokens, cache_, logits_);
+    else stats.completed = read_windows(tokens, plan.window, context);
     if (tokens.size() > 64) scratch_ = ForwardScratch{};
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - context.start).count();
     stats.eviction_seconds = context.eviction_seconds;
@@ -73,6 +90,46 @@ PrefillStats Session::prefill(std::span<const int32_t> tokens, const ProgressCal
     stats.kept_bytes = footprint.kept_bytes;
     stats.full_bytes = footprint.full_bytes;
     return stats;
+}
+
+bool Session::read_windows(std::span<const int32_t> tokens, int64_t window, PrefillContext& context) {
+    const ModelConfig& c = model_->config();
+    const int64_t n = static_cast<int64_t>(tokens.size()), limit = context_length();
+    // Windows change cached entries, which a mark cannot undo: work on a copy.
+    CompressedCache work = cache_;
+    std::vector<float> logits;
+    const ProgressCallback* outer = context.progress;
+    for (int64_t start = 0; start < n; start += window) {
+        const int64_t length = std::min(window, n - start);
+        if (work.next_rotary_position() + length + options_.answer_room > limit) {
+            compact_positions(work, model_->rope_freqs(), c.rope_style);
+            const int64_t kept = work.next_rotary_position();
+            if (kept + length + options_.answer_room > limit)
+                throw Error("windowed reading: the cache keeps " + std::to_string(kept) + " tokens per head after eviction; with a window of " +
+                            std::to_string(length) + " and " + std::to_string(options_.answer_room) +
+                            " for the answer that passes the model's context window of " + std::to_string(limit) +
+                            "; lower --budget, --read-window or --max-tokens");
+        }
+        const int64_t offset = start * c.n_layers, total = n * c.n_layers;
+        const ProgressCallback shifted = [&](const PrefillProgress& p) {
+            if (!outer || !*outer) return;
+            PrefillProgress q = p;
+            q.done = offset + std::min(p.done, length * c.n_layers);
+            q.total = std::max(total, q.done);
+            (*outer)(q);
+        };
+        context.progress = &shifted;
+        context.work_total = length * c.n_layers;
+        context.evict_cached = true;
+        const bool read = options_.policy->prefill(context, tokens.subspan(static_cast<size_t>(start), static_cast<size_t>(length)),
+                                                   work, logits);
+        context.progress = outer;
+        context.evict_cached = false;
+        if (!read) return false;
+    }
+    cache_ = std::move(work);
+    logits_ = std::move(logits);
+    return true;
 }
 
 bool Session::append(std::span<const int32_t> tokens, const std::atomic<bool>* cancel) {

@@ -39,6 +39,12 @@ struct SessionOptions {
     bool q8_activations = false;            // ... with faster integer matmuls, less exact (see MatmulOptions)
     int64_t chunk = 256;                    // prefill tokens per step through a layer
     std::shared_ptr<EvictionPolicy> policy = nullptr;   // nullptr: FullPolicy (keep every token)
+    // Windowed reading (window_plan.h): a prompt that does not fit `context` positions with
+    // `answer_room` left for the answer is read in windows of `window` tokens (0: only when it
+    // does not fit, with the largest window that does).
+    int64_t context = 0;                    // 0: the model's context length
+    int64_t answer_room = 0;
+    int64_t window = 0;
 };
 
 // What one prefill did.
@@ -49,6 +55,7 @@ struct PrefillStats {
     double eviction_seconds = 0.0;          // of which choosing what to keep (drafts included)
     int64_t kept_bytes = 0;                 // K and V the whole cache keeps afterwards
     int64_t full_bytes = 0;                 // what it would hold keeping every token
+    int64_t windows = 1;                    // windows the prompt was read in (1: in one pass)
     double tokens_per_second() const { return seconds > 0.0 ? static_cast<double>(tokens) / seconds : 0.0; }
     explicit operator bool() const { return completed; }
 };
@@ -82,8 +89,10 @@ public:
         : Session(std::move(model), nullptr, std::move(cache), std::move(options)) {}
 
     // Reads tokens through the model layer by layer, keeping what the session's policy
-    // chooses (draft policies run their own passes behind it). When cancelled it returns
-    // stats with completed = false, leaving the session exactly as before the call.
+    // chooses (draft policies run their own passes behind it); past the context window in
+    // windows (SessionOptions). When cancelled it returns stats with completed = false,
+    // leaving the session exactly as before the call. Throws engine::Error naming the
+    // numbers when budget, window and answer room do not fit the context.
     PrefillStats prefill(std::span<const int32_t> tokens, const ProgressCallback& on_progress = {},
                          const std::atomic<bool>* cancel = nullptr);
     // Adds the next turn's tokens, keeping all of them. Same cancel contract as prefill.
@@ -112,10 +121,13 @@ public:
     const SessionOptions& options() const { return options_; }
     const EvictionPolicy& policy() const { return *options_.policy; }
     int64_t position() const { return cache_.next_position(); }
+    // The positions the session may use: SessionOptions::context or the model's.
+    int64_t context_length() const;
     const Model& model() const { return *model_; }
     const std::shared_ptr<const Model>& shared_model() const { return model_; }
 
 private:
+    bool read_windows(std::span<const int32_t> tokens, int64_t window, PrefillContext& context);
     bool run(std::span<const int32_t> tokens, const std::atomic<bool>* cancel, bool decoding);
 
     std::shared_ptr<const Model> model_;

@@ -101,9 +101,9 @@ private slots:
         qsizetype at = 0;
         const QStringList header = parseCsvRecord(csv, at);
         QCOMPARE(header, QStringList({"policy", "budget", "setting", "task", "length", "recall", "dnll", "correct",
-                                      "evict_ms", "prefill_ms", "kept_bytes", "rows_ms", "scoring_ms"}));
+                                      "evict_ms", "prefill_ms", "kept_bytes", "rows_ms", "scoring_ms", "answer_nll"}));
         const QStringList first = parseCsvRecord(csv, at);
-        QCOMPARE(first.size(), 13);
+        QCOMPARE(first.size(), 14);
         QCOMPARE(first[0], QString("snap,kv \"v2\""));
         QCOMPARE(first[1], QString("256"));
         QCOMPARE(first[5].toDouble(), 0.75);
@@ -111,6 +111,7 @@ private slots:
         QCOMPARE(first[10], QString("1048576"));
         QCOMPARE(first[11].toDouble(), 2.5);   // rows_ms
         QCOMPARE(first[12].toDouble(), 10.0);  // scoring_ms
+        QCOMPARE(first[13], QString(""));      // answer_nll: not measured here
         const QStringList second = parseCsvRecord(csv, at);
         QCOMPARE(second[2], QString("multi\nline"));
         QCOMPARE(second[7], QString(""));  // missing metric

@@ -153,6 +153,57 @@ private slots:
         }
     }
 
+    // Past the context window: no full-cache reference, each policy reads in windows, the
+    // truncation baselines read the first or last document tokens that fit, and every record
+    // has the accepted answer's NLL.
+    void a_prompt_past_the_window_is_read_in_windows_beside_truncation() {
+        const uint64_t seed = std::random_device{}();
+        qInfo("seed %llu", (unsigned long long)seed);
+        std::mt19937_64 rng(seed);
+        reference::TinySpec spec;
+        auto model = tiny_model_with_vocab(spec, seed);
+        auto tokenizer = Tokenizer::from_gguf(model->file());
+        eval::EvictionPrompt prompt;
+        prompt.task = "document";
+        prompt.length = 305;
+        prompt.context_tokens = prompt_tokens(300, rng);
+        prompt.question_tokens = prompt_tokens(5, rng);
+        prompt.answers = {"t42 t7"};
+        PolicyOptions o;
+        o.budget = 16;
+        o.window = 4;
+        std::vector<eval::EvictionCandidate> candidates{{"snapkv", 16, make_policy("snapkv", o)},
+                                                        {"truncate-first", 0, nullptr, eval::Truncation::First},
+                                                        {"truncate-last", 0, nullptr, eval::Truncation::Last}};
+        eval::EvictionEvalOptions options;
+        options.threads = 1;
+        options.response_tokens = 8;
+        options.context = 128;
+        const auto records = eval::evaluate_eviction(model, tokenizer, prompt, candidates, options);
+        QCOMPARE(records.size(), size_t(3 * 2));   // no "full": it cannot read the prompt
+        const double token_bytes = static_cast<double>(spec.n_layers * spec.n_kv_heads * spec.head_dim * 2 * 4);
+        for (const auto& r : records) {
+            QVERIFY2(std::isfinite(r.answer_nll) && r.answer_nll > 0, r.policy.c_str());
+            QVERIFY(std::isnan(r.dnll));     // no full-cache response to compare with
+            QVERIFY(std::isnan(r.recall));   // positions compacted or cut
+            if (r.policy == "snapkv") {
+                QVERIFY(r.kept_bytes <= (2 * 16 + 5 + 8) * token_bytes);   // back to the budget
+            } else {
+                // The document cut to what fits with the question and the answer: 128 - 8 - 5.
+                QCOMPARE(r.kept_bytes, (128 - 8 - 5 + 5) * token_bytes);
+            }
+        }
+        // answer_nll is the teacher-forced NLL of the first accepted answer: with a budget
+        // covering the prompt it is the full cache's, which the full record reports.
+        options.context = 0;
+        prompt.context_tokens.resize(100);
+        o.budget = 400;
+        const auto fits = eval::evaluate_eviction(model, tokenizer, prompt, {{"snapkv", 400, make_policy("snapkv", o)}}, options);
+        QCOMPARE(fits.front().policy, std::string("full"));
+        for (const auto& r : fits)
+            if (r.setting == "question-aware") QCOMPARE(r.answer_nll, fits.front().answer_nll);
+    }
+
     // LAQ and SpecKV in the evaluation draft on its one shared prefill; their records must be
     // those of the caches a two-pass prefill per policy and budget gives (replayed here).
     void lookahead_records_equal_two_pass_prefills() {

@@ -65,6 +65,49 @@ private slots:
         QVERIFY2(r.err.contains("harbor-light-report.md"), qPrintable(r.err));
     }
 
+    void reads_a_document_in_windows_and_says_so() {
+        auto r = run({"ask", "--threads", "2", "--policy", "snapkv", "--budget", "160", "--read-window", "320", "--doc", sample(),
+                      "What is the entrance code for the night tours?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains(QRegularExpression("KV cache \\(snapkv, budget 160, read in [34] windows\\)")), qPrintable(r.err));
+        QVERIFY2(r.out.contains("PELICAN-47"), qPrintable(r.out));   // on the last page, read in the last window
+        // A window that cannot fit with the budget and the answer is refused with the numbers.
+        r = run({"ask", "--policy", "snapkv", "--budget", "7600", "--read-window", "500", "--max-tokens", "256", "--doc",
+                 sample(), "q"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("budget 7600 + window 500 + answer 256 = 8356 tokens, more than the model's context window of 8192"),
+                 qPrintable(r.err));
+    }
+
+    void eval_on_a_document_scores_answer_nll() {
+        QFile questions(dir_.filePath("questions.json"));
+        QVERIFY(questions.open(QIODevice::WriteOnly));
+        questions.write(R"([{"q": "What is the entrance code for the night tours?", "a": ["PELICAN-47"]}])");
+        questions.close();
+        const QString out = dir_.filePath("doc-eval");
+        auto r = run({"eval", "--threads", "2", "--doc", sample(), "--questions", questions.fileName(), "--policies",
+                      "full,snapkv,truncate-last", "--budgets", "128", "--read-window", "320", "--response-tokens", "8",
+                      "--settings", "question-aware", "--out", out});
+        QCOMPARE(r.code, 0);
+        QFile csv(out + "/results.csv");
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 4, qPrintable(lines.join('\n')));   // header, full, snapkv, truncate-last
+        const QStringList header = lines[0].split(',');
+        const auto column = header.indexOf("answer_nll");
+        QVERIFY(column > 0);
+        for (int i = 1; i < lines.size(); ++i) {
+            const QStringList row = lines[i].split(',');
+            bool ok = false;
+            const double nll = row[column].toDouble(&ok);
+            QVERIFY2(ok && nll > 0 && nll < 20, qPrintable(lines[i]));
+        }
+        QVERIFY(QFile::exists(out + "/summary.md"));
+        r = run({"eval", "--doc", sample(), "--out", out});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("--doc and --questions go together"), qPrintable(r.err));
+    }
+
     void answers_from_a_pdf() {
         // The sample report, one section per PDF page.
         QFile md(sample());
@@ -88,15 +131,17 @@ private slots:
         QVERIFY2(r.out.contains("PELICAN-47"), qPrintable(r.out + r.err));
     }
 
-    void a_document_longer_than_the_context_is_an_error() {
+    void a_document_longer_than_the_context_needs_a_budget() {
         QString path = dir_.filePath("long.txt");
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        for (int i = 0; i < 3000; ++i) f.write("The quick brown fox jumps over the lazy dog near the river bank. ");
+        for (int i = 0; i < 1000; ++i) f.write("The quick brown fox jumps over the lazy dog near the river bank. ");
         f.close();
-        auto r = run({"ask", "--doc", path, "What does the fox do?"});
+        // Past the window a prompt is read in windows, which the full cache cannot do.
+        auto r = run({"ask", "--policy", "full", "--doc", path, "What does the fox do?"});
         QVERIFY(r.code != 0);
-        QVERIFY2(r.err.contains(QRegularExpression("the prompt is \\d+ tokens long, but the model's context window holds 8192")),
+        QVERIFY2(r.err.contains(QRegularExpression("the prompt is \\d+ tokens long and the model's context window holds 8192 "
+                                                   "tokens \\(256 kept for the answer\\); the full cache cannot read it in windows")),
                  qPrintable(r.err));
         QCOMPARE(r.err.count('\n'), 1);
     }

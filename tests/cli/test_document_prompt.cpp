@@ -39,7 +39,7 @@ private slots:
     }
 
     void every_token_knows_its_page() {
-        auto p = build_document_prompt(*tokenizer_, *chat_, documents(), "Where do terns nest?", "", 8192, 256);
+        auto p = build_document_prompt(*tokenizer_, *chat_, documents(), "Where do terns nest?", "");
         QCOMPARE(p.sources.size(), p.tokens.size());
         QVERIFY(p.text.rfind("<|im_start|>assistant\n") == p.text.size() - 22);
         // The text of the tokens attributed to each page is that page's marker and text.
@@ -59,22 +59,8 @@ private slots:
         QVERIFY(p.sources.back().document == -1);    // the generation prompt
     }
 
-    void a_prompt_that_does_not_fit_says_both_numbers() {
-        auto small = build_document_prompt(*tokenizer_, *chat_, documents(), "q", "", 8192, 0);
-        const auto n = static_cast<int64_t>(small.tokens.size());
-        try {
-            build_document_prompt(*tokenizer_, *chat_, documents(), "q", "", n + 10, 11);
-            QFAIL("expected an error");
-        } catch (const engine::Error& e) {
-            QString msg = e.what();
-            QVERIFY2(msg.contains(QString("the prompt is %1 tokens long").arg(n)), qPrintable(msg));
-            QVERIFY(msg.contains(QString("holds %1 tokens, 11 of them kept for the answer").arg(n + 10)));
-        }
-        build_document_prompt(*tokenizer_, *chat_, documents(), "q", "", n + 10, 10);   // fits exactly
-    }
-
     void a_system_prompt_replaces_the_default() {
-        auto p = build_document_prompt(*tokenizer_, *chat_, documents(), "q", "Be brief.", 8192, 0);
+        auto p = build_document_prompt(*tokenizer_, *chat_, documents(), "q", "Be brief.");
         QVERIFY(p.text.rfind("<|im_start|>system\nBe brief.<|im_end|>\n", 0) == 0);
         QVERIFY(p.text.find("SmolLM") == std::string::npos);
     }
