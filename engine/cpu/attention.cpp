@@ -10,10 +10,11 @@ namespace engine::cpu {
 namespace {
 
 constexpr int64_t kQueryTile = 16;
-// Decode-sized calls (at most this many queries) run one KV group per task, reading each
-// block of kKeyBlock cached keys or values from memory once for all the group's query heads
-// (it stays in L1 while they use it), instead of once per query head.
-constexpr int64_t kGroupedQueries = 4;
+// Decode (one query) runs one KV group per task, reading each block of kKeyBlock cached keys
+// from memory once for all the group's query heads (it stays in L1 while they use it),
+// instead of once per query head. The values are summed per head over the whole span, in
+// the same order as the per-head path: decode stays bit-identical to it.
+constexpr int64_t kGroupedQueries = 1;
 constexpr int64_t kKeyBlock = 64;
 
 struct HeadQueries {
@@ -99,13 +100,13 @@ struct HeadQueries {
             softmax(h0 + g, past, kvh, s, n);
             std::fill_n(a.out + (i * a.n_heads + h0 + g) * hd, hd, 0.0f);
         }
-        auto sums = [&](int64_t stride) {
-            return [&, stride](int64_t g, const float* v, int64_t count, int64_t at) {
-                kernels.weighted_sum(scores + g * row + at, v, stride, count, hd, a.out + (i * a.n_heads + h0 + g) * hd);
-            };
-        };
-        blocks(past.v, past.stride, past.n, 0, sums(past.stride));
-        if (seen > 0) blocks(a.v + kvh * hd, kv_stride, seen, past.n, sums(kv_stride));
+        // Bit-identical to the per-head path: the same weighted sums, in the same order.
+        for (int64_t g = 0; g < group; ++g) {
+            const float* s = scores + g * row;
+            float* out = a.out + (i * a.n_heads + h0 + g) * hd;
+            kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
+            if (seen > 0) kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, seen, hd, out);
+        }
     }
 
     // Queries i and, if `pair`, i + 1 of head h: the pair shares every key load.
