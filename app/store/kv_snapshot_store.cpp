@@ -40,7 +40,7 @@ struct StoredSnapshot {
     int64_t id = 0;
     SnapshotIdentity identity;
     std::string kv_format;
-    int64_t n_layers = 0, n_kv_heads = 0, head_dim = 0, first_turn = 0;
+    int64_t n_layers = 0, n_kv_heads = 0, head_dim = 0, first_turn = 0, position_shift = 0;
     int64_t segments = 0, turns = 0;
     std::vector<int32_t> tokens;
     std::string cache_text;
@@ -52,7 +52,7 @@ struct StoredSnapshot {
 std::optional<StoredSnapshot> stored_snapshot(SqliteDatabase& db, int64_t session_id, bool with_contents) {
     SqliteStatement s(db,
                       "SELECT id, model_fingerprint, adapter_fingerprint, policy, budget, cache_format, kv_format, "
-                      "n_layers, n_kv_heads, head_dim, first_turn FROM kv_snapshots k WHERE session_id = ? AND EXISTS "
+                      "n_layers, n_kv_heads, head_dim, first_turn, position_shift FROM kv_snapshots k WHERE session_id = ? AND EXISTS "
                       "(SELECT 1 FROM kv_segments g WHERE g.snapshot_id = k.id AND g.segment = 0 AND g.complete = 1) "
                       "ORDER BY id DESC LIMIT 1");
     s.bind(1, session_id);
@@ -65,6 +65,7 @@ std::optional<StoredSnapshot> stored_snapshot(SqliteDatabase& db, int64_t sessio
     snap.n_kv_heads = s.int64(8);
     snap.head_dim = s.int64(9);
     snap.first_turn = s.int64(10);
+    snap.position_shift = s.int64(11);
     SqliteStatement g(db, std::string("SELECT segment, turns, complete") +
                               (with_contents ? ", tokens, cache_text, sources" : ", length(tokens)") +
                               " FROM kv_segments WHERE snapshot_id = ? ORDER BY segment");
@@ -136,7 +137,7 @@ void SessionStore::save_snapshot(int64_t session_id, const SnapshotIdentity& ide
                       base->tokens.size() <= cache.tokens().size() &&
                       std::equal(base->tokens.begin(), base->tokens.end(), cache.tokens().begin()) &&
                       state.cache_text.compare(0, base->cache_text.size(), base->cache_text) == 0 &&
-                      base->first_turn == state.first_turn;
+                      base->first_turn == state.first_turn && base->position_shift == cache.position_shift();
         if (prefix) {
             from = stored_entries(db_, *base);
             for (int64_t l = 0; l < cache.n_layers() && prefix; ++l)
@@ -163,12 +164,13 @@ void SessionStore::save_snapshot(int64_t session_id, const SnapshotIdentity& ide
         } else {
             SqliteStatement ins(db_,
                                 "INSERT INTO kv_snapshots (session_id, model_fingerprint, adapter_fingerprint, policy, "
-                                "budget, cache_format, kv_format, n_layers, n_kv_heads, head_dim, first_turn, created_at) "
-                                "VALUES (?, ?, ?, ?, ?, ?, 'f32', ?, ?, ?, ?, ?)");
+                                "budget, cache_format, kv_format, n_layers, n_kv_heads, head_dim, first_turn, created_at, "
+                                "position_shift) VALUES (?, ?, ?, ?, ?, ?, 'f32', ?, ?, ?, ?, ?, ?)");
             ins.bind(1, session_id).bind(2, identity.model_fingerprint).bind(3, identity.adapter_fingerprint)
                 .bind(4, identity.policy).bind(5, identity.budget).bind(6, identity.cache_format)
                 .bind(7, cache.n_layers()).bind(8, cache.n_kv_heads()).bind(9, cache.head_dim())
-                .bind(10, state.first_turn).bind(11, static_cast<int64_t>(std::time(nullptr)));
+                .bind(10, state.first_turn).bind(11, static_cast<int64_t>(std::time(nullptr)))
+                .bind(12, cache.position_shift());
             ins.run();
             snapshot_id = db_.last_insert_rowid();
         }
@@ -246,6 +248,7 @@ std::optional<LoadedSnapshot> SessionStore::load_snapshot(const SessionRecord& s
     LoadedSnapshot out;
     out.cache = engine::CompressedCache(snap->n_layers, snap->n_kv_heads, snap->head_dim, model_fingerprint);
     out.cache.add_tokens(snap->tokens);
+    out.cache.set_position_shift(snap->position_shift);
     SqliteStatement s(db_,
                       "SELECT segment, layer, data, checksum FROM kv_layers WHERE snapshot_id = ? AND segment < ? "
                       "ORDER BY layer, segment");

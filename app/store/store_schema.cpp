@@ -107,6 +107,11 @@ CREATE TABLE kv_layers (
     FOREIGN KEY (snapshot_id, segment) REFERENCES kv_segments(snapshot_id, segment) ON DELETE CASCADE
 );
 )sql",
+        // 2: a cache read in windows has its keys at compacted positions; the next token's
+        // rotary position is its position minus this shift.
+        R"sql(
+ALTER TABLE kv_snapshots ADD COLUMN position_shift INTEGER NOT NULL DEFAULT 0;
+)sql",
     };
     return list;
 }

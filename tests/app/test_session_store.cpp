@@ -72,6 +72,9 @@ private slots:
             QCOMPARE(store.database().query_int("PRAGMA application_id"), glimpse::store::kApplicationId);
             QCOMPARE(store.database().query_int("PRAGMA foreign_keys"), int64_t{1});
             QVERIFY(store.database().query_int("PRAGMA busy_timeout") > 0);
+            // Version 2's column, with its default for snapshots written before it.
+            QCOMPARE(store.database().query_int("SELECT count(*) FROM pragma_table_info('kv_snapshots') "
+                                                "WHERE name = 'position_shift'"), int64_t{1});
         }
         // Reopened at the latest version: nothing to do, the data is there.
         QTemporaryDir dir;
@@ -220,6 +223,31 @@ private slots:
         QCOMPARE(store.database().query_int("SELECT count(*) FROM kv_snapshots"), int64_t{1});
         QCOMPARE(store.database().query_int("SELECT count(*) FROM kv_segments"), int64_t{1});
         QVERIFY(store.load_snapshot(session, synthetic::identity(), synthetic::kFingerprint)->cache == other);
+    }
+
+    void a_cache_read_in_windows_keeps_its_position_shift() {
+        QTemporaryDir dir;
+        SessionStore store(db_in(dir));
+        auto s = store.create("w", "Report", synthetic::identity(), "", "", synthetic::documents());
+        auto first = synthetic::cache_after(1);
+        first.set_position_shift(4321);
+        store.add_turn(s.id, synthetic::turn(0));
+        store.save_snapshot(s.id, synthetic::identity(), first, synthetic::state_after(1), true);
+        auto loaded = store.load_snapshot(*store.find("w"), synthetic::identity(), synthetic::kFingerprint);
+        QCOMPARE(loaded->cache.position_shift(), int64_t{4321});
+        QVERIFY(loaded->cache == first);
+        // The next turn extends it under the same shift...
+        auto second = synthetic::cache_after(2);
+        second.set_position_shift(4321);
+        store.add_turn(s.id, synthetic::turn(1));
+        store.save_snapshot(s.id, synthetic::identity(), second, synthetic::state_after(2), true);
+        QCOMPARE(store.snapshot_summary(s.id)->segments, int64_t{2});
+        // ...and a cache compacted differently is a new snapshot, not an extension.
+        second.set_position_shift(99);
+        store.save_snapshot(s.id, synthetic::identity(), second, synthetic::state_after(2), true);
+        QCOMPARE(store.snapshot_summary(s.id)->segments, int64_t{1});
+        QCOMPARE(store.load_snapshot(*store.find("w"), synthetic::identity(), synthetic::kFingerprint)->cache.position_shift(),
+                 int64_t{99});
     }
 
     void a_snapshot_of_another_identity_is_never_loaded() {
