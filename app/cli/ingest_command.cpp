@@ -14,7 +14,6 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
-#include <QRegularExpression>
 #include <QFileInfo>
 #include <QGuiApplication>
 
@@ -138,13 +137,24 @@ void run_ingest(const IngestCommandOptions& o) {
                 print_line(QStringLiteral("  tokens:     %1 (%2)").arg(tokens.count(doc)).arg(QString::fromStdString(tokens.model_name())));
             print_line(QStringLiteral("  needing OCR: %1 (read by OCR: %2)").arg(doc.pages_needing_ocr).arg(doc.ocr_page_count));
             if (doc.kind == ingest::SourceKind::Pdf) {
+                // Words of the text (between spaces) with at least one box on them.
                 qsizetype words = 0, boxed = 0;
                 for (const auto& page : doc.pages) {
-                    words += page.text.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts).size();
-                    boxed += qsizetype(page.words.size());
+                    const QByteArray text = page.text.toUtf8();
+                    std::vector<bool> drawn(size_t(text.size()), false);
+                    for (const auto& w : page.words)
+                        for (int b = std::max(0, w.begin); b < std::min(int(text.size()), w.end); ++b) drawn[size_t(b)] = true;
+                    for (qsizetype i = 0; i < text.size();) {
+                        while (i < text.size() && QChar::isSpace(uchar(text[i]))) ++i;
+                        if (i >= text.size()) break;
+                        bool any = false;
+                        for (; i < text.size() && !QChar::isSpace(uchar(text[i])); ++i) any = any || drawn[size_t(i)];
+                        ++words;
+                        boxed += any;
+                    }
                 }
-                print_line(QStringLiteral("  word boxes: %1 for %2 words (where each is drawn, for highlighting)")
-                               .arg(boxed).arg(words));
+                print_line(QStringLiteral("  word boxes: %1 of %2 words placed on their page (%3%)")
+                               .arg(boxed).arg(words).arg(words ? 100.0 * double(boxed) / double(words) : 0.0, 0, 'f', 1));
             }
             print_line(QStringLiteral("  sha256:     %1").arg(doc.fingerprint));
             for (const auto& warning : doc.warnings) print_line(QStringLiteral("  warning:    %1").arg(warning));

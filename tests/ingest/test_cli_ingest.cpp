@@ -39,6 +39,8 @@ private slots:
         QVERIFY2(r.out.contains(QStringLiteral("  title:      Quarterly Report\n")), qPrintable(r.out));
         QVERIFY(r.out.contains(QStringLiteral("  pages:      3\n")));
         QVERIFY(r.out.contains(QStringLiteral("  needing OCR: 0 (read by OCR: 0)\n")));
+        // 6 words on each of 3 pages, each placed where it is drawn.
+        QVERIFY2(r.out.contains(QStringLiteral("  word boxes: 18 of 18 words placed on their page (100.0%)\n")), qPrintable(r.out));
         QFile f(dump);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QVERIFY(QString::fromUtf8(f.readAll()).contains(QStringLiteral("=== page 2 ===\nSection 2 of the quarterly report.\n")));
