@@ -111,7 +111,7 @@ TurnReport Conversation::regenerate(const TurnCallbacks& callbacks, const std::a
     engine::CompressedCache cache = session_->cache();
     cache.rollback(answer_start_->mark);
     session_ = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(cache),
-                                                 engine::SessionOptions{.policy = options_.make_policy()},
+                                                 session_options(),
                                                  answer_start_->logits);
     messages_.pop_back();
     cache_text_ = answer_start_->cache_text;
