@@ -20,7 +20,8 @@ for deb in "$main" "$model"; do
   [ -f "$deb" ] || { echo "FAIL: $deb was not built"; exit 1; }
   ls -l "$deb"
 done
-[ -z "$(ls "$packages"/glimpse-cuda_*.deb 2>/dev/null)" ] || echo "note: glimpse-cuda was built too"
+cuda=$(ls "$packages"/glimpse-cuda_*.deb 2>/dev/null || true)
+[ -z "$cuda" ] || ls -l "$cuda"
 
 echo "== control fields"
 expect_field "$main" Package '^glimpse$'
@@ -35,6 +36,13 @@ expect_field "$main" Depends 'libpoppler-qt6-3'
 expect_field "$main" Depends 'libsqlite3-0'
 expect_field "$main" Recommends 'glimpse-default-model'
 if dpkg-deb -f "$main" Depends | grep -qi cuda; then fail "glimpse depends on CUDA"; fi
+if [ -n "$cuda" ]; then
+  # The plugin and nothing else; the exact glimpse; the C and C++ libraries from dpkg-shlibdeps.
+  expect_field "$cuda" Depends "^glimpse \\(= ${version//./\\.}\\)"
+  expect_field "$cuda" Depends 'libc6 \(>= '
+  expect_field "$cuda" Depends 'libstdc\+\+6'
+  grep -q '/glimpse/libglimpse_cuda\.so$' <<<"$(dpkg-deb -c "$cuda")" || fail "glimpse-cuda lacks the plugin"
+fi
 expect_field "$model" Package '^glimpse-default-model$'
 expect_field "$model" Architecture '^all$'
 expect_field "$model" Version "^${version//./\\.}$"
@@ -96,7 +104,7 @@ appstreamcli validate --no-net "$work/main/usr/share/metainfo/$app_id.metainfo.x
 
 echo "== lintian"
 known=$(awk '!/^#/ && NF {print $1}' "$source/installer/lintian-known-errors")
-lintian_out=$(lintian --tag-display-limit 0 "$main" "$model" 2>&1 | grep -v 'running with root privileges' || true)
+lintian_out=$(lintian --tag-display-limit 0 "$main" "$model" $cuda 2>&1 | grep -v 'running with root privileges' || true)
 echo "${lintian_out:-(no tags)}"
 while read -r line; do
   [[ $line == E:* ]] || continue
