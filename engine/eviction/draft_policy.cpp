@@ -85,7 +85,7 @@ bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, 
     std::vector<const float*> window(recorder.window_queries.size());
     for (size_t l = 0; l < window.size(); ++l) window[l] = recorder.window_queries[l].data();
     if (joint) {
-        steps::reselect_jointly(*this, model, work, base, n, window, recorder.n_window, queries, n_draft);
+        steps::reselect_jointly(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);
         cache = std::move(work);
     } else {
         const auto kept = steps::reselect(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);

@@ -110,7 +110,7 @@ LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend
     return kept;
 }
 
-void reselect_jointly(DraftPolicy& policy, const Model& model, CompressedCache& full, const CompressedCache::Mark& base,
+void reselect_jointly(DraftPolicy& policy, const Model& model, Backend& backend, CompressedCache& full, const CompressedCache::Mark& base,
                       int64_t n, const std::vector<const float*>& window_queries, int64_t n_window,
                       const std::vector<std::vector<float>>& draft_queries, int64_t n_draft) {
     const ModelConfig& c = model.config();
@@ -126,6 +126,7 @@ void reselect_jointly(DraftPolicy& policy, const Model& model, CompressedCache& 
         in.n_window = n_window;
         in.draft_queries = draft_queries[static_cast<size_t>(l)].data();
         in.n_draft = n_draft;
+        in.backend = &backend;   // scoring runs on the pass's own threads
         evict_jointly(policy, in, full, l, base, nullptr);
     }
 }

@@ -61,7 +61,7 @@ LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend
 
 // Pass 4 of windowed reading: as reselect, but each layer's cached entries (before `base`)
 // compete with the new tokens (joint_eviction.h); `full` is cut down in place.
-void reselect_jointly(DraftPolicy& policy, const Model& model, CompressedCache& full, const CompressedCache::Mark& base,
+void reselect_jointly(DraftPolicy& policy, const Model& model, Backend& backend, CompressedCache& full, const CompressedCache::Mark& base,
                       int64_t n, const std::vector<const float*>& window_queries, int64_t n_window,
                       const std::vector<std::vector<float>>& draft_queries, int64_t n_draft);
 
