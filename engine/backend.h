@@ -13,12 +13,18 @@
 
 namespace engine {
 
-// Cached keys and values of one KV head: `n` rows of head_dim floats, rows `stride` floats apart.
+// Cached keys and values of one KV head: `n` rows of head_dim floats, rows `stride` floats
+// apart; or, for a cache kept at lower precision (F16, Q8_0), `n` encoded rows `row_bytes`
+// apart, which attention decodes as it reads them.
 struct KvSpan {
     const float* k = nullptr;
     const float* v = nullptr;
     int64_t n = 0;
     int64_t stride = 0;
+    GgmlType type = GgmlType::F32;
+    const uint8_t* k_rows = nullptr;     // when type is not F32
+    const uint8_t* v_rows = nullptr;
+    int64_t row_bytes = 0;
 };
 
 struct AttentionArgs {

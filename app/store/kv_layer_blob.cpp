@@ -17,11 +17,11 @@ void put(std::vector<uint8_t>& out, const T* data, size_t n) {
 
 std::vector<uint8_t> encode_kv_layer(const engine::CompressedCache& cache, int64_t layer,
                                      std::span<const int64_t> from) {
-    const auto hd = static_cast<size_t>(cache.head_dim());
+    const auto row_bytes = static_cast<size_t>(engine::kv_row_bytes(cache.kv_type(), cache.head_dim()));
     size_t total = 0;
     for (int64_t h = 0; h < cache.n_kv_heads(); ++h) {
         const auto n = static_cast<size_t>(cache.head(layer, h).size() - from[static_cast<size_t>(h)]);
-        total += 4 + n * 4 + 2 * n * hd * 4;
+        total += 4 + n * 4 + 2 * n * row_bytes;
     }
     std::vector<uint8_t> out;
     out.reserve(total);
@@ -31,15 +31,15 @@ std::vector<uint8_t> encode_kv_layer(const engine::CompressedCache& cache, int64
         const auto n = static_cast<uint32_t>(head.positions.size() - start);
         put(out, &n, 1);
         put(out, head.positions.data() + start, n);
-        put(out, head.k.data() + start * hd, n * hd);
-        put(out, head.v.data() + start * hd, n * hd);
+        put(out, head.k.bytes().data() + start * row_bytes, n * row_bytes);
+        put(out, head.v.bytes().data() + start * row_bytes, n * row_bytes);
     }
     return out;
 }
 
 void decode_kv_layer(std::span<const uint8_t> blob, engine::CompressedCache& cache, int64_t layer,
                      const std::string& what) {
-    const auto hd = static_cast<size_t>(cache.head_dim());
+    const auto row_bytes = static_cast<size_t>(engine::kv_row_bytes(cache.kv_type(), cache.head_dim()));
     size_t at = 0;
     auto take = [&](void* dst, size_t bytes) {
         if (bytes > blob.size() - at)
@@ -57,11 +57,12 @@ void decode_kv_layer(std::span<const uint8_t> blob, engine::CompressedCache& cac
         auto& head = cache.head(layer, h);
         const size_t old = head.positions.size();
         head.positions.resize(old + n);
-        head.k.resize((old + n) * hd);
-        head.v.resize((old + n) * hd);
         take(head.positions.data() + old, n * 4);
-        take(head.k.data() + old * hd, n * hd * 4);
-        take(head.v.data() + old * hd, n * hd * 4);
+        for (engine::KvRows* rows : {&head.k, &head.v}) {
+            std::vector<uint8_t> bytes(n * row_bytes);
+            take(bytes.data(), bytes.size());
+            rows->append_bytes(bytes);
+        }
     }
     if (at != blob.size())
         throw engine::Error(engine::ErrorKind::BadFile, what + ": layer " + std::to_string(layer) + " has " +

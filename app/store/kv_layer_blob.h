@@ -1,8 +1,9 @@
 #pragma once
 // One layer of a KV snapshot segment as bytes: for every KV head in order, the number of
-// entries n (u32), then n positions (i32), n x head_dim K and n x head_dim V (f32, the
-// cache's own precision), little-endian as the machine stores them. A segment holds only
-// the entries appended since the previous segment, so stored bytes are never rewritten.
+// entries n (u32), then n positions (i32), n rows of K and n rows of V at the cache's own
+// element type (kv_format: f32, f16 or q8_0 rows, kv_rows.h), little-endian as the machine
+// stores them. A segment holds only the entries appended since the previous segment, so
+// stored bytes are never rewritten.
 
 #include "engine/session/compressed_cache.h"
 

@@ -87,6 +87,26 @@ std::optional<StoredSnapshot> stored_snapshot(SqliteDatabase& db, int64_t sessio
     return snap;
 }
 
+// The element type a stored snapshot's rows have; throws for one this build does not read.
+engine::GgmlType kv_type_of(const StoredSnapshot& snap, const std::string& session_name) {
+    try {
+        const engine::GgmlType type = engine::parse_kv_type(snap.kv_format);
+        engine::check_kv_type(type, snap.head_dim);
+        return type;
+    } catch (const engine::Error&) {
+        throw engine::Error(engine::ErrorKind::WrongModel, "session \"" + session_name + "\": the saved KV cache holds " +
+                                                               snap.kv_format + " values, which this build does not read");
+    }
+}
+
+int64_t row_bytes_of(const StoredSnapshot& snap) {
+    try {
+        return engine::kv_row_bytes(engine::parse_kv_type(snap.kv_format), snap.head_dim);
+    } catch (const engine::Error&) {
+        return snap.head_dim * 4;
+    }
+}
+
 // Entries per (layer, head) stored in segments 0..segments-1.
 std::vector<int64_t> stored_entries(SqliteDatabase& db, const StoredSnapshot& snap) {
     std::vector<int64_t> counts(static_cast<size_t>(snap.n_layers * snap.n_kv_heads), 0);
@@ -132,7 +152,8 @@ void SessionStore::save_snapshot(int64_t session_id, const SnapshotIdentity& ide
     std::optional<StoredSnapshot> base;
     if (extend) base = stored_snapshot(db_, session_id, true);
     if (base) {
-        bool prefix = base->identity == identity && base->kv_format == "f32" && base->n_layers == cache.n_layers() &&
+        bool prefix = base->identity == identity && base->kv_format == engine::kv_type_name(cache.kv_type()) &&
+                      base->n_layers == cache.n_layers() &&
                       base->n_kv_heads == cache.n_kv_heads() && base->head_dim == cache.head_dim() &&
                       base->tokens.size() <= cache.tokens().size() &&
                       std::equal(base->tokens.begin(), base->tokens.end(), cache.tokens().begin()) &&
@@ -165,12 +186,12 @@ void SessionStore::save_snapshot(int64_t session_id, const SnapshotIdentity& ide
             SqliteStatement ins(db_,
                                 "INSERT INTO kv_snapshots (session_id, model_fingerprint, adapter_fingerprint, policy, "
                                 "budget, cache_format, kv_format, n_layers, n_kv_heads, head_dim, first_turn, created_at, "
-                                "position_shift) VALUES (?, ?, ?, ?, ?, ?, 'f32', ?, ?, ?, ?, ?, ?)");
+                                "position_shift) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             ins.bind(1, session_id).bind(2, identity.model_fingerprint).bind(3, identity.adapter_fingerprint)
                 .bind(4, identity.policy).bind(5, identity.budget).bind(6, identity.cache_format)
-                .bind(7, cache.n_layers()).bind(8, cache.n_kv_heads()).bind(9, cache.head_dim())
-                .bind(10, state.first_turn).bind(11, static_cast<int64_t>(std::time(nullptr)))
-                .bind(12, cache.position_shift());
+                .bind(7, engine::kv_type_name(cache.kv_type())).bind(8, cache.n_layers()).bind(9, cache.n_kv_heads())
+                .bind(10, cache.head_dim()).bind(11, state.first_turn).bind(12, static_cast<int64_t>(std::time(nullptr)))
+                .bind(13, cache.position_shift());
             ins.run();
             snapshot_id = db_.last_insert_rowid();
         }
@@ -229,7 +250,8 @@ std::optional<SnapshotSummary> SessionStore::snapshot_summary(int64_t session_id
     s.bind(1, snap->id).bind(2, snap->segments);
     s.step();
     sum.bytes = s.int64(0);
-    sum.full_bytes = sum.tokens * snap->n_layers * snap->n_kv_heads * snap->head_dim * 2 * 4;
+    // What keeping every token at the snapshot's own element type would take.
+    sum.full_bytes = sum.tokens * snap->n_layers * snap->n_kv_heads * 2 * row_bytes_of(*snap);
     return sum;
 }
 
@@ -241,12 +263,9 @@ std::optional<LoadedSnapshot> SessionStore::load_snapshot(const SessionRecord& s
     if (const auto why = identity_difference(snap->identity, current); !why.empty())
         throw engine::Error(engine::ErrorKind::WrongModel, "session \"" + session.name + "\": the saved KV cache "
                                                                "cannot be used: " + why);
-    if (snap->kv_format != "f32")
-        throw engine::Error(engine::ErrorKind::WrongModel,
-                            "session \"" + session.name + "\": the saved KV cache holds " + snap->kv_format +
-                                " values, which this build does not read");
     LoadedSnapshot out;
-    out.cache = engine::CompressedCache(snap->n_layers, snap->n_kv_heads, snap->head_dim, model_fingerprint);
+    out.cache = engine::CompressedCache(snap->n_layers, snap->n_kv_heads, snap->head_dim, model_fingerprint,
+                                        kv_type_of(*snap, session.name));
     out.cache.add_tokens(snap->tokens);
     out.cache.set_position_shift(snap->position_shift);
     SqliteStatement s(db_,

@@ -82,7 +82,7 @@ struct SnapshotSummary {
     int64_t tokens = 0;                // tokens the cache has read
     int64_t turns = 0;
     int64_t bytes = 0;                 // stored K/V bytes (blobs)
-    int64_t full_bytes = 0;            // an uncompressed f32 cache of `tokens` tokens
+    int64_t full_bytes = 0;            // every token of `tokens` kept, at the same element type
     std::string kv_format;
 };
 

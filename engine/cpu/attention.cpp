@@ -1,6 +1,8 @@
 #include "engine/cpu/attention.h"
 
+#include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/row_decode.h"
 #include "engine/error.h"
 
 #include <algorithm>
@@ -20,8 +22,9 @@ constexpr int64_t kKeyBlock = 64;
 struct HeadQueries {
     const AttentionArgs& a;
     const DotKernels& kernels;
-    float* scores;          // two rows of scratch, `row` floats apart
+    float* scores;          // two rows of scratch (a row per head for a group), `row` floats apart
     int64_t row;
+    float* decoded;         // head_dim floats: one row of a typed cache
 
     // Scores of queries q0 and q1 (may be the same) against `count` keys `stride` floats apart.
     void score(const float* q0, const float* q1, const float* k, int64_t stride, int64_t count, float* s0,
@@ -92,7 +95,8 @@ struct HeadQueries {
                 kernels.f32_dots(q + g * hd, k, stride, count, hd, scores + g * row + at);
             };
         };
-        blocks(past.k, past.stride, past.n, 0, dots(past.stride));
+        if (past.type == GgmlType::F32) blocks(past.k, past.stride, past.n, 0, dots(past.stride));
+        else typed_scores(past, q, group);
         if (seen > 0) blocks(a.k + kvh * hd, kv_stride, seen, past.n, dots(kv_stride));
         for (int64_t g = 0; g < group; ++g) {
             float* s = scores + g * row;
@@ -100,12 +104,38 @@ struct HeadQueries {
             softmax(h0 + g, past, kvh, s, n);
             std::fill_n(a.out + (i * a.n_heads + h0 + g) * hd, hd, 0.0f);
         }
+        if (past.type != GgmlType::F32) typed_values(past, a.out + (i * a.n_heads + h0) * hd, group);
         // Bit-identical to the per-head path: the same weighted sums, in the same order.
         for (int64_t g = 0; g < group; ++g) {
             const float* s = scores + g * row;
             float* out = a.out + (i * a.n_heads + h0 + g) * hd;
-            kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
+            if (past.type == GgmlType::F32) kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
             if (seen > 0) kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, seen, hd, out);
+        }
+    }
+
+    // Scores of the group's queries q (heads adjacent) against a typed cache: each key row is
+    // read once, in place, for every head of the group.
+    void typed_scores(const KvSpan& past, const float* q, int64_t group) const {
+        const int64_t hd = a.head_dim;
+        const BlockFloatKernels* simd = block_float_kernels(past.type);
+        for (int64_t j = 0; j < past.n; ++j) {
+            const uint8_t* key = past.k_rows + j * past.row_bytes;
+            if (simd && simd->dot) {
+                for (int64_t g = 0; g < group; ++g) scores[g * row + j] = simd->dot(key, q + g * hd, hd);
+            } else {
+                decode_row(past.type, key, decoded, hd);
+                for (int64_t g = 0; g < group; ++g) scores[g * row + j] = kernels.f32(q + g * hd, decoded, hd);
+            }
+        }
+    }
+
+    // out[g] += weights of head g times each value row of a typed cache, decoded once per row.
+    void typed_values(const KvSpan& past, float* out, int64_t group) const {
+        const int64_t hd = a.head_dim;
+        for (int64_t j = 0; j < past.n; ++j) {
+            decode_row_fast(past.type, past.v_rows + j * past.row_bytes, decoded, hd);
+            for (int64_t g = 0; g < group; ++g) kernels.axpy(scores[g * row + j], decoded, out + g * hd, hd);
         }
     }
 
@@ -131,9 +161,31 @@ struct HeadQueries {
     }
 };
 
+// A typed cache decoded once into `storage` as float spans, for many queries to share.
+std::vector<KvSpan> decoded_spans(std::span<const KvSpan> past, int64_t head_dim, std::vector<float>& storage) {
+    int64_t total = 0;
+    for (const KvSpan& s : past) total += s.n;
+    storage.resize(static_cast<size_t>(2 * total * head_dim));
+    std::vector<KvSpan> spans;
+    float* at = storage.data();
+    for (const KvSpan& s : past) {
+        if (s.type == GgmlType::F32) {
+            spans.push_back(s);
+            continue;
+        }
+        for (int64_t j = 0; j < s.n; ++j) {
+            decode_row_fast(s.type, s.k_rows + j * s.row_bytes, at + j * head_dim, head_dim);
+            decode_row_fast(s.type, s.v_rows + j * s.row_bytes, at + (s.n + j) * head_dim, head_dim);
+        }
+        spans.push_back(KvSpan{at, at + s.n * head_dim, s.n, head_dim});
+        at += 2 * s.n * head_dim;
+    }
+    return spans;
+}
+
 }  // namespace
 
-void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector<float>>& scores) {
+void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scratch) {
     if (a.n_q <= 0) return;
     if (a.n_kv_heads <= 0 || a.n_heads % a.n_kv_heads != 0)
         throw Error("attention: head count " + std::to_string(a.n_heads) + " is not a multiple of KV heads " +
@@ -144,23 +196,38 @@ void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector
     if (a.n_cur > 0 ? a.q_offset + a.n_q > a.n_cur : a.q_offset != 0)
         throw Error("attention: queries reach past the current tokens");
 
+    const bool grouped = a.n_q <= kGroupedQueries;
+    const bool typed = std::any_of(a.past.begin(), a.past.end(), [](const KvSpan& s) { return s.type != GgmlType::F32; });
+    if (typed && !grouped) {
+        // Many queries read every cached row: decoding each once costs less than per query.
+        const std::vector<KvSpan> floats = decoded_spans(a.past, a.head_dim, scratch.decoded_past);
+        AttentionArgs as_floats = a;
+        as_floats.past = floats;
+        attention(pool, as_floats, scratch);
+        return;
+    }
+
+    const DotKernels& kernels = dot_kernels();
     int64_t max_past = 0;
     for (const KvSpan& s : a.past) max_past = std::max(max_past, s.n);
     const int64_t row = max_past + a.n_cur;
     const int64_t group = a.n_heads / a.n_kv_heads;
-    const bool grouped = a.n_q <= kGroupedQueries;
     const int64_t rows_needed = (grouped ? std::max<int64_t>(group, 2) : 2) * row;
+    auto& scores = scratch.per_thread;
     scores.resize(static_cast<size_t>(pool.size()));
     for (auto& s : scores)
-        if (s.size() < static_cast<size_t>(rows_needed)) s.resize(static_cast<size_t>(rows_needed));
+        if (s.size() < static_cast<size_t>(rows_needed + a.head_dim)) s.resize(static_cast<size_t>(rows_needed + a.head_dim));
+    auto thread_queries = [&](int thread) {
+        float* own = scores[static_cast<size_t>(thread)].data();
+        return HeadQueries{a, kernels, own, row, own + rows_needed};
+    };
 
-    const DotKernels& kernels = dot_kernels();
     const bool summing = a.key_attention || a.past_attention;
     if (grouped) {
         // A task owns a KV group (and all queries, when it sums key weights over them).
         const int64_t per_task = summing ? a.n_q : 1;
         pool.parallel_for(a.n_kv_heads * (a.n_q / per_task), [&](int64_t task, int thread) {
-            const HeadQueries hq{a, kernels, scores[static_cast<size_t>(thread)].data(), row};
+            const HeadQueries hq = thread_queries(thread);
             const int64_t kvh = task % a.n_kv_heads, i0 = task / a.n_kv_heads * per_task;
             for (int64_t i = i0; i < i0 + per_task; ++i) hq.run_group(kvh, i);
         });
@@ -172,7 +239,7 @@ void attention(ThreadPool& pool, const AttentionArgs& a, std::vector<std::vector
     const int64_t tiles = summing ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
     const int64_t tile_size = summing ? a.n_q : kQueryTile;
     pool.parallel_for(a.n_heads / heads_per_task * tiles, [&](int64_t task, int thread) {
-        const HeadQueries hq{a, kernels, scores[static_cast<size_t>(thread)].data(), row};
+        const HeadQueries hq = thread_queries(thread);
         const int64_t h0 = task / tiles * heads_per_task;
         const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
         for (int64_t h = h0; h < h0 + heads_per_task; ++h)

@@ -8,7 +8,14 @@
 
 namespace engine::cpu {
 
-// See AttentionArgs. `scores` holds per-thread scratch, grown as needed.
-void attention(ThreadPool& pool, const AttentionArgs& args, std::vector<std::vector<float>>& scores);
+// Buffers attention reuses between calls, grown as needed.
+struct AttentionScratch {
+    std::vector<std::vector<float>> per_thread;   // scores, and decoded rows of a typed cache
+    std::vector<float> decoded_past;              // a typed cache decoded once for many queries
+};
+
+// See AttentionArgs. Past spans may be typed (F16, Q8_0): one query reads their rows in
+// place, many queries share one decoded copy.
+void attention(ThreadPool& pool, const AttentionArgs& args, AttentionScratch& scratch);
 
 }  // namespace engine::cpu

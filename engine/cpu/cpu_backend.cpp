@@ -71,7 +71,7 @@ public:
         });
     }
 
-    void attention(const AttentionArgs& args) override { cpu::attention(pool_, args, attention_scores_); }
+    void attention(const AttentionArgs& args) override { cpu::attention(pool_, args, attention_scratch_); }
 
     void swiglu(const float* gate, const float* up, int64_t n, float* out) override {
         for_spans(n, [&](int64_t i0, int64_t i1) {
@@ -134,7 +134,7 @@ private:
     cpu::ThreadPool pool_;
     cpu::MatmulScratch matmul_scratch_;
     cpu::MatmulOptions matmul_options_;
-    std::vector<std::vector<float>> attention_scores_;
+    cpu::AttentionScratch attention_scratch_;
 };
 
 }  // namespace

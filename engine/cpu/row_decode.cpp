@@ -1,5 +1,6 @@
 #include "engine/cpu/row_decode.h"
 
+#include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/half.h"
 #include "engine/quant/quantize.h"
 
@@ -21,6 +22,11 @@ void decode_row(GgmlType type, const uint8_t* src, float* dst, int64_t n) {
     default:
         dequantize_row(type, src, dst, n);
     }
+}
+
+void decode_row_fast(GgmlType type, const uint8_t* src, float* dst, int64_t n) {
+    const BlockFloatKernels* simd = block_float_kernels(type);
+    simd && simd->decode ? simd->decode(src, dst, n) : decode_row(type, src, dst, n);
 }
 
 }  // namespace engine::cpu

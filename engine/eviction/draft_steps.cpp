@@ -17,10 +17,9 @@ std::vector<float> new_rows(const CompressedCache& cache, const CompressedCache:
     std::vector<float> rows(static_cast<size_t>(n * kv_heads * d));
     for (int64_t h = 0; h < kv_heads; ++h) {
         const KvHeadCache& hc = cache.head(layer, h);
-        const std::vector<float>& from = values ? hc.v : hc.k;
+        const KvRows& from = values ? hc.v : hc.k;
         const int64_t first = base.head_sizes[static_cast<size_t>(layer * kv_heads + h)];
-        for (int64_t t = 0; t < n; ++t)
-            std::copy_n(from.begin() + (first + t) * d, d, rows.begin() + (t * kv_heads + h) * d);
+        for (int64_t t = 0; t < n; ++t) from.decode(first + t, 1, rows.data() + (t * kv_heads + h) * d);
     }
     return rows;
 }

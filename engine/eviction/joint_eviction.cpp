@@ -29,8 +29,8 @@ void evict_jointly(EvictionPolicy& policy, const EvictionInput& in, CompressedCa
         const int64_t c = cached[static_cast<size_t>(h)];
         for (int64_t slot = 0; slot < total; ++slot) {
             const int64_t entry = slot < c ? slot : slot < p ? c - 1 : c + slot - p;
-            std::copy_n(hc.k.begin() + entry * d, d, k.begin() + slot * kv_dim + h * d);
-            std::copy_n(hc.v.begin() + entry * d, d, v.begin() + slot * kv_dim + h * d);
+            hc.k.decode(entry, 1, k.data() + slot * kv_dim + h * d);
+            hc.v.decode(entry, 1, v.data() + slot * kv_dim + h * d);
             if (h == 0) positions[static_cast<size_t>(slot)] = hc.positions[static_cast<size_t>(entry)];
         }
     }
@@ -61,13 +61,10 @@ void evict_jointly(EvictionPolicy& policy, const EvictionInput& in, CompressedCa
     for (int64_t h = 0; h < n_kv; ++h) {
         const KvHeadCache& old = cache.head(layer, h);
         const int64_t c = cached[static_cast<size_t>(h)];
-        KvHeadCache fresh;
+        KvHeadCache fresh{{}, KvRows(cache.kv_type(), d), KvRows(cache.kv_type(), d)};
         for (int32_t slot : kept[static_cast<size_t>(h)]) {
             if (slot >= c && slot < p) continue;   // a spare slot
-            const int64_t entry = slot < c ? slot : c + slot - p;
-            fresh.positions.push_back(old.positions[static_cast<size_t>(entry)]);
-            fresh.k.insert(fresh.k.end(), old.k.begin() + entry * d, old.k.begin() + (entry + 1) * d);
-            fresh.v.insert(fresh.v.end(), old.v.begin() + entry * d, old.v.begin() + (entry + 1) * d);
+            fresh.push_back_entry(old, slot < c ? slot : c + slot - p);
         }
         cache.head(layer, h) = std::move(fresh);
     }

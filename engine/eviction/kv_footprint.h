@@ -9,10 +9,11 @@
 namespace engine {
 
 struct KvFootprint {
-    int64_t kept_bytes = 0;   // K and V of the kept entries, as stored (float32)
-    int64_t full_bytes = 0;   // every token the cache has read, in every layer and KV head
+    int64_t kept_bytes = 0;   // K and V of the kept entries, as stored
+    int64_t full_bytes = 0;   // every token the cache has read, in every layer and KV head, at the same type
+    GgmlType kv_type = GgmlType::F32;
     double kept_fraction() const { return full_bytes > 0 ? static_cast<double>(kept_bytes) / full_bytes : 1.0; }
-    // "kept 1.2 MiB of 9.6 MiB (12.5%)"
+    // "kept 1.2 MiB of 9.6 MiB (12.5%), f16"
     std::string summary() const;
 };
 

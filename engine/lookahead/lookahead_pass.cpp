@@ -49,6 +49,7 @@ AttentionShape shape_of(const ModelConfig& c, int64_t m) {
 }  // namespace
 
 std::vector<KvSpan> prompt_kv_of(const CompressedCache& cache) {
+    if (cache.kv_type() != GgmlType::F32) throw Error("lookahead training reads an f32 KV cache");
     std::vector<KvSpan> spans;
     for (int64_t l = 0; l < cache.n_layers(); ++l)
         for (int64_t h = 0; h < cache.n_kv_heads(); ++h) {
@@ -57,7 +58,7 @@ std::vector<KvSpan> prompt_kv_of(const CompressedCache& cache) {
                 throw Error("lookahead training needs the whole prompt cached, but layer " + std::to_string(l) +
                             " head " + std::to_string(h) + " keeps " + std::to_string(hc.size()) + " of " +
                             std::to_string(cache.next_position()) + " tokens");
-            spans.push_back({hc.k.data(), hc.v.data(), hc.size(), cache.head_dim()});
+            spans.push_back(hc.span());
         }
     return spans;
 }

@@ -1,7 +1,11 @@
 #pragma once
 // The per-layer KV cache that decode attends to: for every layer and KV head, the kept
-// tokens' positions and their keys (after RoPE) and values. Heads may keep different
-// tokens. It grows as tokens are appended and serializes to bytes and back exactly.
+// tokens' positions and their keys (after RoPE) and values, at the cache's element type
+// (kv_rows.h). Heads may keep different tokens. It grows as tokens are appended and
+// serializes to bytes and back exactly.
+
+#include "engine/backend.h"
+#include "engine/session/kv_rows.h"
 
 #include <cstdint>
 #include <span>
@@ -11,9 +15,15 @@ namespace engine {
 
 struct KvHeadCache {
     std::vector<int32_t> positions;   // original positions of the kept tokens, ascending
-    std::vector<float> k;             // [size][head_dim]
-    std::vector<float> v;             // [size][head_dim]
+    KvRows k;                         // [size] rows of head_dim
+    KvRows v;
     int64_t size() const { return static_cast<int64_t>(positions.size()); }
+    // What attention reads: the rows in place, as floats or encoded.
+    KvSpan span() const;
+    // Appends one entry (encoding its key and value).
+    void push_back(int32_t position, const float* key, const float* value);
+    // Appends entry i of `other` (same element type) without decoding it.
+    void push_back_entry(const KvHeadCache& other, int64_t i);
     bool operator==(const KvHeadCache&) const = default;
 };
 
@@ -23,17 +33,26 @@ public:
     // Written only by a cache whose positions were compacted (it records the shift); a
     // cache never compacted writes version-1 bytes, so existing snapshots stay valid.
     static constexpr uint32_t kCompactedFormatVersion = 2;
+    // Written only by a cache keeping another type than f32: it records the type and the shift.
+    static constexpr uint32_t kTypedFormatVersion = 3;
 
     CompressedCache() = default;
-    CompressedCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim, uint64_t model_fingerprint);
+    // kv_type: F32, F16 or Q8_0 (kv_rows.h); throws Error for a type the head size cannot keep.
+    CompressedCache(int64_t n_layers, int64_t n_kv_heads, int64_t head_dim, uint64_t model_fingerprint,
+                    GgmlType kv_type = GgmlType::F32);
 
     int64_t n_layers() const { return n_layers_; }
     int64_t n_kv_heads() const { return n_kv_heads_; }
     int64_t head_dim() const { return head_dim_; }
     uint64_t model_fingerprint() const { return fingerprint_; }
+    GgmlType kv_type() const { return kv_type_; }
 
     KvHeadCache& head(int64_t layer, int64_t kv_head) { return heads_[index(layer, kv_head)]; }
     const KvHeadCache& head(int64_t layer, int64_t kv_head) const { return heads_[index(layer, kv_head)]; }
+
+    // Layer `layer`'s heads as float spans, for code that reads floats (eviction policies):
+    // in place for an f32 cache, else decoded into `storage`, which must outlive the spans.
+    std::vector<KvSpan> float_spans(int64_t layer, std::vector<float>& storage) const;
 
     // Every token the session has read or written, in order (evicted ones included).
     const std::vector<int32_t>& tokens() const { return tokens_; }
@@ -47,7 +66,7 @@ public:
 
     // Cached (kept) entries summed over layers and heads, and their bytes of K and V.
     int64_t entries() const;
-    int64_t kv_bytes() const { return entries() * head_dim_ * 2 * static_cast<int64_t>(sizeof(float)); }
+    int64_t kv_bytes() const { return entries() * 2 * kv_row_bytes(kv_type_, head_dim_); }
 
     // Sizes of every head, to undo appends made after it was taken (cancelled prefill).
     struct Mark {
@@ -81,6 +100,7 @@ private:
     int64_t n_kv_heads_ = 0;
     int64_t head_dim_ = 0;
     uint64_t fingerprint_ = 0;
+    GgmlType kv_type_ = GgmlType::F32;
     std::vector<int32_t> tokens_;
     int64_t position_shift_ = 0;
     std::vector<KvHeadCache> heads_;

@@ -43,10 +43,7 @@ struct LayerPass {
         rows.up = s.up.data();
 
         std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
-        for (int64_t h = 0; h < c.n_kv_heads; ++h) {
-            const KvHeadCache& hc = cache.head(layer, h);
-            past[static_cast<size_t>(h)] = KvSpan{hc.k.data(), hc.v.data(), hc.size(), c.head_dim};
-        }
+        for (int64_t h = 0; h < c.n_kv_heads; ++h) past[static_cast<size_t>(h)] = cache.head(layer, h).span();
         std::vector<float*> past_attention;
         if (cached_attention) {
             for (int64_t h = 0; h < c.n_kv_heads; ++h) {
@@ -61,6 +58,7 @@ struct LayerPass {
         context.v = s.layer_v.data();
         context.n_cur = c1;
         context.q_offset = c0;
+        context.kv_type = cache.kv_type();
         if (cached_attention) context.past_attention = past_attention.data();
         if (sum_key_attention) {
             context.key_attention = s.key_attention.data();
@@ -82,13 +80,9 @@ void append_kept(const ModelConfig& c, const ForwardScratch& s, CompressedCache&
                  const std::vector<std::vector<int32_t>>& kept) {
     for (int64_t h = 0; h < c.n_kv_heads; ++h) {
         KvHeadCache& hc = cache.head(layer, h);
-        for (int32_t t : kept[static_cast<size_t>(h)]) {
-            const float* k = s.layer_k.data() + t * c.kv_dim() + h * c.head_dim;
-            const float* v = s.layer_v.data() + t * c.kv_dim() + h * c.head_dim;
-            hc.positions.push_back(s.positions[static_cast<size_t>(t)]);
-            hc.k.insert(hc.k.end(), k, k + c.head_dim);
-            hc.v.insert(hc.v.end(), v, v + c.head_dim);
-        }
+        for (int32_t t : kept[static_cast<size_t>(h)])
+            hc.push_back(s.positions[static_cast<size_t>(t)], s.layer_k.data() + t * c.kv_dim() + h * c.head_dim,
+                         s.layer_v.data() + t * c.kv_dim() + h * c.head_dim);
     }
 }
 
@@ -141,11 +135,8 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
             in.key_attention = sum_key_attention ? s.key_attention.data() : nullptr;
             in.model = &model;
             in.backend = &be;
-            std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
-            for (int64_t h = 0; h < c.n_kv_heads; ++h) {
-                const KvHeadCache& hc = cache.head(l, h);
-                past[static_cast<size_t>(h)] = KvSpan{hc.k.data(), hc.v.data(), hc.size(), c.head_dim};
-            }
+            std::vector<float> decoded_past;
+            const std::vector<KvSpan> past = cache.float_spans(l, decoded_past);
             in.past = past;
             const auto chose = std::chrono::steady_clock::now();
             if (req.evict_cached) {

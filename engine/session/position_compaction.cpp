@@ -20,14 +20,18 @@ void rerotate_key(float* key, int64_t delta, std::span<const float> rope_freqs, 
 }
 
 void compact_positions(CompressedCache& cache, std::span<const float> rope_freqs, RopeStyle style) {
-    const int64_t d = cache.head_dim();
+    std::vector<float> key(static_cast<size_t>(cache.head_dim()));
     int64_t longest = 0;
     for (int64_t l = 0; l < cache.n_layers(); ++l)
         for (int64_t h = 0; h < cache.n_kv_heads(); ++h) {
             KvHeadCache& hc = cache.head(l, h);
             for (int64_t e = 0; e < hc.size(); ++e) {
                 int32_t& position = hc.positions[static_cast<size_t>(e)];
-                rerotate_key(hc.k.data() + e * d, e - position, rope_freqs, style);
+                if (e != position) {
+                    hc.k.decode(e, 1, key.data());
+                    rerotate_key(key.data(), e - position, rope_freqs, style);
+                    hc.k.set(e, key.data());
+                }
                 position = static_cast<int32_t>(e);
             }
             longest = std::max(longest, hc.size());

@@ -18,7 +18,7 @@ Session::Session(std::shared_ptr<const Model> model, std::shared_ptr<Backend> ba
     if (!options_.policy) options_.policy = std::make_shared<FullPolicy>();
     if (options_.chunk <= 0) throw Error("session: prefill chunk must be positive");
     const ModelConfig& c = model_->config();
-    cache_ = CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model_->fingerprint());
+    cache_ = CompressedCache(c.n_layers, c.n_kv_heads, c.head_dim, model_->fingerprint(), options_.kv_type);
 }
 
 Session::Session(std::shared_ptr<const Model> model, SessionOptions options)
@@ -32,6 +32,8 @@ Session::Session(std::shared_ptr<const Model> model, std::shared_ptr<Backend> ba
         throw Error(ErrorKind::WrongModel, "session: the KV cache snapshot was made by another model");
     if (cache.n_layers() != c.n_layers || cache.n_kv_heads() != c.n_kv_heads || cache.head_dim() != c.head_dim)
         throw Error(ErrorKind::WrongModel, "session: the KV cache snapshot's shape does not match the model");
+    // A resumed cache keeps the type it was made with.
+    options_.kv_type = cache.kv_type();
     if (!logits.empty() && static_cast<int64_t>(logits.size()) != c.vocab_size)
         throw Error(ErrorKind::BadFile, "session: the snapshot's logits have " + std::to_string(logits.size()) +
                                             " values, the model's vocabulary " + std::to_string(c.vocab_size));

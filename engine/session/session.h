@@ -38,6 +38,7 @@ struct SessionOptions {
     int threads = 0;                        // the session's own backend, when none is given: 0 = one per hardware thread
     bool q8_activations = false;            // ... with faster integer matmuls, less exact (see MatmulOptions)
     int64_t chunk = 256;                    // prefill tokens per step through a layer
+    GgmlType kv_type = GgmlType::F32;       // what the KV cache keeps: F32, F16 or Q8_0 (kv_rows.h)
     std::shared_ptr<EvictionPolicy> policy = nullptr;   // nullptr: FullPolicy (keep every token)
     // Windowed reading (window_plan.h): a prompt that does not fit `context` positions with
     // `answer_room` left for the answer is read in windows of `window` tokens (0: only when it

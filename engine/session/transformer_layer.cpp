@@ -1,6 +1,7 @@
 #include "engine/session/transformer_layer.h"
 
 #include "engine/model/model.h"
+#include "engine/session/kv_rows.h"
 
 #include <cmath>
 
@@ -32,6 +33,8 @@ void transformer_layer(const Model& model, int64_t layer, Backend& be, const Lay
     }
     be.rope(r.q, m, c.n_heads, c.head_dim, r.positions, model.rope_freqs(), c.rope_style);
     be.rope(r.k, m, c.n_kv_heads, c.head_dim, r.positions, model.rope_freqs(), c.rope_style);
+    round_to_kv_type(ctx.kv_type, r.k, m * c.n_kv_heads, c.head_dim);
+    round_to_kv_type(ctx.kv_type, r.v, m * c.n_kv_heads, c.head_dim);
 
     AttentionArgs a;
     a.q = r.q;

@@ -41,6 +41,9 @@ struct LayerContext {
     const float* v = nullptr;
     int64_t n_cur = 0;
     int64_t q_offset = 0;
+    // The rows' keys and values are rounded to what a cache of this type keeps, so they are
+    // attended to and scored as the cache will hold them.
+    GgmlType kv_type = GgmlType::F32;
     // Optional attention sums, as in AttentionArgs.
     float* key_attention = nullptr;
     int64_t key_attention_stride = 0;

@@ -39,9 +39,12 @@ inline engine::CompressedCache cache_after(int64_t turns) {
             for (int64_t p = 0; p < n; ++p) {
                 // The first turn's prompt keeps about half, differently per head.
                 if (p < kFirstTokens && (p + l + h) % 2 != 0) continue;
-                head.positions.push_back(static_cast<int32_t>(p));
-                for (int64_t d = 0; d < kHeadDim; ++d) head.k.push_back(value_at(l, h, p, d, 0));
-                for (int64_t d = 0; d < kHeadDim; ++d) head.v.push_back(value_at(l, h, p, d, 1));
+                float key[kHeadDim], value[kHeadDim];
+                for (int64_t d = 0; d < kHeadDim; ++d) {
+                    key[d] = value_at(l, h, p, d, 0);
+                    value[d] = value_at(l, h, p, d, 1);
+                }
+                head.push_back(static_cast<int32_t>(p), key, value);
             }
         }
     return cache;

@@ -216,7 +216,10 @@ private slots:
 
         // Not a prefix (the cache was read again): a fresh snapshot replaces the old one.
         auto other = synthetic::cache_after(2);
-        other.head(0, 0).k[0] += 1.0f;
+        float row[synthetic::kHeadDim];
+        other.head(0, 0).k.decode(0, 1, row);
+        row[0] += 1.0f;
+        other.head(0, 0).k.set(0, row);
         auto other_state = synthetic::state_after(2);
         other_state.first_turn = 3;
         store.save_snapshot(id, synthetic::identity(), other, other_state, true);

@@ -82,7 +82,7 @@ std::vector<std::vector<std::vector<int32_t>>> reference_lookahead(const std::sh
         for (int64_t h = 0; h < c.n_kv_heads; ++h)
             for (int64_t t = 0; t < n; ++t)
                 for (int64_t x = 0; x < c.head_dim; ++x)
-                    L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k[static_cast<size_t>(t * c.head_dim + x)];
+                    L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k.floats()[t * c.head_dim + x];
         const auto& pq = prompt_q[static_cast<size_t>(l)];
         L.window_q.assign(pq.end() - w * c.q_dim(), pq.end());
         L.lookahead_q.assign(draft_q[static_cast<size_t>(l)].begin(), draft_q[static_cast<size_t>(l)].end());
@@ -101,8 +101,8 @@ void check_kept(const engine::Session& s, const engine::Session& full, const std
             const auto& all = full.cache().head(l, h);
             for (size_t e = 0; e < head.positions.size(); ++e) {
                 const auto at = static_cast<size_t>(head.positions[e] * c.head_dim);
-                QVERIFY(std::equal(head.k.begin() + e * c.head_dim, head.k.begin() + (e + 1) * c.head_dim, all.k.begin() + at));
-                QVERIFY(std::equal(head.v.begin() + e * c.head_dim, head.v.begin() + (e + 1) * c.head_dim, all.v.begin() + at));
+                QVERIFY(std::equal(head.k.floats() + e * c.head_dim, head.k.floats() + (e + 1) * c.head_dim, all.k.floats() + at));
+                QVERIFY(std::equal(head.v.floats() + e * c.head_dim, head.v.floats() + (e + 1) * c.head_dim, all.v.floats() + at));
             }
         }
 }
@@ -269,7 +269,7 @@ private slots:
             for (int64_t h = 0; h < c.n_kv_heads; ++h)
                 for (int64_t t = 0; t < n; ++t)
                     for (int64_t x = 0; x < c.head_dim; ++x)
-                        L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k[static_cast<size_t>(t * c.head_dim + x)];
+                        L.k[static_cast<size_t>((t * c.n_kv_heads + h) * c.head_dim + x)] = full.cache().head(l, h).k.floats()[t * c.head_dim + x];
             const auto& q = queries[static_cast<size_t>(l)];
             L.window_q.assign(q.end() - 8 * c.q_dim(), q.end());
             expected_snap.push_back(reference::snapkv_keep(L, budget, 8, 7));

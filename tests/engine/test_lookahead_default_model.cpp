@@ -85,7 +85,7 @@ private slots:
                     const auto& mine = which == 0 ? pass.layers[l].k : pass.layers[l].v;
                     for (int64_t i = 0; i < m; ++i)
                         for (int64_t d = 0; d < c.head_dim; ++d) {
-                            const double e = cached[(n_p + i) * c.head_dim + d];
+                            const double e = cached.floats()[(n_p + i) * c.head_dim + d];
                             diff = std::max(diff, std::fabs(mine[i * c.kv_dim() + h * c.head_dim + d] - e));
                             scale = std::max(scale, std::fabs(e));
                         }

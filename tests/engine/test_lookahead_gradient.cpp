@@ -135,8 +135,8 @@ private slots:
                     for (int64_t d = 0; d < c.head_dim; ++d) {
                         mine_k.push_back(pass.layers[l].k[i * c.kv_dim() + h * c.head_dim + d]);
                         mine_v.push_back(pass.layers[l].v[i * c.kv_dim() + h * c.head_dim + d]);
-                        engine_k.push_back(head.k[(kPrompt + i) * c.head_dim + d]);
-                        engine_v.push_back(head.v[(kPrompt + i) * c.head_dim + d]);
+                        engine_k.push_back(head.k.floats()[(kPrompt + i) * c.head_dim + d]);
+                        engine_v.push_back(head.v.floats()[(kPrompt + i) * c.head_dim + d]);
                     }
                 worst = std::max({worst, scaled_error(mine_k, engine_k), scaled_error(mine_v, engine_v)});
             }

@@ -200,8 +200,8 @@ private slots:
                 const auto& all = full.cache().head(l, h);
                 for (int64_t i = 0; i < kept.size(); ++i) {
                     const int32_t t = kept.positions[i];
-                    QVERIFY(std::memcmp(kept.k.data() + i * c.head_dim, all.k.data() + t * c.head_dim, c.head_dim * 4) == 0);
-                    QVERIFY(std::memcmp(kept.v.data() + i * c.head_dim, all.v.data() + t * c.head_dim, c.head_dim * 4) == 0);
+                    QVERIFY(std::memcmp(kept.k.floats() + i * c.head_dim, all.k.floats() + t * c.head_dim, c.head_dim * 4) == 0);
+                    QVERIFY(std::memcmp(kept.v.floats() + i * c.head_dim, all.v.floats() + t * c.head_dim, c.head_dim * 4) == 0);
                 }
             }
     }

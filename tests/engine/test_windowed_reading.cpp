@@ -110,9 +110,9 @@ private slots:
                     for (double& v : x) v = normal(rng);
                     raw[{l, h}].push_back(x);
                     const auto rotated = rope_double(x, p, freqs, spec.neox());
-                    hc.positions.push_back(p);
-                    for (double v : rotated) hc.k.push_back(static_cast<float>(v));
-                    for (int64_t i = 0; i < c.head_dim; ++i) hc.v.push_back(static_cast<float>(normal(rng)));
+                    std::vector<float> key(rotated.begin(), rotated.end()), value(static_cast<size_t>(c.head_dim));
+                    for (float& v : value) v = static_cast<float>(normal(rng));
+                    hc.push_back(p, key.data(), value.data());
                 }
             }
         const engine::CompressedCache before = cache;
@@ -131,7 +131,7 @@ private slots:
                     const auto expected = rope_double(raw[{l, h}][static_cast<size_t>(e)], static_cast<double>(e), freqs,
                                                       spec.neox());
                     for (int64_t i = 0; i < c.head_dim; ++i)
-                        worst = std::max(worst, std::abs(hc.k[static_cast<size_t>(e * c.head_dim + i)] - expected[static_cast<size_t>(i)]));
+                        worst = std::max(worst, std::abs(hc.k.floats()[e * c.head_dim + i] - expected[static_cast<size_t>(i)]));
                 }
             }
         qInfo("largest error against the double reference: %.3g", worst);
@@ -205,7 +205,8 @@ private slots:
                 const auto& a = one.cache().head(l, h);
                 const auto& b = windowed.cache().head(l, h);
                 QCOMPARE(b.positions, a.positions);
-                for (size_t i = 0; i < a.k.size(); ++i) worst = std::max(worst, double(std::abs(a.k[i] - b.k[i])));
+                for (int64_t i = 0; i < a.size() * model->config().head_dim; ++i)
+                    worst = std::max(worst, double(std::abs(a.k.floats()[i] - b.k.floats()[i])));
             }
         for (size_t i = 0; i < one.logits().size(); ++i)
             worst = std::max(worst, double(std::abs(one.logits()[i] - windowed.logits()[i])));
