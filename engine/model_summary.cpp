@@ -1,10 +1,11 @@
 #include "engine/model_summary.h"
 
 #include "engine/error.h"
+#include "engine/session/kv_rows.h"
 
 namespace engine {
 
-ModelSummary summarize_model(const GgufFile& file, int kv_element_bytes) {
+ModelSummary summarize_model(const GgufFile& file) {
     ModelSummary s;
     s.architecture = file.get_string("general.architecture");
     s.name = file.get_string_opt("general.name").value_or("");
@@ -34,10 +35,13 @@ ModelSummary summarize_model(const GgufFile& file, int kv_element_bytes) {
         s.weight_bytes += t.size_bytes;
         s.tensors_by_type[std::string(ggml_type_name(t.type))] += 1;
     }
-    s.kv_element_bytes = kv_element_bytes;
-    s.kv_bytes_per_1k_tokens = 2ull * static_cast<uint64_t>(s.layers) * static_cast<uint64_t>(s.kv_heads) *
-                               static_cast<uint64_t>(s.head_dim) * static_cast<uint64_t>(kv_element_bytes) * 1024ull;
     return s;
+}
+
+uint64_t ModelSummary::kv_bytes_per_1k_tokens(GgmlType kv_type) const {
+    if (head_dim <= 0 || head_dim % ggml_type_traits(kv_type).block_size != 0) return 0;
+    return 2ull * static_cast<uint64_t>(layers) * static_cast<uint64_t>(kv_heads) *
+           static_cast<uint64_t>(kv_row_bytes(kv_type, head_dim)) * 1024ull;
 }
 
 }  // namespace engine

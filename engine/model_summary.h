@@ -24,11 +24,11 @@ struct ModelSummary {
     uint64_t parameters = 0;
     uint64_t weight_bytes = 0;
     std::map<std::string, int> tensors_by_type;   // type name -> tensor count
-    // K and V for 1,024 tokens across all layers, at kv_element_bytes per element.
-    uint64_t kv_bytes_per_1k_tokens = 0;
-    int kv_element_bytes = 4;
+    // K and V of 1,024 tokens across all layers, kept at `kv_type` (F32, F16 or Q8_0); 0 when
+    // the heads cannot be kept at that type (Q8_0 needs whole blocks of 32).
+    uint64_t kv_bytes_per_1k_tokens(GgmlType kv_type) const;
 };
 
-ModelSummary summarize_model(const GgufFile& file, int kv_element_bytes = 4);
+ModelSummary summarize_model(const GgufFile& file);
 
 }  // namespace engine

@@ -1,5 +1,7 @@
 #include "ui/app_settings.h"
 
+#include "engine/error.h"
+
 #include <QSettings>
 
 namespace glimpse::ui {
@@ -11,6 +13,7 @@ AppSettings AppSettings::load() {
     a.adapter = s.value("model/adapter", a.adapter).toString();
     a.policy = s.value("model/policy", a.policy).toString();
     a.budget = s.value("model/budget", a.budget).toLongLong();
+    a.kvType = s.value("model/kv_type", a.kvType).toString();
     a.threads = s.value("model/threads", a.threads).toInt();
     a.temperature = s.value("answer/temperature", a.temperature).toDouble();
     a.topP = s.value("answer/top_p", a.topP).toDouble();
@@ -25,6 +28,7 @@ void AppSettings::save() const {
     s.setValue("model/adapter", adapter);
     s.setValue("model/policy", policy);
     s.setValue("model/budget", budget);
+    s.setValue("model/kv_type", kvType);
     s.setValue("model/threads", threads);
     s.setValue("answer/temperature", temperature);
     s.setValue("answer/top_p", topP);
@@ -49,6 +53,11 @@ ConversationOptions AppSettings::conversationOptions() const {
     o.sampling.top_p = float(topP);
     o.sampling.max_new_tokens = maxAnswerTokens;
     o.system_prompt = systemPrompt.toStdString();
+    try {
+        o.kv_type = engine::parse_kv_type(kvType.toStdString());
+    } catch (const engine::Error&) {
+        // A hand-edited or older settings file: keep the default.
+    }
     return o;
 }
 

@@ -83,6 +83,12 @@ SettingsDialog::SettingsDialog(const AppSettings& s, QWidget* parent) : QDialog(
     budget_->setValue(int(s.budget));
     budget_->setSuffix(tr(" tokens"));
     budget_->setAccessibleName(tr("KV budget per head and layer"));
+    kvType_ = new QComboBox;
+    kvType_->setAccessibleName(tr("KV cache precision"));
+    kvType_->addItem(tr("f16 (half of f32's memory)"), QStringLiteral("f16"));
+    kvType_->addItem(tr("q8_0 (about a quarter, less exact)"), QStringLiteral("q8_0"));
+    kvType_->addItem(tr("f32 (exact, twice f16's memory)"), QStringLiteral("f32"));
+    kvType_->setCurrentIndex(std::max(0, kvType_->findData(s.kvType)));
     threads_ = new QSpinBox;
     threads_->setRange(0, 1024);
     threads_->setSpecialValueText(tr("All (%1)").arg(QThread::idealThreadCount()));
@@ -114,6 +120,7 @@ SettingsDialog::SettingsDialog(const AppSettings& s, QWidget* parent) : QDialog(
     form->addRow(tr("Adapter:"), adapter_);
     form->addRow(tr("KV policy:"), policy_);
     form->addRow(tr("KV budget:"), budget_);
+    form->addRow(tr("KV precision:"), kvType_);
     form->addRow(tr("Threads:"), threads_);
     form->addRow(tr("Temperature:"), temperature_);
     form->addRow(tr("Top-p:"), topP_);
@@ -141,6 +148,7 @@ AppSettings SettingsDialog::settings() const {
     s.adapter = adapter_->text().trimmed();
     s.policy = policy_->currentData().toString();
     s.budget = budget_->value();
+    s.kvType = kvType_->currentData().toString();
     s.threads = threads_->value();
     s.temperature = temperature_->value();
     s.topP = topP_->value();

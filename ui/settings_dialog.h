@@ -37,6 +37,7 @@ private:
     QLineEdit* adapter_ = nullptr;
     QComboBox* policy_ = nullptr;
     QSpinBox* budget_ = nullptr;
+    QComboBox* kvType_ = nullptr;
     QSpinBox* threads_ = nullptr;
     QDoubleSpinBox* temperature_ = nullptr;
     QDoubleSpinBox* topP_ = nullptr;

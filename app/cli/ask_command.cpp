@@ -27,7 +27,8 @@ struct AskOptions {
 
 void run_ask(const AskOptions& opt) {
     auto loaded = load_model(opt.model);
-    Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt, .window = opt.model.read_window},
+    Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt, .window = opt.model.read_window,
+                                            .kv_type = engine::parse_kv_type(opt.model.kv_type)},
                               store::prompt_documents(load_documents(opt.documents)));
     const auto* cancel = install_interrupt_flag();
     TurnCallbacks callbacks;

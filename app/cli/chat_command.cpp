@@ -81,7 +81,7 @@ void run_chat(const ChatOptions& opt) {
     }
     const auto loaded = open_model(choice);
     ConversationOptions options{.sampling = opt.sampling, .system_prompt = opt.system_prompt,
-                                .window = opt.model.read_window};
+                                .window = opt.model.read_window, .kv_type = engine::parse_kv_type(opt.model.kv_type)};
     SessionChat session_chat;
     std::unique_ptr<Conversation> plain;
     if (session_store)

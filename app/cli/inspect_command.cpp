@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model_summary.h"
+#include "engine/session/kv_rows.h"
 #include "engine/tokenizer/tokenizer.h"
 
 #include <CLI/CLI.hpp>
@@ -99,8 +100,13 @@ void run_inspect(const InspectOptions& opt) {
     for (const auto& [type, count] : s.tensors_by_type)
         types += (types.empty() ? "" : ", ") + type + " x" + std::to_string(count);
     std::printf("weight types:    %s\n", types.c_str());
-    std::printf("memory:          weights %s + KV cache %s per 1K tokens (f32, full cache)\n",
-                human_bytes(s.weight_bytes).c_str(), human_bytes(s.kv_bytes_per_1k_tokens).c_str());
+    std::string kv;
+    for (engine::GgmlType type : engine::kKvTypes) {
+        const uint64_t bytes = s.kv_bytes_per_1k_tokens(type);
+        kv += (kv.empty() ? "" : ", ") + (bytes ? human_bytes(bytes) : std::string("-")) + " " + engine::kv_type_name(type);
+    }
+    std::printf("memory:          weights %s + KV cache per 1K tokens (full cache): %s\n", human_bytes(s.weight_bytes).c_str(),
+                kv.c_str());
     if (opt.metadata) {
         std::printf("metadata:\n");
         for (const auto& [key, value] : file.metadata())

@@ -38,6 +38,10 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
                     "Read the prompt in windows of N tokens, each evicted back to the budget (default: only a "
                     "prompt past the model's context window, in the largest windows that fit)")
         ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+    cmd->add_option("--kv-type", options.kv_type,
+                    "What the KV cache keeps: f32, f16 (half the memory) or q8_0 (about a quarter); a resumed "
+                    "session keeps the type it was saved with")
+        ->default_val(options.kv_type)->check(CLI::IsMember({"f32", "f16", "q8_0"}));
     cmd->add_option("--window", options.window,
                     "snapkv, pyramidkv, laq, speckv: the observation window, the last prompt tokens used as queries")
         ->default_val(options.window)->check(CLI::Range(1, 1 << 24));

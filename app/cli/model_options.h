@@ -1,11 +1,13 @@
 #pragma once
 // Options shared by the commands that run a model, and the model they load.
 
+#include "core/conversation.h"
 #include "core/model_setup.h"
 #include "engine/chat/chat_template.h"
 #include "engine/eviction/policy_options.h"
 #include "engine/model/model.h"
 #include "engine/session/sampling.h"
+#include "engine/session/kv_rows.h"
 #include "engine/session/session.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -35,6 +37,7 @@ struct ModelOptions {
     double pyramid_beta = engine::PolicyOptions{}.pyramid_beta;  // PyramidKV
     int64_t draft_tokens = engine::PolicyOptions{}.draft_tokens; // LAQ / SpecKV: pseudo-answer length
     int64_t read_window = 0;    // windowed reading: tokens per window (0: only past the context window)
+    std::string kv_type = engine::kv_type_name(glimpse::ConversationOptions{}.kv_type);   // f32, f16 or q8_0
 };
 
 using glimpse::LoadedModel;

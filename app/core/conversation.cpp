@@ -37,6 +37,7 @@ engine::SessionOptions Conversation::session_options() const {
     options.policy = options_.make_policy();
     options.answer_room = options_.sampling.max_new_tokens;
     options.window = options_.window;
+    options.kv_type = options_.kv_type;
     return options;
 }
 

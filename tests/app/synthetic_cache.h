@@ -27,8 +27,8 @@ inline float value_at(int64_t layer, int64_t head, int64_t position, int64_t d, 
 
 inline int64_t tokens_after(int64_t turns) { return turns == 0 ? 0 : kFirstTokens + (turns - 1) * kTurnTokens; }
 
-inline engine::CompressedCache cache_after(int64_t turns) {
-    engine::CompressedCache cache(kLayers, kHeads, kHeadDim, kFingerprint);
+inline engine::CompressedCache cache_after(int64_t turns, engine::GgmlType kv_type = engine::GgmlType::F32) {
+    engine::CompressedCache cache(kLayers, kHeads, kHeadDim, kFingerprint, kv_type);
     const int64_t n = tokens_after(turns);
     std::vector<int32_t> tokens;
     for (int64_t p = 0; p < n; ++p) tokens.push_back(static_cast<int32_t>(p * 7 % 49152));

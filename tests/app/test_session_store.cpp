@@ -228,6 +228,44 @@ private slots:
         QVERIFY(store.load_snapshot(session, synthetic::identity(), synthetic::kFingerprint)->cache == other);
     }
 
+    void a_snapshot_keeps_its_element_type_data() {
+        QTest::addColumn<QString>("kv_type");
+        QTest::newRow("f16") << "f16";
+        QTest::newRow("q8_0") << "q8_0";
+    }
+    void a_snapshot_keeps_its_element_type() {
+        QFETCH(QString, kv_type);
+        const engine::GgmlType type = engine::parse_kv_type(kv_type.toStdString());
+        QTemporaryDir dir;
+        SessionStore store(db_in(dir));
+        auto s = store.create("typed", "Report", synthetic::identity(), "temperature=0", "", synthetic::documents());
+        store.add_turn(s.id, synthetic::turn(0));
+        store.save_snapshot(s.id, synthetic::identity(), synthetic::cache_after(1, type), synthetic::state_after(1), true);
+        store.add_turn(s.id, synthetic::turn(1));
+        store.save_snapshot(s.id, synthetic::identity(), synthetic::cache_after(2, type), synthetic::state_after(2), true);
+
+        const auto sum = store.snapshot_summary(s.id);
+        QCOMPARE(sum->kv_format, kv_type.toStdString());
+        QCOMPARE(sum->segments, int64_t{2});   // the second save only appended
+        // The appended segment holds the new entries at the type's own row size.
+        const int64_t row = engine::kv_row_bytes(type, synthetic::kHeadDim);
+        SqliteStatement seg(store.database(), "SELECT sum(length(data)) FROM kv_layers WHERE segment = 1");
+        seg.step();
+        QCOMPARE(seg.int64(0), synthetic::kLayers * synthetic::kHeads * (4 + synthetic::kTurnTokens * (4 + 2 * row)));
+        QCOMPARE(sum->full_bytes, synthetic::tokens_after(2) * synthetic::kLayers * synthetic::kHeads * 2 * row);
+        const auto loaded = store.load_snapshot(*store.find("typed"), synthetic::identity(), synthetic::kFingerprint);
+        QVERIFY(loaded->cache == synthetic::cache_after(2, type));
+        QCOMPARE(loaded->cache.kv_type(), type);
+
+        // A cache of another type is not an extension: it replaces the snapshot.
+        store.add_turn(s.id, synthetic::turn(2));
+        store.save_snapshot(s.id, synthetic::identity(), synthetic::cache_after(3), synthetic::state_after(3), true);
+        QCOMPARE(store.snapshot_summary(s.id)->kv_format, std::string("f32"));
+        QCOMPARE(store.snapshot_summary(s.id)->segments, int64_t{1});
+        QVERIFY(store.load_snapshot(*store.find("typed"), synthetic::identity(), synthetic::kFingerprint)->cache ==
+                synthetic::cache_after(3));
+    }
+
     void a_cache_read_in_windows_keeps_its_position_shift() {
         QTemporaryDir dir;
         SessionStore store(db_in(dir));

@@ -30,8 +30,9 @@ private slots:
         QVERIFY(out.contains(QRegularExpression("template family:\\s+chatml\\n")));
         QVERIFY(out.contains(QRegularExpression("parameters:\\s+134\\.5 M\\n")));
         QVERIFY(out.contains("Q4_1 x210"));
-        // 30 layers * 3 KV heads * 64 dims * (K and V) * 4 bytes * 1024 tokens = 45 MiB.
-        QVERIFY(out.contains("KV cache 45.0 MiB per 1K tokens"));
+        // 30 layers * 3 KV heads * 64 dims * (K and V) * 4 bytes * 1024 tokens = 45 MiB; f16
+        // half; q8_0 34 bytes per 32 values.
+        QVERIFY(out.contains("KV cache per 1K tokens (full cache): 45.0 MiB f32, 22.5 MiB f16, 12.0 MiB q8_0"));
     }
 
     void inspect_lists_devices_or_says_why_there_are_none() {

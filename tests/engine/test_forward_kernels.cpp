@@ -9,6 +9,7 @@
 #include "engine/cpu/thread_pool.h"
 #include "engine/error.h"
 #include "engine/quant/quantize.h"
+#include "engine/session/kv_rows.h"
 
 #include <QtTest/QtTest>
 
@@ -237,10 +238,17 @@ private slots:
         QTest::addColumn<int64_t>("n_q");
         QTest::addColumn<int64_t>("past0");
         QTest::addColumn<int64_t>("past1");
-        QTest::newRow("prefill") << int64_t{6} << int64_t{16} << int64_t{11} << int64_t{4} << int64_t{7} << int64_t{5} << int64_t{3};
-        QTest::newRow("decode") << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{300} << int64_t{129};
-        QTest::newRow("decode-pair") << int64_t{6} << int64_t{64} << int64_t{3} << int64_t{1} << int64_t{2} << int64_t{70} << int64_t{0};
-        QTest::newRow("past-only") << int64_t{4} << int64_t{24} << int64_t{0} << int64_t{0} << int64_t{3} << int64_t{150} << int64_t{9};
+        QTest::addColumn<QString>("kv_type");   // what the cached rows are kept as
+        QTest::newRow("prefill") << int64_t{6} << int64_t{16} << int64_t{11} << int64_t{4} << int64_t{7} << int64_t{5} << int64_t{3} << "f32";
+        QTest::newRow("decode") << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{300} << int64_t{129} << "f32";
+        QTest::newRow("decode-pair") << int64_t{6} << int64_t{64} << int64_t{3} << int64_t{1} << int64_t{2} << int64_t{70} << int64_t{0} << "f32";
+        QTest::newRow("past-only") << int64_t{4} << int64_t{24} << int64_t{0} << int64_t{0} << int64_t{3} << int64_t{150} << int64_t{9} << "f32";
+        for (const char* type : {"f16", "q8_0"}) {
+            const QByteArray t(type);
+            QTest::newRow("prefill " + t) << int64_t{6} << int64_t{32} << int64_t{11} << int64_t{4} << int64_t{7} << int64_t{45} << int64_t{3} << QString(type);
+            QTest::newRow("decode " + t) << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{300} << int64_t{129} << QString(type);
+            QTest::newRow("past-only " + t) << int64_t{4} << int64_t{32} << int64_t{0} << int64_t{0} << int64_t{1} << int64_t{150} << int64_t{9} << QString(type);
+        }
     }
 
     void attention_matches_double_reference() {
@@ -251,16 +259,42 @@ private slots:
         QFETCH(int64_t, n_q);
         QFETCH(int64_t, past0);
         QFETCH(int64_t, past1);
+        QFETCH(QString, kv_type);
         std::mt19937_64 rng(fresh_seed("attention"));
         const int64_t n_kv = 2;
         const int64_t past_len[2] = {past0, past1};   // heads keep different numbers of tokens
+        const engine::GgmlType type = engine::parse_kv_type(kv_type.toStdString());
         std::vector<std::vector<float>> past_k, past_v;
+        std::vector<engine::KvRows> rows_k, rows_v;
         std::vector<engine::KvSpan> past;
         for (int64_t h = 0; h < n_kv; ++h) {
             past_k.push_back(random_floats(rng, static_cast<size_t>(past_len[h] * hd)));
             past_v.push_back(random_floats(rng, static_cast<size_t>(past_len[h] * hd)));
+            rows_k.emplace_back(type, hd);
+            rows_v.emplace_back(type, hd);
+            for (int64_t j = 0; j < past_len[h]; ++j) {
+                rows_k.back().push_back(past_k[h].data() + j * hd);
+                rows_v.back().push_back(past_v[h].data() + j * hd);
+            }
+            // The reference attends to exactly the values the typed rows hold (plain decoding).
+            if (past_len[h] > 0) {
+                engine::dequantize_row(type, rows_k.back().row(0), past_k[h].data(), past_len[h] * hd);
+                engine::dequantize_row(type, rows_v.back().row(0), past_v[h].data(), past_len[h] * hd);
+            }
         }
-        for (int64_t h = 0; h < n_kv; ++h) past.push_back({past_k[h].data(), past_v[h].data(), past_len[h], hd});
+        for (int64_t h = 0; h < n_kv; ++h) {
+            if (type == engine::GgmlType::F32) {
+                past.push_back({past_k[h].data(), past_v[h].data(), past_len[h], hd});
+                continue;
+            }
+            engine::KvSpan typed;
+            typed.n = past_len[h];
+            typed.type = type;
+            typed.k_rows = rows_k[h].row(0);
+            typed.v_rows = rows_v[h].row(0);
+            typed.row_bytes = rows_k[h].row_bytes();
+            past.push_back(typed);
+        }
         const auto q = random_floats(rng, static_cast<size_t>(n_q * n_heads * hd));
         const auto k = random_floats(rng, static_cast<size_t>(n_cur * n_kv * hd));
         const auto v = random_floats(rng, static_cast<size_t>(n_cur * n_kv * hd));

@@ -11,6 +11,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/model/model.h"
+#include "engine/session/kv_rows.h"
 #include "engine/session/position_compaction.h"
 #include "engine/session/session.h"
 #include "engine/session/window_plan.h"
@@ -76,25 +77,35 @@ private slots:
     void compaction_matches_rope_at_the_new_position_in_double_data() {
         QTest::addColumn<QString>("arch");
         QTest::addColumn<bool>("llama3_scaling");
-        QTest::newRow("llama") << "llama" << false;
-        QTest::newRow("llama3 scaling") << "llama" << true;
-        QTest::newRow("qwen2 (neox)") << "qwen2" << false;
+        QTest::addColumn<QString>("kv_type");
+        QTest::newRow("llama") << "llama" << false << "f32";
+        QTest::newRow("llama3 scaling") << "llama" << true << "f32";
+        QTest::newRow("qwen2 (neox)") << "qwen2" << false << "f32";
+        // A lower-precision cache is decoded, re-rotated and encoded again.
+        QTest::newRow("llama, f16 cache") << "llama" << false << "f16";
+        QTest::newRow("qwen2, q8_0 cache") << "qwen2" << false << "q8_0";
     }
     void compaction_matches_rope_at_the_new_position_in_double() {
         QFETCH(QString, arch);
         QFETCH(bool, llama3_scaling);
+        QFETCH(QString, kv_type);
+        const engine::GgmlType type = engine::parse_kv_type(kv_type.toStdString());
         const uint64_t seed = fresh_seed("compaction");
         std::mt19937_64 rng(seed);
         TinySpec spec;
         spec.arch = arch.toStdString();
         spec.llama3_scaling = llama3_scaling;
+        if (type == engine::GgmlType::Q8_0) {   // whole blocks of 32 per head
+            spec.n_heads = 2;
+            spec.head_dim = 32;
+        }
         const auto model = tiny_model(seed, spec);
         const auto& c = model->config();
         // The model's own frequencies, in double: the reference re-rotates the raw key.
         std::vector<double> freqs(model->rope_freqs().begin(), model->rope_freqs().end());
 
         const int64_t n_tokens = 30000;
-        engine::CompressedCache cache(c.n_layers, c.n_kv_heads, c.head_dim, model->fingerprint());
+        engine::CompressedCache cache(c.n_layers, c.n_kv_heads, c.head_dim, model->fingerprint(), type);
         cache.add_tokens(std::vector<int32_t>(static_cast<size_t>(n_tokens), 5));
         std::normal_distribution<double> normal(0.0, 1.0);
         std::uniform_int_distribution<int32_t> position(0, static_cast<int32_t>(n_tokens - 1));
@@ -126,16 +137,22 @@ private slots:
                 const engine::KvHeadCache& hc = cache.head(l, h);
                 QCOMPARE(hc.v, before.head(l, h).v);   // values carry no position
                 longest = std::max(longest, hc.size());
+                std::vector<float> key(static_cast<size_t>(c.head_dim));
                 for (int64_t e = 0; e < hc.size(); ++e) {
                     QCOMPARE(hc.positions[static_cast<size_t>(e)], static_cast<int32_t>(e));   // order kept, compact
                     const auto expected = rope_double(raw[{l, h}][static_cast<size_t>(e)], static_cast<double>(e), freqs,
                                                       spec.neox());
+                    hc.k.decode(e, 1, key.data());
                     for (int64_t i = 0; i < c.head_dim; ++i)
-                        worst = std::max(worst, std::abs(hc.k.floats()[e * c.head_dim + i] - expected[static_cast<size_t>(i)]));
+                        worst = std::max(worst, std::abs(key[static_cast<size_t>(i)] - expected[static_cast<size_t>(i)]));
                 }
             }
         qInfo("largest error against the double reference: %.3g", worst);
-        QVERIFY2(worst < 2e-5, qPrintable(QString::number(worst)));   // two float roundings of O(1) values
+        // Two float roundings of O(1) values; a typed cache rounds each key twice more (before
+        // and after the rotation): f16 to 11 bits (|x| < 6: under 3e-3 each), q8_0 to half a
+        // 127th of its block's largest value (under 0.025 each).
+        const double tolerance = type == engine::GgmlType::F32 ? 2e-5 : type == engine::GgmlType::F16 ? 1e-2 : 0.1;
+        QVERIFY2(worst < tolerance, qPrintable(QString::number(worst)));
         QCOMPARE(cache.tokens(), before.tokens());
         QCOMPARE(cache.next_rotary_position(), longest);
         QCOMPARE(cache.position_shift(), n_tokens - longest);
@@ -143,8 +160,8 @@ private slots:
         // The shift survives a snapshot; a cache never compacted still writes version 1.
         const auto bytes = cache.serialize();
         QCOMPARE(engine::CompressedCache::deserialize(bytes, model->fingerprint()), cache);
-        QCOMPARE(before.serialize()[4], uint8_t{1});
-        QCOMPARE(bytes[4], uint8_t{2});
+        QCOMPARE(before.serialize()[4], uint8_t{type == engine::GgmlType::F32 ? 1 : 3});
+        QCOMPARE(bytes[4], uint8_t{type == engine::GgmlType::F32 ? 2 : 3});
     }
 
     void the_window_plan_reads_what_fits_in_one_pass() {
