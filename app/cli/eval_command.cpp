@@ -108,7 +108,13 @@ void run_eval(const EvalOptions& opt) {
         policies.push_back("truncate-last");
     }
     for (const auto& policy : policies) {
-        if (policy == "full") continue;   // the reference, always measured (where the prompt fits)
+        if (policy == "full") {
+            // The f32 reference is always measured (where the prompt fits); a full cache at
+            // another type is a candidate, scored against it.
+            if (opt.model.kv_type != "f32")
+                candidates.push_back({"full-" + opt.model.kv_type, 0, engine::make_policy("full", loaded.policy_options)});
+            continue;
+        }
         if (policy == "truncate-first" || policy == "truncate-last") {
             candidates.push_back({policy, 0, nullptr,
                                   policy == "truncate-first" ? glimpse::eval::Truncation::First : glimpse::eval::Truncation::Last});
@@ -142,6 +148,7 @@ void run_eval(const EvalOptions& opt) {
     eval_options.question_aware = opt.settings != "context-only";
     eval_options.context_only = opt.settings != "question-aware";
     eval_options.read_window = opt.model.read_window;
+    eval_options.kv_type = engine::parse_kv_type(opt.model.kv_type);
 
     auto count_tokens = [&](std::string_view text) {
         return static_cast<int>(loaded.tokenizer.encode(text, false, false).size());

@@ -179,6 +179,8 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
     std::vector<size_t> snap_of_own;   // LAQ candidate own[i]: its SnapKV's index in keeps (unused for SpecKV)
     int64_t record_window = 0;
     for (size_t p = 0; p < candidates.size(); ++p) {
+        // A full cache at a lower precision cannot read in windows either.
+        if (windowed && dynamic_cast<const FullPolicy*>(candidates[p].keep.get())) continue;
         if (windowed || candidates[p].truncation != Truncation::None) {
             solo.push_back(p);
         } else if (const auto* lookahead = dynamic_cast<const DraftPolicy*>(candidates[p].keep.get())) {
@@ -236,6 +238,7 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
             if (question_aware) tokens.insert(tokens.end(), prompt.question_tokens.begin(), prompt.question_tokens.end());
             SessionOptions session_options;
             session_options.context = context;
+            session_options.kv_type = options.kv_type;
             if (cand.truncation == Truncation::None) {
                 session_options.policy = cand.keep;
                 session_options.window = options.read_window;
@@ -253,7 +256,7 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
         if (shared.empty() && own.empty()) continue;
 
         auto fan_out = std::make_shared<FanOutPolicy>(keeps, record_window);
-        Session prefill(model, backend, {.policy = fan_out});
+        Session prefill(model, backend, {.kv_type = options.kv_type, .policy = fan_out});
         auto start = Clock::now();
         if (!prefill.prefill(compressed)) throw Error("evaluation prefill was cancelled");
         // What a single policy's prefill would cost: ours less the other policies' choosing.

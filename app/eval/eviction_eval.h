@@ -47,6 +47,8 @@ struct EvictionEvalOptions {
     // a prompt that fits.
     int64_t read_window = 0;
     int64_t context = 0;   // positions the model may use; 0: its context length
+    // What the candidates' caches keep; the full-cache reference is always f32.
+    engine::GgmlType kv_type = engine::GgmlType::F32;
 };
 
 // One record per candidate and setting, plus the full cache's own ("full", budget 0) when
