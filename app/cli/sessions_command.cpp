@@ -135,6 +135,7 @@ void run_bench(BenchOptions opt) {
     const auto identity = store::snapshot_identity(loaded);
     ConversationOptions options;
     options.sampling.max_new_tokens = 4;
+    options.kv_type = engine::parse_kv_type(opt.model.kv_type);
     const auto docs = bench_document(loaded, opt.tokens);
 
     char dir_template[] = "/tmp/glimpse-bench-XXXXXX";
