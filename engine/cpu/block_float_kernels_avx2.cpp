@@ -207,7 +207,8 @@ const BlockFloatKernels* block_float_kernels(GgmlType type) {
         {avx512_block_dot(GgmlType::Q8_0), decode_q8_0},
     };
     const BlockFloatKernels* avx2 = avx2_block_float_kernels(type);
-    if (!avx2) return nullptr;
+    if (!avx2 || simd_limit() == SimdLimit::Portable) return nullptr;
+    if (simd_limit() == SimdLimit::Avx2) return avx2;
     const int slot = type == GgmlType::Q4_0 ? 0 : type == GgmlType::Q4_1 ? 1 : type == GgmlType::Q8_0 ? 2 : -1;
     return slot >= 0 && widest[slot].dot ? &widest[slot] : avx2;
 }

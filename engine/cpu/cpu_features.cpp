@@ -4,6 +4,9 @@
 #include <cpuid.h>
 #endif
 
+#include <cstdlib>
+#include <string_view>
+
 namespace engine {
 
 bool cpu_has_f16c() {
@@ -14,6 +17,15 @@ bool cpu_has_f16c() {
 #else
     return false;
 #endif
+}
+
+SimdLimit simd_limit() {
+    static const SimdLimit limit = [] {
+        const char* value = std::getenv("GLIMPSE_SIMD");
+        const std::string_view name = value ? value : "";
+        return name == "portable" ? SimdLimit::Portable : name == "avx2" ? SimdLimit::Avx2 : SimdLimit::Avx512;
+    }();
+    return limit;
 }
 
 }  // namespace engine

@@ -6,4 +6,9 @@ namespace engine {
 
 bool cpu_has_f16c();
 
+// The widest SIMD the kernels may use: everything the CPU has, unless $GLIMPSE_SIMD names a
+// narrower set ("avx2" or "portable"; for comparing kernels, or a CPU that slows down on AVX-512).
+enum class SimdLimit { Portable, Avx2, Avx512 };
+SimdLimit simd_limit();
+
 }  // namespace engine

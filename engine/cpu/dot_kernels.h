@@ -47,10 +47,13 @@ struct DotKernels {
     Q8Dot q8_kernel(GgmlType type) const;
 };
 
-// The best kernels for this CPU; `portable_dot_kernels` is the reference they are tested against.
+// The best kernels for this CPU (AVX-512, else AVX2, else portable; $GLIMPSE_SIMD=avx2 or
+// portable caps the choice: cpu_features.h); `portable_dot_kernels` is the reference they are tested against.
 const DotKernels& dot_kernels();
 const DotKernels& portable_dot_kernels();
 // AVX2 kernels, or nullptr when the CPU or compiler lacks them.
 const DotKernels* avx2_dot_kernels();
+// AVX2's with AVX-512 float kernels, or nullptr without AVX-512F (or AVX2).
+const DotKernels* avx512_dot_kernels();
 
 }  // namespace engine::cpu

@@ -1,6 +1,7 @@
 // Plain C++ dot kernels: the fallback on any CPU and the reference for the SIMD ones.
 
 #include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/cpu_features.h"
 #include "engine/cpu/half.h"
 
 #include <cmath>
@@ -152,7 +153,12 @@ const DotKernels& portable_dot_kernels() {
 }
 
 const DotKernels& dot_kernels() {
-    static const DotKernels& chosen = avx2_dot_kernels() ? *avx2_dot_kernels() : portable_dot_kernels();
+    static const DotKernels& chosen = [] () -> const DotKernels& {
+        const SimdLimit limit = simd_limit();
+        if (limit == SimdLimit::Avx512 && avx512_dot_kernels()) return *avx512_dot_kernels();
+        if (limit != SimdLimit::Portable && avx2_dot_kernels()) return *avx2_dot_kernels();
+        return portable_dot_kernels();
+    }();
     return chosen;
 }
 

@@ -125,12 +125,15 @@ private slots:
     }
 
     void simd_dot_kernels_match_portable_ones() {
-        const auto* simd = engine::cpu::avx2_dot_kernels();
-        if (!simd) QSKIP("this CPU has no AVX2+FMA");
+        std::vector<const engine::cpu::DotKernels*> sets;
+        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+            if (simd) sets.push_back(simd);
+        if (sets.empty()) QSKIP("this CPU has no AVX2+FMA");
         const auto& portable = engine::cpu::portable_dot_kernels();
         std::mt19937_64 rng(fresh_seed("simd vs portable"));
         engine::cpu::ThreadPool pool(1);
         engine::cpu::MatmulScratch scratch;
+        for (const auto* simd : sets)
         for (GgmlType type : {GgmlType::F32, GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0}) {
             const auto w = make_matrix(rng, type, 9, 256 + 32);
             const auto x = random_floats(rng, static_cast<size_t>(3 * w.cols));
@@ -198,9 +201,10 @@ private slots:
     void attention_dot_kernels_match_double_reference() {
         std::mt19937_64 rng(fresh_seed("attention dot kernels"));
         std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
-        if (const auto* simd = engine::cpu::avx2_dot_kernels()) sets.push_back(simd);
+        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+            if (simd) sets.push_back(simd);
         for (const auto* kernels : sets)
-            for (int64_t n : {16, 20, 64, 72}) {
+            for (int64_t n : {16, 20, 64, 72, 100, 128}) {
                 const int64_t count = 11, stride = n + 5;
                 const auto q = random_floats(rng, static_cast<size_t>(n));
                 const auto k = random_floats(rng, static_cast<size_t>(count * stride));
