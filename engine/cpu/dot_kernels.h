@@ -53,7 +53,7 @@ const DotKernels& dot_kernels();
 const DotKernels& portable_dot_kernels();
 // AVX2 kernels, or nullptr when the CPU or compiler lacks them.
 const DotKernels* avx2_dot_kernels();
-// AVX2's with AVX-512 float kernels, or nullptr without AVX-512F (or AVX2).
+// AVX2's with AVX-512 float kernels, or nullptr without AVX-512F and DQ (or AVX2).
 const DotKernels* avx512_dot_kernels();
 
 }  // namespace engine::cpu
