@@ -3,8 +3,9 @@
 // measured in the same run for comparison when asked.
 
 #include "cli/commands.h"
+#include "cli/llamacpp_peer.h"
+#include "cli/median.h"
 #include "cli/model_options.h"
-#include "core/data_dir.h"
 #include "core/model_setup.h"
 #include "engine/error.h"
 #include "engine/process_memory.h"
@@ -14,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -32,8 +32,7 @@ struct BenchOptions {
     int64_t gen_tokens = 64;
     int runs = 3;
     bool json = false;
-    bool compare_llamacpp = false;
-    std::string llamacpp_script;   // empty: scripts/bench_llamacpp.py in the data directory
+    LlamaCppPeer llamacpp;
 };
 
 struct Row {
@@ -48,13 +47,6 @@ struct Row {
     std::vector<double> first_token;   // per run: seconds from the prompt to the first generated token
     double kv_mib = 0;                 // K and V the cache keeps after the prompt
 };
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -96,29 +88,17 @@ Row bench_glimpse(const LoadedModel& loaded, int64_t n, const BenchOptions& opt)
 std::vector<Row> bench_llamacpp(const std::string& model_path, int threads, const BenchOptions& opt) {
     std::string lengths;
     for (auto n : opt.prompt_tokens) lengths += (lengths.empty() ? "" : ",") + std::to_string(n);
-    const std::string script =
-        opt.llamacpp_script.empty() ? data_file("scripts/bench_llamacpp.py").string() : opt.llamacpp_script;
-    std::string command = "python3 '" + script + "' '" + model_path + "' --prompt-tokens " + lengths +
-                          " --gen-tokens " + std::to_string(opt.gen_tokens) + " --threads " +
-                          std::to_string(threads) + " --runs " + std::to_string(opt.runs);
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) throw engine::Error("cannot run " + script);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t got = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), got);
-    if (pclose(pipe) != 0)
-        throw engine::Error("the llama.cpp comparison failed (is llama-cpp-python installed? "
-                            "pip install llama-cpp-python)");
-    auto j = nlohmann::json::parse(out, nullptr, false);
-    if (j.is_discarded()) throw engine::Error("the llama.cpp comparison printed no JSON");
+    const auto j = run_llamacpp(opt.llamacpp, model_path,
+                                {"--prompt-tokens", lengths, "--gen-tokens", std::to_string(opt.gen_tokens), "--threads",
+                                 std::to_string(threads), "--runs", std::to_string(opt.runs)});
     std::vector<Row> rows;
     for (auto n : opt.prompt_tokens) {
-        const auto& r = j["prompt_tokens"][std::to_string(n)];
+        const auto& r = j.at("prompt_tokens").at(std::to_string(n));
         Row row;
         row.engine = j.value("reference", "llama.cpp");
         row.prompt_tokens = n;
-        row.prefill = r["prefill_tok_s"].get<std::vector<double>>();
-        row.decode = r["decode_tok_s"].get<std::vector<double>>();
+        row.prefill = r.at("prefill_tok_s").get<std::vector<double>>();
+        row.decode = r.at("decode_tok_s").get<std::vector<double>>();
         rows.push_back(std::move(row));
     }
     return rows;
@@ -151,8 +131,15 @@ void run_bench(const BenchOptions& opt) {
     for (auto n : opt.prompt_tokens)
         for (const auto& l : loaded) rows.push_back(bench_glimpse(l, n, opt));
     const size_t n_glimpse = rows.size();
-    if (opt.compare_llamacpp)
-        for (auto& r : bench_llamacpp(path.string(), threads, opt)) rows.push_back(std::move(r));
+    std::string llamacpp_skipped;
+    if (opt.llamacpp.compare) {
+        llamacpp_skipped = llamacpp_unavailable(opt.llamacpp);
+        if (!llamacpp_skipped.empty())
+            std::fprintf(stderr, "llama.cpp comparison skipped: %s\n", llamacpp_skipped.c_str());
+        else
+            for (auto& r : bench_llamacpp(path.string(), threads, opt)) rows.push_back(std::move(r));
+    }
+    const bool compared = opt.llamacpp.compare && llamacpp_skipped.empty();
 
     if (opt.json) {
         nlohmann::json j;
@@ -160,6 +147,7 @@ void run_bench(const BenchOptions& opt) {
         j["threads"] = threads;
         j["gen_tokens"] = opt.gen_tokens;
         j["runs"] = opt.runs;
+        if (!llamacpp_skipped.empty()) j["llamacpp_skipped"] = llamacpp_skipped;
         for (const auto& r : rows)
             j["rows"].push_back({{"engine", r.engine}, {"policy", r.policy}, {"prompt_tokens", r.prompt_tokens},
                                  {"evict_share", r.evict_share}, {"rows_share", r.rows_share},
@@ -193,7 +181,7 @@ void run_bench(const BenchOptions& opt) {
                     (long long)r.prompt_tokens, first.c_str(), median(r.prefill), percent(r.evict_share).c_str(),
                     percent(r.rows_share).c_str(), median(r.decode), kv.c_str(), rss.c_str());
     }
-    if (opt.compare_llamacpp) {
+    if (compared) {
         for (size_t i = 0; i < opt.prompt_tokens.size(); ++i) {
             const Row& peer = rows[n_glimpse + i];
             for (size_t g = 0; g < n_glimpse; ++g) {
@@ -224,10 +212,7 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--budget", opt->budget, "Tokens kept per KV head per layer by the evicting policies")
         ->default_val(256)->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
     cmd->add_flag("--json", opt->json, "Print JSON instead of a table");
-    cmd->add_flag("--compare-llamacpp", opt->compare_llamacpp,
-                  "Also measure llama.cpp (PyPI llama-cpp-python) on the same model and threads");
-    cmd->add_option("--llamacpp-script", opt->llamacpp_script,
-                    "Path of bench_llamacpp.py (default: scripts/bench_llamacpp.py in the data directory)");
+    add_llamacpp_options(cmd, opt->llamacpp);
     cmd->callback([opt] { run_bench(*opt); });
 }
 
