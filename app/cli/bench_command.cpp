@@ -1,8 +1,10 @@
 // glimpse-cli bench: prefill and decode speed and peak memory on random prompts, per
 // eviction policy with the share of the prefill spent choosing what to keep, with llama.cpp
-// measured in the same run for comparison when asked.
+// measured in the same run for comparison when asked. `bench --document [FILE]` measures
+// the document flow instead (cli/document_bench.h).
 
 #include "cli/commands.h"
+#include "cli/document_bench.h"
 #include "cli/llamacpp_peer.h"
 #include "cli/median.h"
 #include "cli/model_options.h"
@@ -27,12 +29,17 @@ namespace {
 struct BenchOptions {
     ModelOptions model;
     std::vector<int64_t> prompt_tokens{512, 2048};
-    std::vector<std::string> policies{"full"};
+    std::vector<std::string> policies{"full"};   // with --document: full,lookahead
     int64_t budget = 256;
     int64_t gen_tokens = 64;
     int runs = 3;
     bool json = false;
     LlamaCppPeer llamacpp;
+    // --document [FILE] and the options only it takes.
+    std::string document;
+    std::vector<int64_t> budgets;
+    std::string question;
+    bool measure_configuration = false;
 };
 
 struct Row {
@@ -195,25 +202,74 @@ void run_bench(const BenchOptions& opt) {
     }
 }
 
+// `bench --document`: the options shared with the random-prompt bench mean the same there;
+// --prompt-tokens is the generated document's length, --budget a single budget.
+void run_document_mode(const BenchOptions& opt, const CLI::App& cmd) {
+    DocumentBenchOptions d;
+    d.model = opt.model.model;
+    d.threads = opt.model.threads;
+    d.file = opt.document;
+    if (cmd.count("--prompt-tokens")) {
+        if (!d.file.empty()) throw engine::Error("--prompt-tokens sizes the generated document; a FILE has its own length");
+        if (opt.prompt_tokens.size() != 1) throw engine::Error("--prompt-tokens takes one length with --document");
+        d.prompt_tokens = opt.prompt_tokens.front();
+        if (d.prompt_tokens < 1) throw engine::Error("--prompt-tokens must be at least 1");
+    }
+    d.question = opt.question;
+    if (cmd.count("--policies")) d.policies = opt.policies;
+    if (cmd.count("--budgets"))
+        d.budgets = opt.budgets;
+    else if (cmd.count("--budget"))
+        d.budgets = {opt.budget};
+    d.gen_tokens = opt.gen_tokens;
+    d.runs = opt.runs;
+    d.json = opt.json;
+    d.llamacpp = opt.llamacpp;
+    d.measure_configuration = opt.measure_configuration;
+    run_document_bench(d);
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
     auto opt = std::make_shared<BenchOptions>();
-    auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed and peak memory on random prompts");
+    auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed and peak memory on random prompts, "
+                                            "or the whole flow of a question about a document");
     cmd->add_option("--model,-m", opt->model.model, "GGUF model file (default: the default model)");
     cmd->add_option("--threads,-t", opt->model.threads, "CPU threads (default: one per hardware thread)");
-    cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Prompt lengths, comma-separated")
+    cmd->add_option("--document", opt->document,
+                    "Measure the document flow (FILE read as ask reads a document, then asked about through a "
+                    "conversation), or without FILE on a generated document that fills the context window; each "
+                    "configuration in its own process")
+        ->expected(0, 1)->type_name("[FILE]");
+    cmd->add_option("--prompt-tokens", opt->prompt_tokens,
+                    "Prompt lengths, comma-separated; with --document and no FILE, the generated document's prompt "
+                    "length (default: the context window less --gen-tokens)")
         ->delimiter(',')->default_str("512,2048");
-    cmd->add_option("--gen-tokens", opt->gen_tokens, "Tokens to decode after each prompt")->default_val(64)
-        ->check(CLI::Range(1, 100000));
-    cmd->add_option("--runs", opt->runs, "Runs per length; medians are reported")->default_val(3);
-    cmd->add_option("--policies", opt->policies, "Eviction policies to read the prompt with, comma-separated")
-        ->delimiter(',')->default_str("full");
+    cmd->add_option("--gen-tokens", opt->gen_tokens, "Tokens to decode after each prompt (with --document: at most)")
+        ->default_val(64)->check(CLI::Range(1, 100000));
+    cmd->add_option("--runs", opt->runs, "Runs per length or configuration; medians are reported")->default_val(3);
+    cmd->add_option("--policies", opt->policies,
+                    "Eviction policies to read the prompt with, comma-separated (default: full; with --document: "
+                    "full,lookahead)")
+        ->delimiter(',');
     cmd->add_option("--budget", opt->budget, "Tokens kept per KV head per layer by the evicting policies")
         ->default_val(256)->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+    cmd->add_option("--budgets", opt->budgets,
+                    "With --document: budgets to measure each evicting policy at, comma-separated (default: 512,2048)")
+        ->delimiter(',')->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+    cmd->add_option("--question", opt->question,
+                    std::string("With --document: the question asked (default: \"") + kDefaultBenchQuestion + "\")");
     cmd->add_flag("--json", opt->json, "Print JSON instead of a table");
     add_llamacpp_options(cmd, opt->llamacpp);
-    cmd->callback([opt] { run_bench(*opt); });
+    // The process `bench --document` starts per configuration.
+    cmd->add_flag("--measure-configuration", opt->measure_configuration)->group("");
+    cmd->callback([opt, cmd] {
+        if (cmd->count("--document")) return run_document_mode(*opt, *cmd);
+        for (const char* only : {"--budgets", "--question", "--measure-configuration"})
+            if (cmd->count(only)) throw engine::Error(std::string(only) + " is for bench --document");
+        run_bench(*opt);
+    });
 }
 
 }  // namespace glimpse::cli
