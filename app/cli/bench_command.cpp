@@ -1,10 +1,13 @@
 // glimpse-cli bench: prefill and decode speed and peak memory on random prompts, per
 // eviction policy with the share of the prefill spent choosing what to keep, with llama.cpp
-// measured in the same run for comparison when asked.
+// measured in the same run for comparison when asked. `bench --document [FILE]` measures
+// the document flow instead (cli/document_bench.h).
 
 #include "cli/commands.h"
+#include "cli/document_bench.h"
+#include "cli/llamacpp_peer.h"
+#include "cli/median.h"
 #include "cli/model_options.h"
-#include "core/data_dir.h"
 #include "core/model_setup.h"
 #include "engine/error.h"
 #include "engine/process_memory.h"
@@ -14,7 +17,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -27,13 +29,17 @@ namespace {
 struct BenchOptions {
     ModelOptions model;
     std::vector<int64_t> prompt_tokens{512, 2048};
-    std::vector<std::string> policies{"full"};
+    std::vector<std::string> policies{"full"};   // with --document: full,lookahead
     int64_t budget = 256;
     int64_t gen_tokens = 64;
     int runs = 3;
     bool json = false;
-    bool compare_llamacpp = false;
-    std::string llamacpp_script;   // empty: scripts/bench_llamacpp.py in the data directory
+    LlamaCppPeer llamacpp;
+    // --document [FILE] and the options only it takes.
+    std::string document;
+    std::vector<int64_t> budgets;
+    std::string question;
+    bool measure_configuration = false;
 };
 
 struct Row {
@@ -48,13 +54,6 @@ struct Row {
     std::vector<double> first_token;   // per run: seconds from the prompt to the first generated token
     double kv_mib = 0;                 // K and V the cache keeps after the prompt
 };
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -96,29 +95,17 @@ Row bench_glimpse(const LoadedModel& loaded, int64_t n, const BenchOptions& opt)
 std::vector<Row> bench_llamacpp(const std::string& model_path, int threads, const BenchOptions& opt) {
     std::string lengths;
     for (auto n : opt.prompt_tokens) lengths += (lengths.empty() ? "" : ",") + std::to_string(n);
-    const std::string script =
-        opt.llamacpp_script.empty() ? data_file("scripts/bench_llamacpp.py").string() : opt.llamacpp_script;
-    std::string command = "python3 '" + script + "' '" + model_path + "' --prompt-tokens " + lengths +
-                          " --gen-tokens " + std::to_string(opt.gen_tokens) + " --threads " +
-                          std::to_string(threads) + " --runs " + std::to_string(opt.runs);
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) throw engine::Error("cannot run " + script);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (size_t got = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), got);
-    if (pclose(pipe) != 0)
-        throw engine::Error("the llama.cpp comparison failed (is llama-cpp-python installed? "
-                            "pip install llama-cpp-python)");
-    auto j = nlohmann::json::parse(out, nullptr, false);
-    if (j.is_discarded()) throw engine::Error("the llama.cpp comparison printed no JSON");
+    const auto j = run_llamacpp(opt.llamacpp, model_path,
+                                {"--prompt-tokens", lengths, "--gen-tokens", std::to_string(opt.gen_tokens), "--threads",
+                                 std::to_string(threads), "--runs", std::to_string(opt.runs)});
     std::vector<Row> rows;
     for (auto n : opt.prompt_tokens) {
-        const auto& r = j["prompt_tokens"][std::to_string(n)];
+        const auto& r = j.at("prompt_tokens").at(std::to_string(n));
         Row row;
         row.engine = j.value("reference", "llama.cpp");
         row.prompt_tokens = n;
-        row.prefill = r["prefill_tok_s"].get<std::vector<double>>();
-        row.decode = r["decode_tok_s"].get<std::vector<double>>();
+        row.prefill = r.at("prefill_tok_s").get<std::vector<double>>();
+        row.decode = r.at("decode_tok_s").get<std::vector<double>>();
         rows.push_back(std::move(row));
     }
     return rows;
@@ -151,8 +138,15 @@ void run_bench(const BenchOptions& opt) {
     for (auto n : opt.prompt_tokens)
         for (const auto& l : loaded) rows.push_back(bench_glimpse(l, n, opt));
     const size_t n_glimpse = rows.size();
-    if (opt.compare_llamacpp)
-        for (auto& r : bench_llamacpp(path.string(), threads, opt)) rows.push_back(std::move(r));
+    std::string llamacpp_skipped;
+    if (opt.llamacpp.compare) {
+        llamacpp_skipped = llamacpp_unavailable(opt.llamacpp);
+        if (!llamacpp_skipped.empty())
+            std::fprintf(stderr, "llama.cpp comparison skipped: %s\n", llamacpp_skipped.c_str());
+        else
+            for (auto& r : bench_llamacpp(path.string(), threads, opt)) rows.push_back(std::move(r));
+    }
+    const bool compared = opt.llamacpp.compare && llamacpp_skipped.empty();
 
     if (opt.json) {
         nlohmann::json j;
@@ -160,6 +154,7 @@ void run_bench(const BenchOptions& opt) {
         j["threads"] = threads;
         j["gen_tokens"] = opt.gen_tokens;
         j["runs"] = opt.runs;
+        if (!llamacpp_skipped.empty()) j["llamacpp_skipped"] = llamacpp_skipped;
         for (const auto& r : rows)
             j["rows"].push_back({{"engine", r.engine}, {"policy", r.policy}, {"prompt_tokens", r.prompt_tokens},
                                  {"evict_share", r.evict_share}, {"rows_share", r.rows_share},
@@ -193,7 +188,7 @@ void run_bench(const BenchOptions& opt) {
                     (long long)r.prompt_tokens, first.c_str(), median(r.prefill), percent(r.evict_share).c_str(),
                     percent(r.rows_share).c_str(), median(r.decode), kv.c_str(), rss.c_str());
     }
-    if (opt.compare_llamacpp) {
+    if (compared) {
         for (size_t i = 0; i < opt.prompt_tokens.size(); ++i) {
             const Row& peer = rows[n_glimpse + i];
             for (size_t g = 0; g < n_glimpse; ++g) {
@@ -207,28 +202,74 @@ void run_bench(const BenchOptions& opt) {
     }
 }
 
+// `bench --document`: the options shared with the random-prompt bench mean the same there;
+// --prompt-tokens is the generated document's length, --budget a single budget.
+void run_document_mode(const BenchOptions& opt, const CLI::App& cmd) {
+    DocumentBenchOptions d;
+    d.model = opt.model.model;
+    d.threads = opt.model.threads;
+    d.file = opt.document;
+    if (cmd.count("--prompt-tokens")) {
+        if (!d.file.empty()) throw engine::Error("--prompt-tokens sizes the generated document; a FILE has its own length");
+        if (opt.prompt_tokens.size() != 1) throw engine::Error("--prompt-tokens takes one length with --document");
+        d.prompt_tokens = opt.prompt_tokens.front();
+        if (d.prompt_tokens < 1) throw engine::Error("--prompt-tokens must be at least 1");
+    }
+    d.question = opt.question;
+    if (cmd.count("--policies")) d.policies = opt.policies;
+    if (cmd.count("--budgets"))
+        d.budgets = opt.budgets;
+    else if (cmd.count("--budget"))
+        d.budgets = {opt.budget};
+    d.gen_tokens = opt.gen_tokens;
+    d.runs = opt.runs;
+    d.json = opt.json;
+    d.llamacpp = opt.llamacpp;
+    d.measure_configuration = opt.measure_configuration;
+    run_document_bench(d);
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
     auto opt = std::make_shared<BenchOptions>();
-    auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed and peak memory on random prompts");
+    auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed and peak memory on random prompts, "
+                                            "or the whole flow of a question about a document");
     cmd->add_option("--model,-m", opt->model.model, "GGUF model file (default: the default model)");
     cmd->add_option("--threads,-t", opt->model.threads, "CPU threads (default: one per hardware thread)");
-    cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Prompt lengths, comma-separated")
+    cmd->add_option("--document", opt->document,
+                    "Measure the document flow (FILE read as ask reads a document, then asked about through a "
+                    "conversation), or without FILE on a generated document that fills the context window; each "
+                    "configuration in its own process")
+        ->expected(0, 1)->type_name("[FILE]");
+    cmd->add_option("--prompt-tokens", opt->prompt_tokens,
+                    "Prompt lengths, comma-separated; with --document and no FILE, the generated document's prompt "
+                    "length (default: the context window less --gen-tokens)")
         ->delimiter(',')->default_str("512,2048");
-    cmd->add_option("--gen-tokens", opt->gen_tokens, "Tokens to decode after each prompt")->default_val(64)
-        ->check(CLI::Range(1, 100000));
-    cmd->add_option("--runs", opt->runs, "Runs per length; medians are reported")->default_val(3);
-    cmd->add_option("--policies", opt->policies, "Eviction policies to read the prompt with, comma-separated")
-        ->delimiter(',')->default_str("full");
+    cmd->add_option("--gen-tokens", opt->gen_tokens, "Tokens to decode after each prompt (with --document: at most)")
+        ->default_val(64)->check(CLI::Range(1, 100000));
+    cmd->add_option("--runs", opt->runs, "Runs per length or configuration; medians are reported")->default_val(3);
+    cmd->add_option("--policies", opt->policies,
+                    "Eviction policies to read the prompt with, comma-separated (default: full; with --document: "
+                    "full,lookahead)")
+        ->delimiter(',');
     cmd->add_option("--budget", opt->budget, "Tokens kept per KV head per layer by the evicting policies")
         ->default_val(256)->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+    cmd->add_option("--budgets", opt->budgets,
+                    "With --document: budgets to measure each evicting policy at, comma-separated (default: 512,2048)")
+        ->delimiter(',')->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+    cmd->add_option("--question", opt->question,
+                    std::string("With --document: the question asked (default: \"") + kDefaultBenchQuestion + "\")");
     cmd->add_flag("--json", opt->json, "Print JSON instead of a table");
-    cmd->add_flag("--compare-llamacpp", opt->compare_llamacpp,
-                  "Also measure llama.cpp (PyPI llama-cpp-python) on the same model and threads");
-    cmd->add_option("--llamacpp-script", opt->llamacpp_script,
-                    "Path of bench_llamacpp.py (default: scripts/bench_llamacpp.py in the data directory)");
-    cmd->callback([opt] { run_bench(*opt); });
+    add_llamacpp_options(cmd, opt->llamacpp);
+    // The process `bench --document` starts per configuration.
+    cmd->add_flag("--measure-configuration", opt->measure_configuration)->group("");
+    cmd->callback([opt, cmd] {
+        if (cmd->count("--document")) return run_document_mode(*opt, *cmd);
+        for (const char* only : {"--budgets", "--question", "--measure-configuration"})
+            if (cmd->count(only)) throw engine::Error(std::string(only) + " is for bench --document");
+        run_bench(*opt);
+    });
 }
 
 }  // namespace glimpse::cli

@@ -4,6 +4,7 @@
 // its document again.
 
 #include "cli/commands.h"
+#include "cli/median.h"
 #include "cli/model_options.h"
 #include "core/data_dir.h"
 #include "core/conversation.h"
@@ -122,11 +123,6 @@ double time_to_first_piece(Conversation& c, const std::string& question, const C
     };
     c.ask(question, cb);
     return first >= 0 ? first : std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
 }
 
 void run_bench(BenchOptions opt) {
