@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/document_bench.h"
+#include "cli/kernel_bench.h"
 #include "cli/llamacpp_peer.h"
 #include "cli/median.h"
 #include "cli/model_options.h"
@@ -40,6 +41,7 @@ struct BenchOptions {
     std::vector<int64_t> budgets;
     std::string question;
     bool measure_configuration = false;
+    bool kernels = false;   // --kernels: the attention kernels of each SIMD set instead
 };
 
 struct Row {
@@ -261,10 +263,13 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--question", opt->question,
                     std::string("With --document: the question asked (default: \"") + kDefaultBenchQuestion + "\")");
     cmd->add_flag("--json", opt->json, "Print JSON instead of a table");
+    cmd->add_flag("--kernels", opt->kernels,
+                  "Time the attention kernels of every SIMD set this CPU has (portable, AVX2, AVX-512) instead");
     add_llamacpp_options(cmd, opt->llamacpp);
     // The process `bench --document` starts per configuration.
     cmd->add_flag("--measure-configuration", opt->measure_configuration)->group("");
     cmd->callback([opt, cmd] {
+        if (opt->kernels) return run_kernel_bench(opt->json);
         if (cmd->count("--document")) return run_document_mode(*opt, *cmd);
         for (const char* only : {"--budgets", "--question", "--measure-configuration"})
             if (cmd->count(only)) throw engine::Error(std::string(only) + " is for bench --document");
