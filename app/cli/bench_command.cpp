@@ -73,7 +73,7 @@ Row bench_glimpse(const LoadedModel& loaded, int64_t n, const BenchOptions& opt)
         std::vector<int32_t> tokens(static_cast<size_t>(n));
         for (auto& t : tokens) t = static_cast<int32_t>(256 + rng() % static_cast<uint64_t>(vocab - 256));
         const auto policy = loaded.make_policy();
-        engine::Session session(model, loaded.backend, {.policy = policy});
+        engine::Session session(model, loaded.backend, {.kv_type = engine::parse_kv_type(opt.model.kv_type), .policy = policy});
         auto t0 = std::chrono::steady_clock::now();
         const engine::PrefillStats read = session.prefill(tokens);
         const double prefill_seconds = seconds_since(t0);
@@ -167,8 +167,8 @@ void run_bench(const BenchOptions& opt) {
         std::printf("%s\n", j.dump(2).c_str());
         return;
     }
-    std::printf("model %s, %d threads, %lld generated tokens, median of %d runs\n", path.filename().c_str(), threads,
-                (long long)opt.gen_tokens, opt.runs);
+    std::printf("model %s, %d threads, %lld generated tokens, median of %d runs, KV cache %s\n", path.filename().c_str(),
+                threads, (long long)opt.gen_tokens, opt.runs, opt.model.kv_type.c_str());
     std::printf("budget %lld for the evicting policies; evict %% is the share of the prefill spent choosing what to "
                 "keep, rows %% the part of it running LookaheadKV's rows\n", (long long)opt.budget);
     std::printf("| engine | policy | prompt tokens | first token s | prefill tok/s | evict %% | rows %% | decode tok/s "
@@ -239,6 +239,8 @@ void add_bench_command(CLI::App& app) {
                                             "or the whole flow of a question about a document");
     cmd->add_option("--model,-m", opt->model.model, "GGUF model file (default: the default model)");
     cmd->add_option("--threads,-t", opt->model.threads, "CPU threads (default: one per hardware thread)");
+    cmd->add_option("--kv-type", opt->model.kv_type, "What the KV cache keeps: f32, f16 or q8_0")
+        ->default_val(opt->model.kv_type)->check(CLI::IsMember({"f32", "f16", "q8_0"}));
     cmd->add_option("--document", opt->document,
                     "Measure the document flow (FILE read as ask reads a document, then asked about through a "
                     "conversation), or without FILE on a generated document that fills the context window; each "
