@@ -94,7 +94,8 @@ void run_eval(const EvalOptions& opt) {
     QGuiApplication gui(argc, argv);
 
     // The model with its adapter, if it has one; each policy below starts from these options.
-    ModelChoice choice = model_choice(opt.model);
+    // SpecKV's default draft is as long as the scored response.
+    ModelChoice choice = model_choice(opt.model, opt.response_tokens);
     choice.policy.clear();
     const auto loaded = open_model(choice);
     const bool on_documents = !opt.documents.paths.empty();
@@ -227,7 +228,7 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--lengths", opt->lengths, "Prompt lengths in tokens, comma-separated")->delimiter(',');
     cmd->add_option("--samples", opt->samples, "Samples per task and length")->check(CLI::Range(1, 100000));
     cmd->add_option("--seed", opt->seed, "Base seed; the same seed gives the same prompts");
-    cmd->add_option("--response-tokens", opt->response_tokens, "Length of the full-cache response that is scored")
+    cmd->add_option("--response-tokens", opt->response_tokens, "Length of the full-cache response that is scored (and speckv's default draft length)")
         ->check(CLI::Range(1, 4096));
     cmd->add_option("--settings", opt->settings, "question-aware, context-only or both")
         ->check(CLI::IsMember({"both", "question-aware", "context-only"}));
