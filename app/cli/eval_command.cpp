@@ -133,8 +133,11 @@ void run_eval(const EvalOptions& opt) {
                 engine::PolicyOptions po = base;
                 po.budget = budget;
                 po.recent_window = recent;
-                const std::string label = recent > 0 && policy == "lookahead" ? policy + "-recent" + std::to_string(recent) : policy;
-                candidates.push_back({label, budget, engine::make_policy(policy, po)});
+                auto keep = engine::make_policy(policy, po);
+                // SpecKV drafting with the model itself is labelled as the oracle it is.
+                const std::string label = recent > 0 && policy == "lookahead" ? policy + "-recent" + std::to_string(recent)
+                                                                            : engine::policy_label(*keep, *loaded.model);
+                candidates.push_back({label, budget, std::move(keep)});
             }
     }
     glimpse::eval::EvictionEvalOptions eval_options;

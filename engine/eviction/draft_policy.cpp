@@ -3,6 +3,7 @@
 #include "engine/error.h"
 #include "engine/eviction/draft_steps.h"
 #include "engine/eviction/token_selection.h"
+#include "engine/model/model.h"
 #include "engine/session/layer_major_forward.h"
 
 #include <algorithm>
@@ -43,10 +44,11 @@ std::string DraftPolicy::describe(DraftSource source) {
                "snapkv; the last --laq-stage2-window prompt queries (default 0; " + std::to_string(kLaqppStage2Window) +
                " is LAQ++) join them and are kept. Peak memory holds the full cache of all layers.";
     return "speckv: draft-model lookahead (Galim et al. 2025). A smaller model with the same vocabulary "
-           "(--draft-model; default the model itself) greedily drafts --draft-tokens pseudo-answer tokens (default: as "
-           "many as the answer may have) with a full cache; the target model's queries for them plus the observation "
-           "window (--window) score the prompt, the largest weight over the queries (--draft-reduction, default max), "
-           "max-pooled as snapkv. Peak memory holds the full cache of all layers of the target and the draft.";
+           "(--draft-model; default the model itself, reported as an oracle: its greedy draft is the full cache's own "
+           "answer) greedily drafts --draft-tokens pseudo-answer tokens (default: as many as the answer may have) with "
+           "a full cache; the target model's queries for them plus the observation window (--window) score the "
+           "prompt, the largest weight over the queries (--draft-reduction, default max), max-pooled as snapkv. Peak "
+           "memory holds the full cache of all layers of the target and the draft.";
 }
 
 int64_t DraftPolicy::reselect_window() const {
@@ -65,6 +67,10 @@ std::vector<std::vector<int32_t>> DraftPolicy::keep(const EvictionInput& in) {
     if (own.n_window > 0 && !in.window_queries) throw Error(name() + ": no observation-window queries to re-select with");
     if (budget_ <= own.n_window) return same_for_all_heads(in, index_range(n - budget_, budget_));
     return keep_top(own, budget_, *options_.draft_reduction);
+}
+
+bool drafts_with_target(const PolicyOptions& options, const Model& target) {
+    return options.draft_model && (options.draft_model.get() == &target || options.draft_model->fingerprint() == target.fingerprint());
 }
 
 bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, CompressedCache& cache,

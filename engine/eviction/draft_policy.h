@@ -57,4 +57,10 @@ private:
     std::vector<int32_t> last_draft_;
 };
 
+// Whether these options make SpecKV draft with `target` itself (the same model object, or a
+// model with its fingerprint). Its greedy full-cache draft is then the very answer an
+// evaluation scores against: an oracle, an upper bound rather than a competitor. A draft
+// named only by a path is not opened here and counts as another model.
+bool drafts_with_target(const PolicyOptions& options, const Model& target);
+
 }  // namespace engine

@@ -1,7 +1,8 @@
 // Eviction policies inside a Session on tiny random models: with a budget of at least the
 // prompt every policy reproduces the full cache and its logits bit for bit; LAQ (and LAQ++)
 // and SpecKV draft what greedy generation gives, as many tokens as asked or their papers'
-// defaults, and keep what a naive reference of their scoring keeps.
+// defaults, and keep what a naive reference of their scoring keeps; SpecKV drafting with the
+// target itself is labelled an oracle.
 
 #include "reference/eviction_reference.h"
 #include "reference/tiny_model.h"
@@ -353,6 +354,25 @@ private slots:
         given.draft_tokens = 3;
         QCOMPARE(drafted(given, engine::DraftSource::CompressedSelf), size_t{3});
         QCOMPARE(drafted(given, engine::DraftSource::DraftModel), size_t{3});
+    }
+
+    void speckv_drafting_with_the_target_is_labelled_an_oracle() {
+        const uint64_t seed = fresh_seed("oracle label");
+        auto model = tiny_model(seed);
+        auto same_weights = tiny_model(seed);   // another object, the same fingerprint
+        auto other = tiny_model(seed + 1);
+        QCOMPARE(same_weights->fingerprint(), model->fingerprint());
+        QVERIFY(other->fingerprint() != model->fingerprint());
+        auto label = [&](const char* name, std::shared_ptr<const engine::Model> draft) {
+            return engine::policy_label(*engine::make_policy(name, {.budget = 16, .draft_model = draft}), *model);
+        };
+        QCOMPARE(label("speckv", model), std::string(engine::kSelfDraftOracle));
+        QCOMPARE(label("speckv", same_weights), std::string("speckv (oracle: self-draft)"));
+        QCOMPARE(label("speckv", other), std::string("speckv"));
+        QCOMPARE(label("laq", model), std::string("laq"));   // LAQ drafts on a compressed cache: no oracle
+        QCOMPARE(label("snapkv", model), std::string("snapkv"));
+        const auto by_path = engine::make_policy("speckv", {.budget = 16, .draft_model_path = "other.gguf"});
+        QCOMPARE(engine::policy_label(*by_path, *model), std::string("speckv"));
     }
 
     void speckv_drafts_with_another_model_and_rescores_with_the_target() {
