@@ -42,6 +42,7 @@ ModelChoice AppSettings::modelChoice() const {
     c.adapter = adapter.toStdString();
     c.policy = policy.toStdString();
     c.policy_options.budget = budget;
+    c.policy_options.answer_tokens = maxAnswerTokens;   // SpecKV drafts a whole answer
     c.threads = threads;
     c.adapter_dirs = shipped_adapter_dirs();
     return c;

@@ -26,7 +26,7 @@ struct AskOptions {
 };
 
 void run_ask(const AskOptions& opt) {
-    auto loaded = load_model(opt.model);
+    auto loaded = load_model(opt.model, opt.sampling.max_new_tokens);
     Conversation conversation(loaded, {.sampling = opt.sampling, .system_prompt = opt.system_prompt, .window = opt.model.read_window,
                                             .kv_type = engine::parse_kv_type(opt.model.kv_type)},
                               store::prompt_documents(load_documents(opt.documents)));

@@ -67,7 +67,7 @@ SessionChat open_session_chat(const ChatOptions& opt, const LoadedModel& loaded,
 }
 
 void run_chat(const ChatOptions& opt) {
-    ModelChoice choice = model_choice(opt.model);
+    ModelChoice choice = model_choice(opt.model, opt.sampling.max_new_tokens);
     std::unique_ptr<store::SessionStore> session_store;
     std::optional<store::SessionRecord> existing;
     if (!opt.session.empty()) {

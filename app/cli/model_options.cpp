@@ -61,11 +61,21 @@ void add_model_options(CLI::App* cmd, ModelOptions& options) {
     cmd->add_option("--pyramid-beta", options.pyramid_beta,
                     "pyramidkv: the top layer keeps 1/beta of the mean extra budget beyond the window")
         ->default_val(options.pyramid_beta)->check(CLI::Range(1.0, 1e6));
-    cmd->add_option("--draft-tokens", options.draft_tokens, "laq, speckv: pseudo-answer tokens drafted to score the prompt")
-        ->default_val(options.draft_tokens)->check(CLI::Range(1, 4096));
+    cmd->add_option("--draft-tokens", options.draft_tokens,
+                    "laq, speckv: pseudo-answer tokens drafted to score the prompt (default: laq 8, speckv as many as "
+                    "the answer may have)")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--draft-reduction", options.draft_reduction,
+                    "laq, speckv: how each prompt token's attention from the draft and window queries becomes one "
+                    "score, max or mean over the queries (default: laq mean, speckv max)")
+        ->check(CLI::IsMember({"max", "mean"}));
+    cmd->add_option("--laq-stage2-window", options.laq_stage2_window,
+                    "laq: last prompt queries that join the draft's when it re-selects, and are kept (0: the draft's "
+                    "alone, as LAQ; 8: LAQ++)")
+        ->default_val(options.laq_stage2_window)->check(CLI::Range(0, 1 << 24));
 }
 
-ModelChoice model_choice(const ModelOptions& options) {
+ModelChoice model_choice(const ModelOptions& options, int64_t answer_tokens) {
     ModelChoice choice;
     choice.model = options.model;
     choice.chat_template = options.chat_template;
@@ -79,6 +89,11 @@ ModelChoice model_choice(const ModelOptions& options) {
     choice.policy_options.sinks = options.sinks;
     choice.policy_options.pyramid_beta = options.pyramid_beta;
     choice.policy_options.draft_tokens = options.draft_tokens;
+    choice.policy_options.answer_tokens = answer_tokens;
+    if (!options.draft_reduction.empty())
+        choice.policy_options.draft_reduction =
+            options.draft_reduction == "max" ? engine::ScoreReduction::Max : engine::ScoreReduction::Mean;
+    choice.policy_options.laq_stage2_window = options.laq_stage2_window;
     choice.adapter = options.adapter;
     choice.adapter_dirs = glimpse::shipped_adapter_dirs();
     return choice;
@@ -99,6 +114,8 @@ void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params) {
     cmd->add_option("--seed", params.seed, "Random seed for sampling");
 }
 
-LoadedModel load_model(const ModelOptions& options) { return open_model(model_choice(options)); }
+LoadedModel load_model(const ModelOptions& options, int64_t answer_tokens) {
+    return open_model(model_choice(options, answer_tokens));
+}
 
 }  // namespace glimpse::cli

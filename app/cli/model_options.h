@@ -35,7 +35,9 @@ struct ModelOptions {
     int64_t pool_kernel = engine::PolicyOptions{}.pool_kernel;   // SnapKV family: max-pool kernel (odd)
     int64_t sinks = engine::PolicyOptions{}.sinks;               // StreamingLLM: attention sinks
     double pyramid_beta = engine::PolicyOptions{}.pyramid_beta;  // PyramidKV
-    int64_t draft_tokens = engine::PolicyOptions{}.draft_tokens; // LAQ / SpecKV: pseudo-answer length
+    int64_t draft_tokens = 0;           // LAQ / SpecKV: pseudo-answer length (0: LAQ 8, SpecKV the answer's)
+    std::string draft_reduction;        // LAQ / SpecKV: "max" or "mean" (empty: LAQ mean, SpecKV max)
+    int64_t laq_stage2_window = engine::PolicyOptions{}.laq_stage2_window;   // LAQ: 0; LAQ++: 8
     int64_t read_window = 0;    // windowed reading: tokens per window (0: only past the context window)
     std::string kv_type = engine::kv_type_name(glimpse::ConversationOptions{}.kv_type);   // f32, f16 or q8_0
 };
@@ -47,8 +49,9 @@ void add_model_options(CLI::App* cmd, ModelOptions& options);
 // --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --seed, --max-tokens.
 void add_sampling_options(CLI::App* cmd, engine::SamplingParams& params);
 
-// What the options choose, for glimpse::open_model.
-ModelChoice model_choice(const ModelOptions& options);
-LoadedModel load_model(const ModelOptions& options);
+// What the options choose, for glimpse::open_model. `answer_tokens` is the longest answer the
+// command generates (--max-tokens, eval's --response-tokens): SpecKV drafts that many by default.
+ModelChoice model_choice(const ModelOptions& options, int64_t answer_tokens = engine::PolicyOptions{}.answer_tokens);
+LoadedModel load_model(const ModelOptions& options, int64_t answer_tokens = engine::PolicyOptions{}.answer_tokens);
 
 }  // namespace glimpse::cli

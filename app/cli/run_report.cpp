@@ -1,6 +1,7 @@
 #include "cli/run_report.h"
 
 #include "engine/eviction/kv_footprint.h"
+#include "engine/eviction/policy_registry.h"
 #include "engine/process_memory.h"
 
 #include <cstdio>
@@ -31,7 +32,8 @@ void print_citations(const TurnReport& turn, size_t documents) {
 
 void print_kv_report(const engine::Session& session, int64_t budget, int64_t windows) {
     const std::string policy = session.policy().name();
-    std::string label = policy == "full" ? policy : policy + ", budget " + std::to_string(budget);
+    std::string label = engine::policy_label(session.policy(), session.model());
+    if (policy != "full") label += ", budget " + std::to_string(budget);
     if (windows > 1) label += ", read in " + std::to_string(windows) + " windows";
     std::fprintf(stderr, "[KV cache (%s): %s]\n", label.c_str(), engine::kv_footprint(session.cache()).summary().c_str());
 }

@@ -15,7 +15,8 @@ void print_run_report(const TurnReport& turn);
 // each page names its document ("doc 2 p. 4").
 void print_citations(const TurnReport& turn, size_t documents);
 // "KV cache (snapkv, budget 256): kept 12.0 MiB of 45.3 MiB (26.5%)"; a prompt read in
-// windows adds ", read in N windows" after the budget.
+// windows adds ", read in N windows" after the budget. SpecKV drafting with the model itself
+// is named "speckv (oracle: self-draft)" (engine::policy_label).
 void print_kv_report(const engine::Session& session, int64_t budget, int64_t windows = 1);
 
 // Prefill progress on stderr when it is a terminal: "reading the prompt: 45% (layer 12/30, 8 s left)".

@@ -53,6 +53,12 @@ LoadedModel open_model(const ModelChoice& choice) {
     po = choice.policy_options;
     po.n_layers = loaded.model->config().n_layers;
     if (po.draft_model_path.empty() && !po.draft_model) po.draft_model = loaded.model;   // SpecKV drafts with itself
+    // A draft file that is the model itself (by fingerprint, whatever its name) drafts as the
+    // default does, and is reported as the same oracle (engine::drafts_with_target).
+    if (!po.draft_model && engine::Model::open(po.draft_model_path)->fingerprint() == loaded.model->fingerprint()) {
+        po.draft_model = loaded.model;
+        po.draft_model_path.clear();
+    }
     if (loaded.policy == "lookahead") {
         if (loaded.adapter_path.empty()) {
             std::string searched;

@@ -1,5 +1,6 @@
 #include "app/eval/csv_report.h"
 
+#include "app/eval/held_out_tasks.h"
 #include "engine/error.h"
 
 #include <QFile>
@@ -19,6 +20,15 @@ QString csvNumber(double value) {
     return QString::number(value, 'g', 10);
 }
 
+// "yes" for a held-out task family, "no" for another generated one, empty for the rest
+// (questions about a person's own documents).
+QString heldOutField(const std::string& task) {
+    if (eval_task_name_is_held_out(task)) return QStringLiteral("yes");
+    for (EvalTask t : all_eval_tasks())
+        if (eval_task_name(t) == task) return QStringLiteral("no");
+    return QString();
+}
+
 }  // namespace
 
 QString csvField(const QString& text) {
@@ -34,7 +44,7 @@ QString csvField(const QString& text) {
 QString recordsCsv(std::span<const glimpse::eval::EvalRecord> records) {
     using glimpse::eval::EvalMetric;
     QStringList header{QStringLiteral("policy"), QStringLiteral("budget"), QStringLiteral("setting"),
-                       QStringLiteral("task"), QStringLiteral("length")};
+                       QStringLiteral("task"), QStringLiteral("held_out"), QStringLiteral("length")};
     for (EvalMetric metric : glimpse::eval::all_eval_metrics())
         header << QString::fromUtf8(glimpse::eval::eval_metric_name(metric).data(),
                                     static_cast<qsizetype>(glimpse::eval::eval_metric_name(metric).size()));
@@ -42,7 +52,7 @@ QString recordsCsv(std::span<const glimpse::eval::EvalRecord> records) {
     for (const auto& record : records) {
         QStringList row{csvField(QString::fromStdString(record.policy)), QString::number(record.budget),
                         csvField(QString::fromStdString(record.setting)), csvField(QString::fromStdString(record.task)),
-                        QString::number(record.length)};
+                        heldOutField(record.task), QString::number(record.length)};
         for (EvalMetric metric : glimpse::eval::all_eval_metrics()) row << csvNumber(record.value(metric));
         out += row.join(QLatin1Char(',')) + QLatin1Char('\n');
     }

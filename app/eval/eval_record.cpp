@@ -12,13 +12,18 @@ using namespace engine;   // the harness is written against the engine's types
 
 namespace {
 
+// Report order: what answers lose first (ΔNLL, accuracy, the expected answer's NLL), then
+// attention recall, the quantity LookaheadKV is trained on and so never its only evidence,
+// then the costs.
 constexpr std::array<EvalMetric, kEvalMetricCount> kMetrics = {
-    EvalMetric::Recall, EvalMetric::Dnll, EvalMetric::Correct, EvalMetric::EvictMs, EvalMetric::PrefillMs,
-    EvalMetric::KeptBytes, EvalMetric::RowsMs, EvalMetric::ScoringMs, EvalMetric::AnswerNll};
+    EvalMetric::Dnll,      EvalMetric::Correct,  EvalMetric::AnswerNll, EvalMetric::Recall,   EvalMetric::EvictMs,
+    EvalMetric::PrefillMs, EvalMetric::KeptBytes, EvalMetric::RowsMs,   EvalMetric::ScoringMs};
 
 }  // namespace
 
 std::span<const EvalMetric> all_eval_metrics() { return kMetrics; }
+
+std::span<const EvalMetric> quality_eval_metrics() { return std::span<const EvalMetric>(kMetrics).first(4); }
 
 std::string_view eval_metric_name(EvalMetric metric) {
     switch (metric) {

@@ -17,11 +17,13 @@ namespace glimpse::eval {
 enum class EvalMetric { Recall, Dnll, Correct, EvictMs, PrefillMs, KeptBytes, RowsMs, ScoringMs, AnswerNll };
 inline constexpr size_t kEvalMetricCount = 9;
 
+// Every metric in report order: the answer-quality ones first (dnll, correct, answer_nll),
+// then recall, then the costs (evict_ms, prefill_ms, kept_bytes, rows_ms, scoring_ms).
 std::span<const EvalMetric> all_eval_metrics();
-// Column names: "recall", "dnll", "correct", "evict_ms", "prefill_ms", "kept_bytes", "rows_ms",
-// "scoring_ms", "answer_nll" (the last three added later, so older CSVs keep their column
-// positions).
+// Column names: "dnll", "correct", "answer_nll", "recall", "evict_ms", ... as above.
 std::string_view eval_metric_name(EvalMetric metric);
+// The metrics the per-family tables show: dnll, correct, answer_nll, recall.
+std::span<const EvalMetric> quality_eval_metrics();
 
 // A metric that was not measured (say `correct` of a free-form task) is NaN and is left out
 // of means.

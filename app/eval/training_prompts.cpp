@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "app/eval/eval_task.h"
+#include "app/eval/held_out_tasks.h"
 #include "app/eval/seeded_random.h"
 #include "app/eval/task_context.h"
 
@@ -194,7 +195,7 @@ TrainingPrompt generate_training_prompt(const eval::HaystackCorpus& corpus, uint
     prompt.target_tokens = static_cast<int>(random.between(options.min_tokens, options.max_tokens));
 
     if (random.below(2) == 0) {
-        const auto tasks = eval::all_eval_tasks();
+        const std::vector<eval::EvalTask> tasks = eval::training_eval_tasks();   // never a held-out family
         eval::SampleRequest request;
         request.task = tasks[random.below(tasks.size())];
         request.split = eval::EvalSplit::Train;

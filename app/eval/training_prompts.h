@@ -1,8 +1,9 @@
 #pragma once
 // Prompts for LookaheadKV training data, generated deterministically from (base seed, index):
-// half are the evaluation's task generators (needles, variable tracking, common words, fact QA,
+// half are the evaluation's task generators (needles, variable tracking, common words,
 // free-form) asked for their TRAIN split, half natural documents of the training corpus with an
-// instruction about them (qa, summarise, list, explain, quote).
+// instruction about them (qa, summarise, list, explain, quote). The held-out task families
+// (held_out_tasks.h: niah_multivalue, qa_fact) are never generated.
 //
 // Seeds never coincide with the evaluation's: `glimpse-cli eval` seeds prompt i with
 // eval_sample_seed(EvalSplit::Eval, --seed, i), whose top bit is always 1. Training prompts use

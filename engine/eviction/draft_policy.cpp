@@ -2,34 +2,75 @@
 
 #include "engine/error.h"
 #include "engine/eviction/draft_steps.h"
+#include "engine/eviction/token_selection.h"
+#include "engine/model/model.h"
 #include "engine/session/layer_major_forward.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace engine {
 
-DraftPolicy::DraftPolicy(const PolicyOptions& o, DraftSource source) : SnapKvPolicy(o), options_(o), source_(source) {
-    if (o.draft_tokens < 1) throw Error(name() + ": the draft must have at least 1 token, got " + std::to_string(o.draft_tokens));
+namespace {
+
+constexpr int64_t kLaqDraftTokens = 8;        // LAQ's paper setting
+constexpr int64_t kLaqppStage2Window = 8;     // LAQ++: the last prompt queries join the draft's
+
+PolicyOptions with_paper_defaults(PolicyOptions o, DraftSource source) {
+    const bool laq = source == DraftSource::CompressedSelf;
+    if (o.draft_tokens == 0) o.draft_tokens = laq ? kLaqDraftTokens : o.answer_tokens;
+    if (!o.draft_reduction) o.draft_reduction = laq ? ScoreReduction::Mean : ScoreReduction::Max;
+    return o;
+}
+
+}  // namespace
+
+DraftPolicy::DraftPolicy(const PolicyOptions& o, DraftSource source)
+    : SnapKvPolicy(o), options_(with_paper_defaults(o, source)), source_(source) {
+    if (options_.draft_tokens < 1)
+        throw Error(name() + ": the draft must have at least 1 token, got " + std::to_string(options_.draft_tokens));
+    if (options_.laq_stage2_window < 0)
+        throw Error("laq: the stage-2 window cannot be negative, got " + std::to_string(options_.laq_stage2_window));
     if (source == DraftSource::DraftModel && !o.draft_model && o.draft_model_path.empty())
         throw Error("speckv: no draft model given (a smaller GGUF with the target's vocabulary)");
 }
 
 std::string DraftPolicy::describe(DraftSource source) {
     if (source == DraftSource::CompressedSelf)
-        return "laq: Lookahead Q-Cache. Prefills with the full cache, compresses a copy with snapkv, greedily drafts "
-               "--draft-tokens (default 8) pseudo-answer tokens on that copy, then scores the full prompt cache with "
-               "the draft's queries plus the observation window (snapkv scoring, window and pool kernel as snapkv) and "
-               "re-selects per layer. Peak memory holds the full cache of all layers.";
-    return "speckv: draft-model lookahead. A smaller model with the same vocabulary (--draft-model) greedily drafts "
-           "--draft-tokens (default 8) pseudo-answer tokens with a full cache; the target model's queries for them "
-           "plus the observation window score the prompt (as laq). Peak memory holds the full cache of all layers "
-           "of the target and the draft.";
+        return "laq: Lookahead Q-Cache (Wang et al. 2025). Prefills with the full cache, compresses a copy with "
+               "snapkv, greedily drafts --draft-tokens (default " + std::to_string(kLaqDraftTokens) +
+               ") pseudo-answer tokens on that copy, then re-selects per layer on the full prompt cache by the "
+               "draft's queries' attention, averaged over them (--draft-reduction, default mean) and max-pooled as "
+               "snapkv; the last --laq-stage2-window prompt queries (default 0; " + std::to_string(kLaqppStage2Window) +
+               " is LAQ++) join them and are kept. Peak memory holds the full cache of all layers.";
+    return "speckv: draft-model lookahead (Galim et al. 2025). A smaller model with the same vocabulary "
+           "(--draft-model; default the model itself, reported as an oracle: its greedy draft is the full cache's own "
+           "answer) greedily drafts --draft-tokens pseudo-answer tokens (default: as many as the answer may have) with "
+           "a full cache; the target model's queries for them plus the observation window (--window) score the "
+           "prompt, the largest weight over the queries (--draft-reduction, default max), max-pooled as snapkv. Peak "
+           "memory holds the full cache of all layers of the target and the draft.";
+}
+
+int64_t DraftPolicy::reselect_window() const {
+    return source_ == DraftSource::CompressedSelf ? options_.laq_stage2_window : window_;
 }
 
 std::vector<std::vector<int32_t>> DraftPolicy::keep(const EvictionInput& in) {
-    if (in.n_draft <= 0 && in.n_tokens > budget_)
+    const int64_t n = in.n_tokens;
+    if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
+    if (in.n_draft <= 0 || !in.draft_queries)
         throw Error(name() + " drafts before it selects: its keep() runs inside its own prefill(), not the layer hook");
-    return SnapKvPolicy::keep(in);
+    // Pass 1 saved the whole observation window; only its last queries take part here.
+    EvictionInput own = in;
+    own.n_window = std::min(reselect_window(), in.n_window);
+    own.window_queries = own.n_window > 0 ? in.window_queries + (in.n_window - own.n_window) * in.n_heads * in.head_dim : nullptr;
+    if (own.n_window > 0 && !in.window_queries) throw Error(name() + ": no observation-window queries to re-select with");
+    if (budget_ <= own.n_window) return same_for_all_heads(in, index_range(n - budget_, budget_));
+    return keep_top(own, budget_, *options_.draft_reduction);
+}
+
+bool drafts_with_target(const PolicyOptions& options, const Model& target) {
+    return options.draft_model && (options.draft_model.get() == &target || options.draft_model->fingerprint() == target.fingerprint());
 }
 
 bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, CompressedCache& cache,

@@ -67,4 +67,11 @@ std::shared_ptr<EvictionPolicy> make_policy(std::string_view name, const PolicyO
     unknown(name);
 }
 
+std::string policy_label(const EvictionPolicy& policy, const Model& target) {
+    const auto* draft = dynamic_cast<const DraftPolicy*>(&policy);
+    if (draft && draft->source() == DraftSource::DraftModel && drafts_with_target(draft->options(), target))
+        return std::string(kSelfDraftOracle);
+    return policy.name();
+}
+
 }  // namespace engine

@@ -33,4 +33,10 @@ std::string describe_policies();
 // "streamingllm" is accepted for "streaming".
 std::shared_ptr<EvictionPolicy> make_policy(std::string_view name, const PolicyOptions& options);
 
+// What reports call a policy reading for `target`: its name, except SpecKV drafting with the
+// target itself (drafts_with_target), which is kSelfDraftOracle: an upper bound, never shown
+// as a plain competitor.
+inline constexpr std::string_view kSelfDraftOracle = "speckv (oracle: self-draft)";
+std::string policy_label(const EvictionPolicy& policy, const Model& target);
+
 }  // namespace engine

@@ -27,9 +27,12 @@ std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const EvictionInput& in) {
     if (budget >= n) return same_for_all_heads(in, index_range(0, n));
     if (budget <= in.n_window || budget <= window_) return same_for_all_heads(in, index_range(n - budget, budget));
     if (!in.window_queries || in.n_window <= 0) throw Error("snapkv: the forward pass gave no observation-window queries");
+    return keep_top(in, budget, ScoreReduction::Mean);
+}
 
-    const int64_t prefix = n - in.n_window;
-    const std::vector<std::vector<float>> scores = window_attention(in, prefix);
+std::vector<std::vector<int32_t>> SnapKvPolicy::keep_top(const EvictionInput& in, int64_t budget, ScoreReduction reduction) const {
+    const int64_t prefix = in.n_tokens - in.n_window;
+    const std::vector<std::vector<float>> scores = window_attention(in, prefix, reduction);
     std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {
         auto chosen = top_indices(max_pool(scores[static_cast<size_t>(h)], kernel_), budget - in.n_window);

@@ -23,6 +23,10 @@ public:
 protected:
     // The budget of this input's layer (PyramidKV varies it).
     virtual int64_t layer_budget(const EvictionInput& input) const;
+    // Per KV head: the input's window (its last n_window tokens) plus the top budget - n_window
+    // earlier tokens by max-pooled window and draft attention, reduced over those queries as
+    // asked. Needs budget > n_window and at least one query.
+    std::vector<std::vector<int32_t>> keep_top(const EvictionInput& input, int64_t budget, ScoreReduction reduction) const;
 
     int64_t budget_;
     int64_t window_;

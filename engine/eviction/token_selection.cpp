@@ -47,9 +47,10 @@ std::vector<float> max_pool(const std::vector<float>& scores, int64_t kernel) { 
 
 namespace {
 
-// Adds one query head's softmax weights over new tokens [0, visible) to the prefix totals.
+// One query head's softmax weights over new tokens [0, visible), folded into the prefix
+// scores: added (Mean) or kept where larger (Max).
 void add_query(const EvictionInput& in, int64_t kv_head, const float* q, int64_t visible, int64_t n_prefix,
-               std::vector<double>& logits, std::vector<double>& totals) {
+               ScoreReduction reduction, std::vector<double>& logits, std::vector<double>& scores) {
     const double scale = 1.0 / std::sqrt(static_cast<double>(in.head_dim));
     const int64_t kv_dim = in.n_kv_heads * in.head_dim;
     double top = -INFINITY;
@@ -62,33 +63,87 @@ void add_query(const EvictionInput& in, int64_t kv_head, const float* q, int64_t
     }
     double sum = 0.0;
     for (int64_t j = 0; j < visible; ++j) sum += (logits[static_cast<size_t>(j)] = std::exp(logits[static_cast<size_t>(j)] - top));
-    for (int64_t j = 0; j < std::min(visible, n_prefix); ++j) totals[static_cast<size_t>(j)] += logits[static_cast<size_t>(j)] / sum;
+    for (int64_t j = 0; j < std::min(visible, n_prefix); ++j) {
+        const double weight = logits[static_cast<size_t>(j)] / sum;
+        double& score = scores[static_cast<size_t>(j)];
+        score = reduction == ScoreReduction::Mean ? score + weight : std::max(score, weight);
+    }
 }
 
 }  // namespace
 
-std::vector<double> prefix_attention(const EvictionInput& in, int64_t kv_head, int64_t n_prefix) {
+std::vector<double> prefix_attention(const EvictionInput& in, int64_t kv_head, int64_t n_prefix, ScoreReduction reduction) {
     const int64_t group = in.n_heads / in.n_kv_heads;
     const int64_t q_dim = in.n_heads * in.head_dim;
+    const int64_t n_queries = in.n_window + in.n_draft;
     std::vector<double> totals(static_cast<size_t>(n_prefix), 0.0), logits(static_cast<size_t>(in.n_tokens));
-    int64_t count = 0;
+    if (n_queries == 0) return totals;
+    std::vector<double> head(static_cast<size_t>(n_prefix));
     for (int64_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
+        std::fill(head.begin(), head.end(), 0.0);
         for (int64_t i = 0; i < in.n_window; ++i) {
             const int64_t token = in.n_tokens - in.n_window + i;
-            add_query(in, kv_head, in.window_queries + i * q_dim + h * in.head_dim, token + 1, n_prefix, logits, totals);
-            ++count;
+            add_query(in, kv_head, in.window_queries + i * q_dim + h * in.head_dim, token + 1, n_prefix, reduction, logits, head);
         }
-        for (int64_t i = 0; i < in.n_draft; ++i) {
-            add_query(in, kv_head, in.draft_queries + i * q_dim + h * in.head_dim, in.n_tokens, n_prefix, logits, totals);
-            ++count;
-        }
+        for (int64_t i = 0; i < in.n_draft; ++i)
+            add_query(in, kv_head, in.draft_queries + i * q_dim + h * in.head_dim, in.n_tokens, n_prefix, reduction, logits, head);
+        const double per_head = reduction == ScoreReduction::Mean ? static_cast<double>(n_queries) : 1.0;
+        for (int64_t j = 0; j < n_prefix; ++j) totals[static_cast<size_t>(j)] += head[static_cast<size_t>(j)] / per_head;
     }
-    if (count > 0)
-        for (double& t : totals) t /= static_cast<double>(count);
+    for (double& t : totals) t /= static_cast<double>(group);
     return totals;
 }
 
-std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_t n_prefix) {
+namespace {
+
+// window_attention's Max: each query on its own through the kernel (its per-key output is a
+// sum over the call's queries), the largest weight per query head and token kept, then the
+// query heads of each KV group averaged.
+std::vector<std::vector<float>> max_attention(const EvictionInput& in, int64_t n_prefix, Backend& be) {
+    const int64_t n = in.n_tokens, hd = in.head_dim, group = in.n_heads / in.n_kv_heads;
+    const int64_t q_dim = in.n_heads * hd;
+    std::vector<float> out(static_cast<size_t>(q_dim)), weights(static_cast<size_t>(in.n_heads * n));
+    std::vector<float> largest(static_cast<size_t>(in.n_heads * n_prefix), 0.0f);
+    AttentionArgs a;
+    a.n_q = 1;
+    a.n_heads = in.n_heads;
+    a.n_kv_heads = in.n_kv_heads;
+    a.head_dim = hd;
+    a.k = in.k;
+    a.v = in.v;
+    a.n_cur = n;
+    a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    a.out = out.data();
+    a.key_attention = weights.data();
+    a.key_attention_stride = n;
+    // A query that is new token `token` sees new tokens 0 ..= token; a draft query sees all n.
+    auto fold = [&](const float* q, int64_t token) {
+        std::fill(weights.begin(), weights.end(), 0.0f);
+        a.q = q;
+        a.q_offset = token;
+        be.attention(a);
+        for (int64_t h = 0; h < in.n_heads; ++h)
+            for (int64_t j = 0; j < n_prefix; ++j) {
+                float& m = largest[static_cast<size_t>(h * n_prefix + j)];
+                m = std::max(m, weights[static_cast<size_t>(h * n + j)]);
+            }
+    };
+    for (int64_t i = 0; i < in.n_window; ++i) fold(in.window_queries + i * q_dim, n - in.n_window + i);
+    for (int64_t i = 0; i < in.n_draft; ++i) fold(in.draft_queries + i * q_dim, n - 1);
+
+    std::vector<std::vector<float>> totals(static_cast<size_t>(in.n_kv_heads), std::vector<float>(static_cast<size_t>(n_prefix), 0.0f));
+    for (int64_t h = 0; h < in.n_heads; ++h)
+        for (int64_t j = 0; j < n_prefix; ++j)
+            totals[static_cast<size_t>(h / group)][static_cast<size_t>(j)] += largest[static_cast<size_t>(h * n_prefix + j)];
+    const float inv = 1.0f / static_cast<float>(group);
+    for (auto& total : totals)
+        for (float& t : total) t *= inv;
+    return totals;
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_t n_prefix, ScoreReduction reduction) {
     const int64_t n = in.n_tokens, hd = in.head_dim, group = in.n_heads / in.n_kv_heads;
     const int64_t kv_dim = in.n_kv_heads * hd;
     std::vector<std::vector<float>> totals(static_cast<size_t>(in.n_kv_heads), std::vector<float>(static_cast<size_t>(n_prefix), 0.0f));
@@ -97,6 +152,7 @@ std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_
     if (!in.k || !in.v) throw Error("eviction scoring: the forward pass gave no keys and values");
     std::unique_ptr<Backend> own;
     Backend& be = in.backend ? *in.backend : *(own = make_cpu_backend(1));
+    if (reduction == ScoreReduction::Max) return max_attention(in, n_prefix, be);
     std::vector<float> out(static_cast<size_t>(std::max(in.n_window, in.n_draft) * in.n_heads * hd));
 
     AttentionArgs a;

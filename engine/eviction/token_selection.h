@@ -5,6 +5,7 @@
 // prefix_attention is the double-precision reference it is tested against.
 
 #include "engine/eviction/eviction_policy.h"
+#include "engine/eviction/policy_options.h"
 
 #include <cstdint>
 #include <vector>
@@ -21,15 +22,18 @@ std::vector<float> max_pool(const std::vector<float>& scores, int64_t kernel);
 
 // prefix_attention for every KV head at once, in float: out[kv_head][j]. Runs the window
 // queries (causal) and the draft queries through Backend::attention with its per-key sums,
-// on input.backend (a one-thread CPU backend when the input has none). Needs input.v.
-std::vector<std::vector<float>> window_attention(const EvictionInput& input, int64_t n_prefix);
+// on input.backend (a one-thread CPU backend when the input has none). Needs input.v. Max
+// runs one query at a time, as the kernel's per-key output is a sum over its queries.
+std::vector<std::vector<float>> window_attention(const EvictionInput& input, int64_t n_prefix,
+                                                 ScoreReduction reduction = ScoreReduction::Mean);
 
-// For KV head `kv_head`: per new token j < n_prefix, the softmax attention weight it gets,
-// averaged over the window queries (query i is new token n - n_window + i and sees new tokens
-// 0 ..= its own; scaled dot product, softmax over what it sees), the lookahead queries (each
-// sees all new tokens) and the query heads sharing the KV head. Computed in double: the
-// reference for window_attention.
-std::vector<double> prefix_attention(const EvictionInput& input, int64_t kv_head, int64_t n_prefix);
+// For KV head `kv_head`: per new token j < n_prefix, the softmax attention weight it gets from
+// the window queries (query i is new token n - n_window + i and sees new tokens 0 ..= its own;
+// scaled dot product, softmax over what it sees) and the lookahead queries (each sees all new
+// tokens), reduced over those queries (Mean: averaged; Max: the largest), then averaged over
+// the query heads sharing the KV head. Computed in double: the reference for window_attention.
+std::vector<double> prefix_attention(const EvictionInput& input, int64_t kv_head, int64_t n_prefix,
+                                     ScoreReduction reduction = ScoreReduction::Mean);
 
 // The same set for every KV head.
 std::vector<std::vector<int32_t>> same_for_all_heads(const EvictionInput& input, const std::vector<int32_t>& kept);

@@ -1,4 +1,6 @@
-// Evaluation reports: CSV quoting and columns, the Markdown table of means with 95% CIs,
+// Evaluation reports: CSV quoting and columns (answer quality first, held-out families
+// marked), the Markdown tables of means with 95% CIs (overall, per task family, held out
+// against the rest, the self-draft oracle labelled),
 // the PNG plots (size, drawn content inside the plot area, one file per measured metric),
 // and the progress line.
 
@@ -95,26 +97,35 @@ private slots:
     }
 
     void csv_has_the_columns_and_round_trips_awkward_names() {
-        std::vector<EvalRecord> records{record("snap,kv \"v2\"", 256, 0.75, 1), record("h2o", 512, 0.5, EvalRecord::kMissing)};
+        std::vector<EvalRecord> records{record("snap,kv \"v2\"", 256, 0.75, 1),
+                                        record("h2o", 512, 0.5, EvalRecord::kMissing, "qa_fact"),
+                                        record("h2o", 512, 0.5, 0, "document")};
         records[1].setting = "multi\nline";
         const QString csv = glimpse::eval::recordsCsv(records);
         qsizetype at = 0;
         const QStringList header = parseCsvRecord(csv, at);
-        QCOMPARE(header, QStringList({"policy", "budget", "setting", "task", "length", "recall", "dnll", "correct",
-                                      "evict_ms", "prefill_ms", "kept_bytes", "rows_ms", "scoring_ms", "answer_nll"}));
+        QCOMPARE(header, QStringList({"policy", "budget", "setting", "task", "held_out", "length", "dnll", "correct",
+                                      "answer_nll", "recall", "evict_ms", "prefill_ms", "kept_bytes", "rows_ms",
+                                      "scoring_ms"}));
         const QStringList first = parseCsvRecord(csv, at);
-        QCOMPARE(first.size(), 14);
+        QCOMPARE(first.size(), 15);
         QCOMPARE(first[0], QString("snap,kv \"v2\""));
         QCOMPARE(first[1], QString("256"));
-        QCOMPARE(first[5].toDouble(), 0.75);
-        QCOMPARE(first[7], QString("1"));
-        QCOMPARE(first[10], QString("1048576"));
-        QCOMPARE(first[11].toDouble(), 2.5);   // rows_ms
-        QCOMPARE(first[12].toDouble(), 10.0);  // scoring_ms
-        QCOMPARE(first[13], QString(""));      // answer_nll: not measured here
+        QCOMPARE(first[4], QString("no"));     // niah_single is trained on
+        QCOMPARE(first[6].toDouble(), 0.125);  // dnll first
+        QCOMPARE(first[7], QString("1"));      // correct
+        QCOMPARE(first[8], QString(""));       // answer_nll: not measured here
+        QCOMPARE(first[9].toDouble(), 0.75);   // recall after them
+        QCOMPARE(first[12], QString("1048576"));
+        QCOMPARE(first[13].toDouble(), 2.5);   // rows_ms
+        QCOMPARE(first[14].toDouble(), 10.0);  // scoring_ms
         const QStringList second = parseCsvRecord(csv, at);
         QCOMPARE(second[2], QString("multi\nline"));
-        QCOMPARE(second[7], QString(""));  // missing metric
+        QCOMPARE(second[4], QString("yes"));   // qa_fact is held out
+        QCOMPARE(second[7], QString(""));      // missing metric
+        const QStringList third = parseCsvRecord(csv, at);
+        QCOMPARE(third[3], QString("document"));
+        QCOMPARE(third[4], QString(""));       // not a generated family
         QCOMPARE(at, csv.size());
 
         QTemporaryDir dir;
@@ -132,17 +143,75 @@ private slots:
         const QString table = glimpse::eval::markdownSummaryTable(records);
         const QStringList lines = table.trimmed().split('\n');
         QCOMPARE(lines.size(), 4);  // header, separator, two groups
-        QVERIFY(lines[0].startsWith("| policy | budget | setting | n | recall | dnll | correct |"));
+        // Answer quality first, attention recall after it, then the costs.
+        QVERIFY(lines[0].startsWith("| policy | budget | setting | n | dnll | correct | answer_nll | recall | evict_ms |"));
         QVERIFY(lines[1].startsWith("|---|---|---|---:|"));
         // h2o|x sorts first; its one record has no interval.
-        QVERIFY2(lines[2].startsWith("| h2o\\|x | 128 | cpu | 1 | 0.500 | 0.250 | 1.000 |"), qPrintable(lines[2]));
-        // recall {0.8, 0.6, 0.7}: mean 0.7, s 0.1, half width 4.302653 * 0.1 / sqrt(3) = 0.248.
-        QVERIFY2(lines[3].startsWith("| snapkv | 256 | cpu | 3 | 0.700 ± 0.248 |"), qPrintable(lines[3]));
+        QVERIFY2(lines[2].startsWith("| h2o\\|x | 128 | cpu | 1 | 0.250 | 1.000 | – | 0.500 |"), qPrintable(lines[2]));
+        // dnll {0.1, 0.2, 0.15}: mean 0.15, s 0.05, half width 4.302653 * 0.05 / sqrt(3) = 0.124.
         // correct {1, 0, 1}: mean 0.667, s 0.57735, half width 4.302653 * 0.57735 / sqrt(3) = 1.434.
-        QVERIFY2(lines[3].contains("| 0.667 ± 1.434 |"), qPrintable(lines[3]));
-        // ... rows_ms, scoring_ms, and answer_nll, not measured here.
-        QVERIFY2(lines[3].endsWith("| 12.5 ± 0.0 | 1256 ± 0 | 1048576 ± 0 | 2.500 ± 0.000 | 10.0 ± 0.0 | – |"),
+        // answer_nll is not measured here; recall {0.8, 0.6, 0.7}: 0.700 ± 0.248.
+        QVERIFY2(lines[3].startsWith("| snapkv | 256 | cpu | 3 | 0.150 ± 0.124 | 0.667 ± 1.434 | – | 0.700 ± 0.248 |"),
                  qPrintable(lines[3]));
+        QVERIFY2(lines[3].endsWith("| 12.5 ± 0.0 | 1256 ± 0 | 1048576 ± 0 | 2.500 ± 0.000 | 10.0 ± 0.0 |"),
+                 qPrintable(lines[3]));
+    }
+
+    void family_table_marks_held_out_families_and_lists_them_last() {
+        std::vector<EvalRecord> records{record("snapkv", 256, 0.8, 1, "niah_single"),
+                                        record("snapkv", 256, 0.6, 0, "niah_single"),
+                                        record("snapkv", 256, 0.4, 0, "qa_fact"),
+                                        record("snapkv", 256, 0.9, 1, "niah_multivalue"),
+                                        record("snapkv", 128, 0.5, 1, "variable_tracking"),
+                                        record("full", 0, 1.0, 1, "qa_fact"),
+                                        record("snapkv", 256, 0.7, 1, "document")};
+        const QStringList lines = glimpse::eval::markdownFamilyTable(records).trimmed().split('\n');
+        QCOMPARE(lines.size(), 2 + 6);
+        QCOMPARE(lines[0], QString("| family | held out | policy | budget | setting | n | dnll | correct | answer_nll | recall |"));
+        QCOMPARE(lines[1], QString("|---|---|---|---|---|---:|---:|---:|---:|---:|"));
+        // The families training prompts come from, then the held-out ones (niah_multivalue, qa_fact).
+        QVERIFY2(lines[2].startsWith("| document | – | snapkv | 256 | cpu | 1 |"), qPrintable(lines[2]));
+        QVERIFY2(lines[3].startsWith("| niah_single | no | snapkv | 256 | cpu | 2 | 0.150 ± "), qPrintable(lines[3]));
+        QVERIFY2(lines[4].startsWith("| variable_tracking | no | snapkv | 128 | cpu | 1 | 0.250 | 1.000 | – | 0.500 |"),
+                 qPrintable(lines[4]));
+        QVERIFY2(lines[5].startsWith("| niah_multivalue | yes | snapkv | 256 | cpu | 1 | 0.050 | 1.000 | – | 0.900 |"),
+                 qPrintable(lines[5]));
+        QVERIFY2(lines[6].startsWith("| qa_fact | yes | full | 0 | cpu | 1 |"), qPrintable(lines[6]));
+        QVERIFY2(lines[7].startsWith("| qa_fact | yes | snapkv | 256 | cpu | 1 | 0.300 | 0.000 | – | 0.400 |"),
+                 qPrintable(lines[7]));
+
+        // The held-out families together against the rest; documents belong to neither.
+        const QStringList sides = glimpse::eval::markdownHeldOutTable(records).trimmed().split('\n');
+        QCOMPARE(sides[0], QString("| families | policy | budget | setting | n | dnll | correct | answer_nll | recall |"));
+        QCOMPARE(sides.size(), 2 + 4);
+        QVERIFY2(sides[2].startsWith("| trained on | snapkv | 128 | cpu | 1 |"), qPrintable(sides[2]));
+        QVERIFY2(sides[3].startsWith("| trained on | snapkv | 256 | cpu | 2 |"), qPrintable(sides[3]));
+        QVERIFY2(sides[4].startsWith("| held out | full | 0 | cpu | 1 |"), qPrintable(sides[4]));
+        // qa_fact 0.4 and niah_multivalue 0.9: recall 0.650 over the two.
+        QVERIFY2(sides[5].startsWith("| held out | snapkv | 256 | cpu | 2 |") && sides[5].endsWith("| 0.650 ± 3.177 |"),
+                 qPrintable(sides[5]));
+        // Without a held-out family there is nothing to set apart.
+        const std::vector<EvalRecord> seen{record("snapkv", 256, 0.8, 1, "niah_single")};
+        QVERIFY(glimpse::eval::markdownHeldOutTable(seen).isEmpty());
+    }
+
+    void summary_labels_the_self_draft_oracle_and_names_the_held_out_families() {
+        std::vector<EvalRecord> records{record("speckv (oracle: self-draft)", 256, 0.95, 1, "qa_fact"),
+                                        record("speckv", 256, 0.8, 1, "qa_fact"), record("snapkv", 256, 0.7, 1)};
+        const QString summary = glimpse::eval::markdownSummary(records);
+        QVERIFY(summary.startsWith("## All tasks\n\n| policy | budget | setting | n | dnll |"));
+        QVERIFY(summary.contains("\n| speckv (oracle: self-draft) | 256 | cpu | 1 |"));
+        QVERIFY(summary.contains("speckv (oracle: self-draft) is SpecKV drafting with the evaluated model itself"));
+        QVERIFY(summary.contains("oracle upper bound, not a competitor"));
+        QVERIFY(summary.contains("## By task family\n\nHeld out of LookaheadKV training (make-data never generates them): "
+                                 "niah_multivalue, qa_fact."));
+        QVERIFY(summary.contains("| qa_fact | yes | speckv (oracle: self-draft) | 256 |"));
+        QVERIFY(summary.contains("## Held-out families against the trained-on ones"));
+        // A SpecKV run with another draft model is a plain competitor: no oracle note.
+        records.erase(records.begin());
+        const QString plain = glimpse::eval::markdownSummary(records);
+        QVERIFY(!plain.contains("oracle"));
+        QVERIFY(plain.contains("| speckv | 256 | cpu | 1 |"));
     }
 
     void plot_has_the_size_and_draws_inside_the_plot_area() {

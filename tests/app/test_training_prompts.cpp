@@ -1,10 +1,12 @@
 // LookaheadKV training prompts: deterministic per (seed, index), lengths within the range
 // asked, a mix of evaluation tasks and document instructions, seeds that can never be the
-// evaluation's, and text only from TRAIN documents of a corpus disjoint from the eval corpus.
+// evaluation's, text only from TRAIN documents of a corpus disjoint from the eval corpus, and
+// never a task family held out of training.
 
 #include "engine/error.h"
 #include "app/eval/eval_task.h"
 #include "app/eval/haystack_corpus.h"
+#include "app/eval/held_out_tasks.h"
 #include "app/eval/seeded_random.h"
 #include "app/eval/training_prompts.h"
 
@@ -145,6 +147,33 @@ private slots:
         QVERIFY2(documents >= 20 && tasks >= 20, qPrintable(QString("%1 documents, %2 tasks").arg(documents).arg(tasks)));
         for (const char* kind : {"qa", "summarise", "list", "explain", "quote"}) QVERIFY2(instructions.count(kind), kind);
         QVERIFY(task_sources.size() >= 5);
+    }
+
+    void held_out_families_are_never_generated() {
+        using glimpse::eval::EvalTask;
+        // The fixed list: whole families, a needle one and the QA one, and enough left to train on.
+        const auto held_out = glimpse::eval::held_out_eval_tasks();
+        QCOMPARE(std::vector<EvalTask>(held_out.begin(), held_out.end()),
+                 (std::vector<EvalTask>{EvalTask::NeedleMultiValue, EvalTask::FactQa}));
+        QVERIFY(glimpse::eval::eval_task_name_is_held_out("qa_fact"));
+        QVERIFY(glimpse::eval::eval_task_name_is_held_out("niah_multivalue"));
+        QVERIFY(!glimpse::eval::eval_task_name_is_held_out("niah_single"));
+        QVERIFY(!glimpse::eval::eval_task_name_is_held_out("document"));
+        const auto training = glimpse::eval::training_eval_tasks();
+        QCOMPARE(training.size() + held_out.size(), glimpse::eval::all_eval_tasks().size());
+        for (EvalTask task : training) QVERIFY(!glimpse::eval::eval_task_is_held_out(task));
+
+        // Many prompts from several streams: every generated task appears but those two.
+        std::set<std::string> sources;
+        for (uint64_t base : {3ull, 19ull})
+            for (uint64_t i = 0; i < 150; ++i) {
+                const auto p = make(base, i, {.min_tokens = 600, .max_tokens = 900});
+                QVERIFY2(!glimpse::eval::eval_task_name_is_held_out(p.source), p.source.c_str());
+                QVERIFY2(p.source != "qa_fact" && p.source != "niah_multivalue", p.source.c_str());
+                if (!p.source.starts_with("doc:")) sources.insert(p.source);
+            }
+        QVERIFY2(sources.size() >= 6, qPrintable(QString::number(sources.size())));
+        QVERIFY(sources.count("niah_single") && sources.count("niah_multikey"));
     }
 
     void bad_options_are_errors() {

@@ -1,4 +1,5 @@
-// `glimpse-cli ask`, `chat` and `bench` with the default model, end to end.
+// `glimpse-cli ask`, `chat` and `bench` with the default model, end to end (SpecKV drafting
+// with the model itself reported as an oracle).
 
 #include "test_support.h"
 
@@ -43,6 +44,29 @@ private slots:
         auto r = run({"ask", "--policy", "nonsense", "q"});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("unknown eviction policy 'nonsense' (known: full, streaming, snapkv"), qPrintable(r.err));
+    }
+
+    void speckv_drafting_with_the_model_itself_is_reported_as_an_oracle() {
+        // The default draft is the model itself: its full-cache greedy draft is the answer.
+        auto r = run({"ask", "--threads", "2", "--policy", "speckv", "--budget", "64", "--max-tokens", "4", "--doc", sample(),
+                      "What is the entrance code?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains("KV cache (speckv (oracle: self-draft), budget 64): kept"), qPrintable(r.err));
+        // So is the same model under another name, found by its fingerprint.
+        const QString copy = dir_.filePath("renamed-draft.gguf");
+        QVERIFY(QFile::copy(QString::fromStdString(test_support::default_model().string()), copy));
+        r = run({"ask", "--threads", "2", "--policy", "speckv", "--draft-model", copy, "--draft-tokens", "2",
+                 "--draft-reduction", "mean", "--budget", "64", "--max-tokens", "4", "--doc", sample(), "What is the entrance code?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains("KV cache (speckv (oracle: self-draft), budget 64)"), qPrintable(r.err));
+        // LAQ++ through the options; LAQ is never an oracle.
+        r = run({"ask", "--threads", "2", "--policy", "laq", "--laq-stage2-window", "8", "--budget", "64", "--max-tokens", "4",
+                 "--doc", sample(), "What is the entrance code?"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.contains("KV cache (laq, budget 64)"), qPrintable(r.err));
+        r = run({"ask", "--draft-reduction", "median", "q"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("--draft-reduction"), qPrintable(r.err));
     }
 
     void lookahead_is_the_default_with_the_shipped_adapter() {

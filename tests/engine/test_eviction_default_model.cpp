@@ -33,7 +33,8 @@ private slots:
         QVERIFY(full.prefill(prompt));
         const auto full_answer = full.generate({.max_new_tokens = 8}, {}, {}).tokens;
 
-        const engine::PolicyOptions options{.budget = budget, .draft_model = model};
+        // SpecKV drafts the whole answer (8 tokens here), LAQ its 8 by default.
+        const engine::PolicyOptions options{.budget = budget, .answer_tokens = 8, .draft_model = model};
         for (auto source : {engine::DraftSource::DraftModel, engine::DraftSource::CompressedSelf}) {
             auto policy = std::make_shared<engine::DraftPolicy>(options, source);
             engine::Session s(model, {.threads = 2, .policy = policy});

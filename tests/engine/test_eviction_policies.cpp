@@ -1,7 +1,10 @@
 // Each eviction policy's kept set equals a naive double-precision reference on fresh random
 // keys and queries (the float scoring may differ only on near-ties), keeps exactly its
 // budget, and the registry builds them by name. The float scores themselves match the
-// double ones, and the tie rule holds.
+// double ones (averaged or the largest over the queries), and the tie rule holds. The draft
+// policies take their papers' defaults (LAQ: 8 tokens, mean, the draft's queries alone;
+// SpecKV: a whole answer, max, its window), and on a constructed layer max and mean, and
+// LAQ's stage-2 window 0 and 8, keep what they should.
 
 #include "reference/eviction_reference.h"
 
@@ -18,6 +21,8 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
+#include <optional>
 #include <random>
 
 namespace {
@@ -79,18 +84,49 @@ void check_budget(const std::vector<std::vector<int32_t>>& kept, int64_t budget,
 constexpr double kNearTie = 1e-4;
 
 void check_snapkv(const std::vector<std::vector<int32_t>>& kept, const RandomLayer& L, int64_t budget, int64_t window,
-                  int64_t kernel) {
-    const auto expected = reference::snapkv_keep(L.ref, budget, window, kernel);
+                  int64_t kernel, reference::Reduce reduce = reference::Reduce::Mean) {
+    const auto expected = reference::snapkv_keep(L.ref, budget, window, kernel, reduce);
     QCOMPARE(kept.size(), expected.size());
     for (int64_t h = 0; h < L.ref.kv_heads; ++h) {
         const auto& got = kept[static_cast<size_t>(h)];
         const auto& want = expected[static_cast<size_t>(h)];
         if (got == want) continue;
-        const auto scores = reference::snapkv_pooled(L.ref, h, window, kernel);
+        const auto scores = reference::snapkv_pooled(L.ref, h, window, kernel, reduce);
         QVERIFY2(reference::same_up_to_near_ties(got, want, scores, kNearTie),
                  ("KV head " + std::to_string(h) + " differs beyond a near-tie at budget " + std::to_string(budget)).c_str());
     }
 }
+
+// One query head on one KV head (d = 4), n = 24 tokens whose keys are zero but two: token 2
+// (e0) and token 6 (e1). One draft query (10 e0) attends almost only to token 2; eight (4 e1)
+// give token 6 a moderate share each. Summed, token 6 leads; by the largest weight, token 2.
+// The window queries (zero) attend evenly to what they see.
+struct ConstructedLayer {
+    static constexpr int64_t n = 24, d = 4, n_draft = 9, n_window = 8;
+    std::vector<float> k = std::vector<float>(n * d, 0.0f), v = std::vector<float>(n * d, 0.0f);
+    std::vector<float> draft = std::vector<float>(n_draft * d, 0.0f), window = std::vector<float>(n_window * d, 0.0f);
+    ConstructedLayer() {
+        k[2 * d + 0] = 1.0f;
+        k[6 * d + 1] = 1.0f;
+        draft[0] = 10.0f;
+        for (int64_t i = 1; i < n_draft; ++i) draft[static_cast<size_t>(i * d + 1)] = 4.0f;
+    }
+    engine::EvictionInput input() const {
+        engine::EvictionInput in;
+        in.n_layers = 1;
+        in.n_tokens = n;
+        in.n_heads = 1;
+        in.n_kv_heads = 1;
+        in.head_dim = d;
+        in.k = k.data();
+        in.v = v.data();
+        in.window_queries = window.data();
+        in.n_window = n_window;
+        in.draft_queries = draft.data();
+        in.n_draft = n_draft;
+        return in;
+    }
+};
 
 }  // namespace
 
@@ -229,22 +265,108 @@ private slots:
 
     void lookahead_selection_adds_the_draft_queries() {
         std::mt19937_64 rng(fresh_seed("lookahead"));
+        using reference::Reduce;
         for (int trial = 0; trial < 4; ++trial) {
             const int64_t n = std::uniform_int_distribution<int64_t>(40, 90)(rng);
             const auto L = random_layer(rng, n, 8, 5);
-            for (auto source : {engine::DraftSource::CompressedSelf, engine::DraftSource::DraftModel}) {
-                engine::DraftPolicy policy({.budget = 20, .window = 8, .draft_model_path = "unused.gguf"}, source);
-                const auto kept = policy.keep(L.input());
-                check_snapkv(kept, L, 20, 8, 7);
-                check_budget(kept, 20, n);
-            }
+            // SpecKV: the whole window and the draft, the largest weight over the queries.
+            engine::DraftPolicy speckv({.budget = 20, .window = 8, .draft_model_path = "unused.gguf"}, engine::DraftSource::DraftModel);
+            check_snapkv(speckv.keep(L.input()), L, 20, 8, 7, Reduce::Max);
+            // LAQ: the draft's queries alone, averaged; LAQ++: the last 8 prompt queries join them.
+            engine::DraftPolicy laq({.budget = 20, .window = 8}, engine::DraftSource::CompressedSelf);
+            check_snapkv(laq.keep(L.input()), L, 20, 0, 7, Reduce::Mean);
+            engine::DraftPolicy laqpp({.budget = 20, .window = 8, .laq_stage2_window = 8}, engine::DraftSource::CompressedSelf);
+            check_snapkv(laqpp.keep(L.input()), L, 20, 8, 7, Reduce::Mean);
+            // A stage-2 window shorter than the recorded one is its tail.
+            engine::DraftPolicy laq4({.budget = 20, .window = 8, .laq_stage2_window = 4}, engine::DraftSource::CompressedSelf);
+            check_snapkv(laq4.keep(L.input()), L, 20, 4, 7, Reduce::Mean);
+            // The reduction can be swapped either way.
+            engine::DraftPolicy laq_max({.budget = 20, .window = 8, .draft_reduction = engine::ScoreReduction::Max},
+                                        engine::DraftSource::CompressedSelf);
+            check_snapkv(laq_max.keep(L.input()), L, 20, 0, 7, Reduce::Max);
+            check_budget(laq.keep(L.input()), 20, n);
             // Without a draft it refuses rather than quietly acting as SnapKV.
             auto no_draft = L.input();
             no_draft.n_draft = 0;
             no_draft.draft_queries = nullptr;
-            engine::DraftPolicy laq({.budget = 20, .window = 8}, engine::DraftSource::CompressedSelf);
             QVERIFY_THROWS_EXCEPTION(engine::Error, laq.keep(no_draft));
         }
+    }
+
+    void max_and_mean_over_queries_choose_differently() {
+        const ConstructedLayer layer;
+        auto in = layer.input();
+        in.n_window = 0;   // the draft's queries only
+        for (auto reduction : {engine::ScoreReduction::Mean, engine::ScoreReduction::Max}) {
+            const auto fast = engine::window_attention(in, layer.n, reduction)[0];
+            const auto ref = engine::prefix_attention(in, 0, layer.n, reduction);
+            for (int64_t j = 0; j < layer.n; ++j) QVERIFY(std::abs(fast[static_cast<size_t>(j)] - ref[static_cast<size_t>(j)]) < 1e-5);
+            const bool mean = reduction == engine::ScoreReduction::Mean;
+            QVERIFY(mean ? ref[6] > ref[2] * 1.5 : ref[2] > ref[6] * 3.0);
+        }
+        // One token kept: the draft policies pick by their reduction. LAQ averages (token 6),
+        // SpecKV takes the largest weight (token 2); each flips with --draft-reduction.
+        auto kept = [&](std::optional<engine::ScoreReduction> reduction, engine::DraftSource source) {
+            engine::PolicyOptions o{.budget = 1, .window = 8, .pool_kernel = 1, .draft_model_path = "unused.gguf"};
+            o.draft_reduction = reduction;
+            return engine::DraftPolicy(o, source).keep(in)[0];
+        };
+        using engine::DraftSource;
+        using engine::ScoreReduction;
+        QCOMPARE(kept(std::nullopt, DraftSource::CompressedSelf), std::vector<int32_t>{6});
+        QCOMPARE(kept(ScoreReduction::Max, DraftSource::CompressedSelf), std::vector<int32_t>{2});
+        QCOMPARE(kept(std::nullopt, DraftSource::DraftModel), std::vector<int32_t>{2});
+        QCOMPARE(kept(ScoreReduction::Mean, DraftSource::DraftModel), std::vector<int32_t>{6});
+    }
+
+    void laq_stage2_window_decides_whether_the_prompt_tail_scores_and_stays() {
+        const ConstructedLayer layer;
+        const auto in = layer.input();   // 8 window queries recorded, as pass 1 does
+        const std::vector<int32_t> tail{16, 17, 18, 19, 20, 21, 22, 23};
+        auto has_tail = [&](const std::vector<int32_t>& kept) {
+            return std::includes(kept.begin(), kept.end(), tail.begin(), tail.end());
+        };
+        // 0 (LAQ): the draft alone scores all 24 tokens; the zero-key tail gets little and goes.
+        engine::DraftPolicy laq({.budget = 10, .window = 8, .pool_kernel = 1}, engine::DraftSource::CompressedSelf);
+        QCOMPARE(laq.reselect_window(), int64_t{0});
+        const auto laq_kept = laq.keep(in)[0];
+        QCOMPARE(laq_kept, (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+        QVERIFY(!has_tail(laq_kept));
+        // 8 (LAQ++): the last 8 prompt queries join the draft's, and their tokens are kept.
+        engine::DraftPolicy laqpp({.budget = 10, .window = 8, .pool_kernel = 1, .laq_stage2_window = 8},
+                                  engine::DraftSource::CompressedSelf);
+        QCOMPARE(laqpp.reselect_window(), int64_t{8});
+        const auto pp_kept = laqpp.keep(in)[0];
+        QVERIFY(has_tail(pp_kept));
+        QVERIFY(std::find(pp_kept.begin(), pp_kept.end(), 2) != pp_kept.end());
+        QVERIFY(std::find(pp_kept.begin(), pp_kept.end(), 6) != pp_kept.end());
+        // SpecKV always re-selects with its observation window; LAQ's option does not touch it.
+        engine::DraftPolicy speckv({.budget = 10, .window = 8, .pool_kernel = 1, .draft_model_path = "unused.gguf"},
+                                   engine::DraftSource::DraftModel);
+        QCOMPARE(speckv.reselect_window(), int64_t{8});
+        QVERIFY(has_tail(speckv.keep(in)[0]));
+        QVERIFY_THROWS_EXCEPTION(engine::Error,
+                                 engine::DraftPolicy({.laq_stage2_window = -1}, engine::DraftSource::CompressedSelf));
+    }
+
+    void draft_policies_take_their_papers_defaults() {
+        const engine::DraftPolicy laq({.budget = 64, .answer_tokens = 40}, engine::DraftSource::CompressedSelf);
+        QCOMPARE(laq.options().draft_tokens, int64_t{8});
+        QVERIFY(laq.options().draft_reduction == engine::ScoreReduction::Mean);
+        const engine::DraftPolicy speckv({.budget = 64, .answer_tokens = 40, .draft_model_path = "d.gguf"},
+                                         engine::DraftSource::DraftModel);
+        QCOMPARE(speckv.options().draft_tokens, int64_t{40});   // a whole answer
+        QVERIFY(speckv.options().draft_reduction == engine::ScoreReduction::Max);
+        QCOMPARE(speckv.reselect_window(), int64_t{32});
+        // Given values win.
+        const engine::DraftPolicy given({.budget = 64, .draft_tokens = 5, .answer_tokens = 40,
+                                         .draft_reduction = engine::ScoreReduction::Mean, .draft_model_path = "d.gguf"},
+                                        engine::DraftSource::DraftModel);
+        QCOMPARE(given.options().draft_tokens, int64_t{5});
+        QVERIFY(given.options().draft_reduction == engine::ScoreReduction::Mean);
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::DraftPolicy({.draft_tokens = -1}, engine::DraftSource::CompressedSelf));
+        QVERIFY_THROWS_EXCEPTION(engine::Error,
+                                 engine::DraftPolicy({.answer_tokens = 0, .draft_model_path = "d.gguf"}, engine::DraftSource::DraftModel));
     }
 
     void float_window_scores_match_the_double_reference() {
@@ -258,15 +380,17 @@ private slots:
             auto in = L.input();
             if (trial % 2 == 1) in.backend = backend.get();   // threaded; otherwise a one-thread backend
             const int64_t prefix = n - in.n_window;
-            const auto fast = engine::window_attention(in, prefix);
-            QCOMPARE(static_cast<int64_t>(fast.size()), in.n_kv_heads);
-            for (int64_t h = 0; h < in.n_kv_heads; ++h) {
-                const auto ref = engine::prefix_attention(in, h, prefix);
-                const double top = *std::max_element(ref.begin(), ref.end());
-                for (int64_t j = 0; j < prefix; ++j) {
-                    const double err = std::abs(fast[static_cast<size_t>(h)][static_cast<size_t>(j)] - ref[static_cast<size_t>(j)]);
-                    QVERIFY2(err <= 1e-5 * ref[static_cast<size_t>(j)] + 1e-6 * top,
-                             ("head " + std::to_string(h) + " token " + std::to_string(j)).c_str());
+            for (auto reduction : {engine::ScoreReduction::Mean, engine::ScoreReduction::Max}) {
+                const auto fast = engine::window_attention(in, prefix, reduction);
+                QCOMPARE(static_cast<int64_t>(fast.size()), in.n_kv_heads);
+                for (int64_t h = 0; h < in.n_kv_heads; ++h) {
+                    const auto ref = engine::prefix_attention(in, h, prefix, reduction);
+                    const double top = *std::max_element(ref.begin(), ref.end());
+                    for (int64_t j = 0; j < prefix; ++j) {
+                        const double err = std::abs(fast[static_cast<size_t>(h)][static_cast<size_t>(j)] - ref[static_cast<size_t>(j)]);
+                        QVERIFY2(err <= 1e-5 * ref[static_cast<size_t>(j)] + 1e-6 * top,
+                                 ("head " + std::to_string(h) + " token " + std::to_string(j)).c_str());
+                    }
                 }
             }
         }

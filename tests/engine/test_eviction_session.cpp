@@ -1,6 +1,8 @@
 // Eviction policies inside a Session on tiny random models: with a budget of at least the
-// prompt every policy reproduces the full cache and its logits bit for bit; LAQ and SpecKV
-// draft what greedy generation gives and keep what a naive reference of their scoring keeps.
+// prompt every policy reproduces the full cache and its logits bit for bit; LAQ (and LAQ++)
+// and SpecKV draft what greedy generation gives, as many tokens as asked or their papers'
+// defaults, and keep what a naive reference of their scoring keeps; SpecKV drafting with the
+// target itself is labelled an oracle.
 
 #include "reference/eviction_reference.h"
 #include "reference/tiny_model.h"
@@ -63,11 +65,13 @@ std::vector<std::vector<float>> queries_of(const engine::Model& model, engine::C
     return queries;
 }
 
-// What LAQ/SpecKV should keep: the reference SnapKV selection with the draft's queries,
-// computed from a full prefill's keys and independently captured queries.
+// What LAQ/SpecKV should keep: the reference SnapKV selection with the draft's queries and
+// the last `window` prompt queries, reduced over them by `reduce`, computed from a full
+// prefill's keys and independently captured queries.
 std::vector<std::vector<std::vector<int32_t>>> reference_lookahead(const std::shared_ptr<const engine::Model>& shared,
                                                                    const std::vector<int32_t>& prompt,
-                                                                   const std::vector<int32_t>& draft, int64_t budget, int64_t window) {
+                                                                   const std::vector<int32_t>& draft, int64_t budget, int64_t window,
+                                                                   reference::Reduce reduce) {
     const engine::Model& model = *shared;
     const auto& c = model.config();
     engine::Session full(shared, {.threads = 2});
@@ -86,7 +90,7 @@ std::vector<std::vector<std::vector<int32_t>>> reference_lookahead(const std::sh
         const auto& pq = prompt_q[static_cast<size_t>(l)];
         L.window_q.assign(pq.end() - w * c.q_dim(), pq.end());
         L.lookahead_q.assign(draft_q[static_cast<size_t>(l)].begin(), draft_q[static_cast<size_t>(l)].end());
-        out.push_back(reference::snapkv_keep(L, budget, window, 7));
+        out.push_back(reference::snapkv_keep(L, budget, window, 7, reduce));
     }
     return out;
 }
@@ -317,9 +321,58 @@ private slots:
         engine::Session full(model, {.threads = 2, .chunk = 16});
         QVERIFY(full.prefill(prompt));
         QCOMPARE(logits_of(s), logits_of(full));   // the prompt's own logits saw every token
-        check_kept(s, full, reference_lookahead(model, prompt, drafted, 20, 8));
+        // LAQ re-selects with the draft's queries alone, averaged over them.
+        check_kept(s, full, reference_lookahead(model, prompt, drafted, 20, 0, reference::Reduce::Mean));
         QCOMPARE(s.position(), int64_t{60});
         QCOMPARE(greedy(s, 3).size(), size_t{3});
+
+        // LAQ++: the last 8 prompt queries join the same draft's.
+        engine::PolicyOptions plus = options;
+        plus.laq_stage2_window = 8;
+        auto laqpp = std::make_shared<engine::DraftPolicy>(plus, engine::DraftSource::CompressedSelf);
+        engine::Session p(model, {.threads = 2, .chunk = 16, .policy = laqpp});
+        QVERIFY(p.prefill(prompt));
+        QCOMPARE(laqpp->last_draft(), drafted);
+        check_kept(p, full, reference_lookahead(model, prompt, drafted, 20, 8, reference::Reduce::Mean));
+    }
+
+    void draft_length_is_the_option_or_the_papers_default() {
+        const uint64_t seed = fresh_seed("draft length");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);   // its end token is outside the vocabulary: drafts run their full length
+        const auto prompt = random_tokens(rng, 40);
+        auto drafted = [&](engine::PolicyOptions o, engine::DraftSource source) {
+            auto policy = std::make_shared<engine::DraftPolicy>(o, source);
+            engine::Session s(model, {.threads = 2, .chunk = 16, .policy = policy});
+            if (!s.prefill(prompt)) qFatal("prefill cancelled");
+            return policy->last_draft().size();
+        };
+        const engine::PolicyOptions base{.budget = 16, .window = 8, .answer_tokens = 11, .draft_model = model};
+        QCOMPARE(drafted(base, engine::DraftSource::CompressedSelf), size_t{8});    // LAQ: 8
+        QCOMPARE(drafted(base, engine::DraftSource::DraftModel), size_t{11});       // SpecKV: the whole answer
+        engine::PolicyOptions given = base;
+        given.draft_tokens = 3;
+        QCOMPARE(drafted(given, engine::DraftSource::CompressedSelf), size_t{3});
+        QCOMPARE(drafted(given, engine::DraftSource::DraftModel), size_t{3});
+    }
+
+    void speckv_drafting_with_the_target_is_labelled_an_oracle() {
+        const uint64_t seed = fresh_seed("oracle label");
+        auto model = tiny_model(seed);
+        auto same_weights = tiny_model(seed);   // another object, the same fingerprint
+        auto other = tiny_model(seed + 1);
+        QCOMPARE(same_weights->fingerprint(), model->fingerprint());
+        QVERIFY(other->fingerprint() != model->fingerprint());
+        auto label = [&](const char* name, std::shared_ptr<const engine::Model> draft) {
+            return engine::policy_label(*engine::make_policy(name, {.budget = 16, .draft_model = draft}), *model);
+        };
+        QCOMPARE(label("speckv", model), std::string(engine::kSelfDraftOracle));
+        QCOMPARE(label("speckv", same_weights), std::string("speckv (oracle: self-draft)"));
+        QCOMPARE(label("speckv", other), std::string("speckv"));
+        QCOMPARE(label("laq", model), std::string("laq"));   // LAQ drafts on a compressed cache: no oracle
+        QCOMPARE(label("snapkv", model), std::string("snapkv"));
+        const auto by_path = engine::make_policy("speckv", {.budget = 16, .draft_model_path = "other.gguf"});
+        QCOMPARE(engine::policy_label(*by_path, *model), std::string("speckv"));
     }
 
     void speckv_drafts_with_another_model_and_rescores_with_the_target() {
@@ -368,7 +421,8 @@ private slots:
         drafted = speckv->last_draft();
         engine::Session full_fresh(model, {.threads = 2});
         QVERIFY(full_fresh.prefill(prompt));
-        check_kept(fresh, full_fresh, reference_lookahead(model, prompt, drafted, 16, 8));
+        // SpecKV: its whole window and the draft, the largest weight over the queries.
+        check_kept(fresh, full_fresh, reference_lookahead(model, prompt, drafted, 16, 8, reference::Reduce::Max));
 
         // A draft with another vocabulary is refused; a cancelled prefill changes nothing.
         TinySpec other = small;

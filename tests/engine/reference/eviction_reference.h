@@ -55,42 +55,53 @@ inline std::vector<double> attention_row(const LayerData& L, const double* q, in
     return row;
 }
 
-// SnapKV's max-pooled score of each token before the window, for KV head kvh.
-inline std::vector<double> snapkv_pooled(const LayerData& L, int64_t kvh, int64_t window, int64_t kernel) {
+// How a token's weights from many queries become one score (engine::ScoreReduction).
+enum class Reduce { Mean, Max };
+
+// SnapKV's max-pooled score of each token before the window, for KV head kvh: per query head
+// the weights from the window and lookahead queries reduced over those queries, then averaged
+// over the query heads of the group.
+inline std::vector<double> snapkv_pooled(const LayerData& L, int64_t kvh, int64_t window, int64_t kernel,
+                                         Reduce reduce = Reduce::Mean) {
     const int64_t w = std::min(window, L.n);
     const int64_t prefix = L.n - w, group = L.heads / L.kv_heads;
+    const int64_t skip = std::max<int64_t>(0, L.w - w);   // a shorter window is the tail of L's
     std::vector<double> score(static_cast<size_t>(prefix), 0.0);
-    double count = 0;
     for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-        for (int64_t i = 0; i < w; ++i) {
-            const auto row = attention_row(L, &L.window_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n - w + i + 1);
-            for (int64_t j = 0; j < prefix; ++j) score[j] += row[j];
-            ++count;
-        }
-        for (int64_t i = 0; i < L.m; ++i) {
-            const auto row = attention_row(L, &L.lookahead_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n);
-            for (int64_t j = 0; j < prefix; ++j) score[j] += row[j];
-            ++count;
+        std::vector<std::vector<double>> rows;   // every query's weights over the prefix
+        for (int64_t i = 0; i < w; ++i)
+            rows.push_back(
+                attention_row(L, &L.window_q[static_cast<size_t>(((skip + i) * L.heads + h) * L.d)], h, L.n - w + i + 1));
+        for (int64_t i = 0; i < L.m; ++i)
+            rows.push_back(attention_row(L, &L.lookahead_q[static_cast<size_t>((i * L.heads + h) * L.d)], h, L.n));
+        for (int64_t j = 0; j < prefix; ++j) {
+            double reduced = 0.0;
+            for (const auto& row : rows) reduced = reduce == Reduce::Mean ? reduced + row[j] : std::max(reduced, row[j]);
+            if (reduce == Reduce::Mean && !rows.empty()) reduced /= static_cast<double>(rows.size());
+            score[j] += reduced / static_cast<double>(group);
         }
     }
     std::vector<double> pooled(static_cast<size_t>(prefix));
     for (int64_t j = 0; j < prefix; ++j) {
         double m = -1e300;
         for (int64_t x = j - kernel / 2; x <= j + kernel / 2; ++x)
-            if (x >= 0 && x < prefix) m = std::max(m, score[x] / count);
+            if (x >= 0 && x < prefix) m = std::max(m, score[x]);
         pooled[j] = m;
     }
     return pooled;
 }
 
-// SnapKV (with optional lookahead queries) kept set per KV head for budget b.
-inline std::vector<std::vector<int32_t>> snapkv_keep(const LayerData& L, int64_t b, int64_t window, int64_t kernel) {
+// SnapKV (with optional lookahead queries) kept set per KV head for budget b: the last
+// min(window, n) tokens and the best of the rest. A window of 0 scores by the lookahead
+// queries alone and keeps no tail.
+inline std::vector<std::vector<int32_t>> snapkv_keep(const LayerData& L, int64_t b, int64_t window, int64_t kernel,
+                                                     Reduce reduce = Reduce::Mean) {
     std::vector<std::vector<int32_t>> out(static_cast<size_t>(L.kv_heads));
     const int64_t w = std::min(window, L.n);
     for (int64_t kvh = 0; kvh < L.kv_heads; ++kvh) {
         if (b >= L.n) { out[kvh] = ascending(0, L.n); continue; }
         if (b <= w) { out[kvh] = ascending(L.n - b, b); continue; }
-        out[kvh] = best(snapkv_pooled(L, kvh, window, kernel), b - w);
+        out[kvh] = best(snapkv_pooled(L, kvh, window, kernel, reduce), b - w);
         for (int32_t t : ascending(L.n - w, w)) out[kvh].push_back(t);
     }
     return out;
