@@ -211,6 +211,7 @@ void run_document_mode(const BenchOptions& opt, const CLI::App& cmd) {
     d.model = opt.model.model;
     d.threads = opt.model.threads;
     d.file = opt.document;
+    d.kv_type = opt.model.kv_type;
     if (cmd.count("--prompt-tokens")) {
         if (!d.file.empty()) throw engine::Error("--prompt-tokens sizes the generated document; a FILE has its own length");
         if (opt.prompt_tokens.size() != 1) throw engine::Error("--prompt-tokens takes one length with --document");

@@ -11,6 +11,7 @@
 #include "engine/error.h"
 #include "engine/eviction/policy_registry.h"
 #include "engine/process_memory.h"
+#include "engine/session/kv_rows.h"
 #include "store/stored_conversation.h"
 
 #include <nlohmann/json.hpp>
@@ -164,11 +165,13 @@ json measure_configuration(const DocumentBenchOptions& opt) {
     std::shared_ptr<engine::EvictionPolicy> policy;   // the one the last question was read with
     ConversationOptions options;
     options.sampling.max_new_tokens = opt.gen_tokens;   // greedy
+    options.kv_type = engine::parse_kv_type(opt.kv_type);
     options.make_policy = [&] { return policy = loaded.make_policy(); };
 
     json out;
     out["policy"] = loaded.policy;
     out["budget"] = loaded.policy == "full" ? 0 : loaded.policy_options.budget;
+    out["kv_type"] = opt.kv_type;
     out["model_load_s"] = model_seconds;
     out["document_load_s"] = document_seconds;
     for (const char* key : {"first_token_s", "prefill_tok_s", "evict_share", "rows_share", "decode_tok_s", "answer_tokens"})
@@ -207,7 +210,8 @@ json run_configuration(const DocumentBenchOptions& opt, const Configuration& c, 
     std::vector<std::string> argv{own_executable(), "bench", "--document", file, "--measure-configuration",
                                   "--policies", c.policy, "--budgets", std::to_string(budget),
                                   "--runs", std::to_string(opt.runs), "--gen-tokens", std::to_string(opt.gen_tokens),
-                                  "--threads", std::to_string(threads), "--question", opt.question};
+                                  "--threads", std::to_string(threads), "--kv-type", opt.kv_type,
+                                  "--question", opt.question};
     if (!opt.model.empty()) {
         argv.push_back("--model");
         argv.push_back(opt.model);
@@ -323,7 +327,8 @@ void print_table(const json& report) {
     }
     std::printf("first token: from the question to the first answer token (prompt built and tokenized, read, the first "
                 "token sampled and read);\nevict %%: the share of the prefill spent choosing what to keep, rows %%: the "
-                "part of it running LookaheadKV's rows;\nKV: K and V kept after the prompt, glimpse's in f32%s\n",
+                "part of it running LookaheadKV's rows;\nKV: K and V kept after the prompt, glimpse's in %s%s\n",
+                report["kv_type"].get<std::string>().c_str(),
                 peer.contains("engine") ? ", llama.cpp's in f16; llama.cpp decodes past the end of its answer, glimpse "
                                           "stops there"
                                         : "");
@@ -379,6 +384,7 @@ void run_document_bench(const DocumentBenchOptions& opt_in) {
     report["model"] = loaded.path.filename().string();
     report["threads"] = threads;
     report["gen_tokens"] = opt.gen_tokens;
+    report["kv_type"] = opt.kv_type;
     report["runs"] = opt.runs;
     report["configurations"] = json::array();
     for (size_t i = 0; i < configurations.size(); ++i) {

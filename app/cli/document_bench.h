@@ -16,6 +16,7 @@ namespace glimpse::cli {
 struct DocumentBenchOptions {
     std::string model;                 // empty: the default model
     int threads = 0;                   // 0: one per hardware thread
+    std::string kv_type = "f16";       // what the KV cache keeps: f32, f16 or q8_0
     std::string file;                  // empty: a generated document
     int64_t prompt_tokens = 0;         // generated document: its prompt's length (0: the context less the answer)
     std::string question;

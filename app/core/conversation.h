@@ -27,7 +27,7 @@ struct ConversationOptions {
     std::string system_prompt;      // empty: the template's own
     // A fresh policy for each session the conversation reads into (policies keep state);
     // empty: the model's own (LoadedModel::make_policy).
-    std::function<std::shared_ptr<engine::EvictionPolicy>()> make_policy;
+    std::function<std::shared_ptr<engine::EvictionPolicy>()> make_policy{};
     // Windowed reading: tokens per window; 0 reads in windows only what does not fit the
     // model's context window (engine::SessionOptions).
     int64_t window = 0;

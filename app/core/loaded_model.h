@@ -22,8 +22,8 @@ struct LoadedModel {
     engine::Tokenizer tokenizer;
     engine::ChatTemplate chat;
     std::string policy = "full";             // eviction policy name (engine/eviction/policy_registry.h)
-    engine::PolicyOptions policy_options;    // its options, adapter loaded and checked
-    std::filesystem::path adapter_path;      // the LookaheadKV adapter in use; empty without one
+    engine::PolicyOptions policy_options{};  // its options, adapter loaded and checked
+    std::filesystem::path adapter_path{};    // the LookaheadKV adapter in use; empty without one
 
     int64_t context_length() const { return model->config().context_length; }
     // A fresh policy for each session (policies keep state between layers).

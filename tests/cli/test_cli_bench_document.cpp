@@ -48,6 +48,7 @@ private slots:
         const int prompt_tokens = report["prompt_tokens"].toInt();
         QVERIFY2(prompt_tokens > 600 && prompt_tokens < 1500, qPrintable(r.out));
         QVERIFY(report["document_tokens"].toInt() < prompt_tokens);
+        QCOMPARE(report["kv_type"].toString(), QString("f16"));   // the app's default
 
         const QJsonArray rows = report["configurations"].toArray();
         QCOMPARE(rows.size(), 2);
@@ -101,15 +102,15 @@ private slots:
             QVERIFY(number(ratio.toObject(), "decode") > 0);
             QVERIFY(ratio.toObject().contains("peak_rss_difference_mib"));
         }
-        // llama.cpp keeps K and V in f16 and Glimpse in f32: the full caches differ by two.
-        QCOMPARE(number(ratios[0].toObject(), "kv"), 2.0);
+        // Both keep K and V in f16 by default: the full caches are the same size.
+        QCOMPARE(number(ratios[0].toObject(), "kv"), 1.0);
     }
 
     void fills_a_generated_document_and_prints_a_table() {
         // Without FILE: a document of handbook prose, fitted to --prompt-tokens with the question.
         auto r = test_support::run_cli({"bench", "--document", "--prompt-tokens", "300", "--policies", "full", "--runs",
-                                        "1", "--gen-tokens", "2", "--threads", "2", "--compare-llamacpp",
-                                        "--llamacpp-python", dir_.filePath("no-such-python")});
+                                        "1", "--gen-tokens", "2", "--threads", "2", "--kv-type", "q8_0",
+                                        "--compare-llamacpp", "--llamacpp-python", dir_.filePath("no-such-python")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const auto header = QRegularExpression("prompt (\\d+) tokens").match(r.out);
         QVERIFY2(header.hasMatch(), qPrintable(r.out));
@@ -117,6 +118,7 @@ private slots:
         const auto row = QRegularExpression("\\| glimpse \\| full \\| - \\| 1 \\| ([\\d.]+) \\| ([\\d.]+) \\|").match(r.out);
         QVERIFY2(row.hasMatch(), qPrintable(r.out));
         QVERIFY(row.captured(1).toDouble() > 0 && row.captured(2).toDouble() > 0);
+        QVERIFY2(r.out.contains("glimpse's in q8_0"), qPrintable(r.out));   // --kv-type reached the measuring process
         // A missing interpreter skips the comparison and says which and why.
         QVERIFY2(r.out.contains("llama.cpp: skipped: " + dir_.filePath("no-such-python") + " cannot be run"), qPrintable(r.out));
         QVERIFY(!r.out.contains("ratio glimpse"));

@@ -160,8 +160,8 @@ private slots:
         // The shift survives a snapshot; a cache never compacted still writes version 1.
         const auto bytes = cache.serialize();
         QCOMPARE(engine::CompressedCache::deserialize(bytes, model->fingerprint()), cache);
-        QCOMPARE(before.serialize()[4], uint8_t{type == engine::GgmlType::F32 ? 1 : 3});
-        QCOMPARE(bytes[4], uint8_t{type == engine::GgmlType::F32 ? 2 : 3});
+        QCOMPARE(before.serialize()[4], static_cast<uint8_t>(type == engine::GgmlType::F32 ? 1 : 3));
+        QCOMPARE(bytes[4], static_cast<uint8_t>(type == engine::GgmlType::F32 ? 2 : 3));
     }
 
     void the_window_plan_reads_what_fits_in_one_pass() {
