@@ -5,6 +5,7 @@
 #include "engine/default_model.h"
 #include "engine/error.h"
 #include "engine/eviction/kv_footprint.h"
+#include "engine/eviction/policy_registry.h"
 #include "engine/model_summary.h"
 #include "ingest/ingest_error.h"
 #include "ingest/read_document.h"
@@ -82,7 +83,8 @@ void EngineWorker::loadModelAndStore() {
             const auto summary = engine::summarize_model(model_->model->file());
             ModelInfo info;
             info.name = QString::fromStdString(model_->path.filename().string());
-            info.policy = QString::fromStdString(model_->policy);
+            // SpecKV drafting with the model itself is shown as the oracle it is.
+            info.policy = QString::fromStdString(engine::policy_label(*model_->make_policy(), *model_->model));
             info.budget = model_->policy_options.budget;
             info.threads = model_->backend->threads();
             info.summary = tr("%1, %2 M parameters, %3 layers, context %4")

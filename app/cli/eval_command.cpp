@@ -57,13 +57,11 @@ struct EvalOptions {
 glimpse::eval::EvictionPrompt document_prompt(const LoadedModel& m, const std::vector<PromptDocument>& documents,
                                               const glimpse::eval::DocumentQuestion& q) {
     const DocumentPrompt whole = build_document_prompt(m.tokenizer, m.chat, documents, q.question, "");
-    const std::string separator = "Question: " + q.question;
-    const size_t cut = whole.text.rfind(separator);
-    if (cut == std::string::npos) throw engine::Error("eval: the chat template changed the question text");
+    auto [context, question] = split_at_question(m.tokenizer, m.chat, whole.text, "Question: " + q.question);
     glimpse::eval::EvictionPrompt p;
     p.task = "document";
-    p.context_tokens = tokenize_rendered(m.tokenizer, m.chat, whole.text.substr(0, cut));
-    p.question_tokens = m.tokenizer.encode(std::string_view(whole.text).substr(cut), false, true);
+    p.context_tokens = std::move(context);
+    p.question_tokens = std::move(question);
     p.length = static_cast<int64_t>(p.context_tokens.size() + p.question_tokens.size());
     p.answers = q.answers;
     return p;
@@ -72,16 +70,13 @@ glimpse::eval::EvictionPrompt document_prompt(const LoadedModel& m, const std::v
 // The chat prompt of a sample, cut where the question starts: the document part is what
 // the context-only setting compresses before the question is known.
 glimpse::eval::EvictionPrompt chat_prompt(const LoadedModel& m, const glimpse::eval::EvalSample& sample) {
-    const std::string separator = "\n\n" + sample.question;
     std::vector<engine::ChatMessage> messages{{"user", sample.prompt()}};
-    const std::string rendered = m.chat.render(messages, true);
-    const size_t cut = rendered.rfind(separator);
-    if (cut == std::string::npos) throw engine::Error("eval: the chat template changed the question text");
+    auto [context, question] = split_at_question(m.tokenizer, m.chat, m.chat.render(messages, true), "\n\n" + sample.question);
     glimpse::eval::EvictionPrompt p;
     p.task = sample.task;
     p.length = sample.target_tokens;
-    p.context_tokens = tokenize_rendered(m.tokenizer, m.chat, rendered.substr(0, cut));
-    p.question_tokens = m.tokenizer.encode(std::string_view(rendered).substr(cut), false, true);
+    p.context_tokens = std::move(context);
+    p.question_tokens = std::move(question);
     p.answers = sample.answers;
     return p;
 }

@@ -1,6 +1,8 @@
 // glimpse-cli make-data: training data for the LookaheadKV trainer. Sample i is a prompt
 // generated from (--seed, i), the model's greedy answer with the full cache, and the attention
-// that answer paid each prompt token, written to DIR/sample-<i>.gguf. Runs resume: a valid
+// that answer paid each prompt token, written to DIR/sample-<i>.gguf. A share of the samples
+// (--context-only) are context-only: the document is what the lookahead rows read and what the
+// target covers, and its question comes after, as for a follow-up question in a chat. Runs resume: a valid
 // sample already on disk for the same model and seed is skipped. Ctrl-C stops between
 // forward steps and leaves no partial file (each file is written whole, then renamed).
 
@@ -11,6 +13,7 @@
 #include "core/model_setup.h"
 #include "engine/error.h"
 #include "app/eval/haystack_corpus.h"
+#include "app/eval/seeded_random.h"
 #include "engine/lookahead/attention_targets.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/lookahead/prompt_cache_file.h"
@@ -42,6 +45,7 @@ struct MakeDataOptions {
     int min_length = 512;
     int max_length = 0;   // 0: the model's context window less the response
     int64_t response_tokens = 64;
+    double context_only = 0.0;   // share of the samples whose document is compressed before the question
     std::string corpus;   // empty: lookahead/training_corpus.jsonl in the data directory
 };
 
@@ -51,15 +55,22 @@ fs::path sample_path(const fs::path& dir, int64_t index) {
     return dir / name;
 }
 
+// Whether the sample of this seed is context-only: a draw of its own, so that the share
+// changes which samples are context-only and nothing else about them.
+bool is_context_only(uint64_t seed, double share) {
+    const uint64_t draw = glimpse::eval::mix_64(seed ^ glimpse::eval::fnv1a_64("context-only"));
+    return static_cast<double>(draw >> 11) * 0x1p-53 < share;
+}
+
 // A file already there counts as done only if it reads back whole and was made by this
-// model for this sample's seed; anything else is made again.
-bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed) {
+// model for this sample's seed and setting; anything else is made again.
+bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed, bool context_only) {
     std::error_code ec;
     if (!fs::exists(path, ec)) return false;
     try {
         const auto s = la::read_training_sample(path);
-        if (s.model_fingerprint == fingerprint && s.seed == seed) return true;
-        std::fprintf(stderr, "%s: made by another model or seed; making it again\n", path.string().c_str());
+        if (s.model_fingerprint == fingerprint && s.seed == seed && s.context_only() == context_only) return true;
+        std::fprintf(stderr, "%s: made by another model, seed or setting; making it again\n", path.string().c_str());
     } catch (const engine::Error& e) {
         std::fprintf(stderr, "%s; making it again\n", e.what());
     }
@@ -76,7 +87,7 @@ void remove_partial_files(const fs::path& dir) {
 }
 
 std::string source_kind(const la::TrainingSample& s) {
-    return s.source.starts_with("doc:") ? "doc/" + s.instruction : s.source;
+    return (s.context_only() ? "context-only:" : "") + (s.source.starts_with("doc:") ? "doc/" + s.instruction : s.source);
 }
 
 void run_make_data(const MakeDataOptions& opt) {
@@ -112,13 +123,17 @@ void run_make_data(const MakeDataOptions& opt) {
     remove_partial_files(out);
 
     std::vector<int64_t> todo;
-    for (int64_t i = 0; i < opt.samples; ++i)
-        if (!is_done(sample_path(out, i), fingerprint, glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i))))
-            todo.push_back(i);
+    for (int64_t i = 0; i < opt.samples; ++i) {
+        const uint64_t seed = glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i));
+        if (!is_done(sample_path(out, i), fingerprint, seed, is_context_only(seed, opt.context_only))) todo.push_back(i);
+    }
     const int64_t skipped = opt.samples - static_cast<int64_t>(todo.size());
-    std::fprintf(stderr, "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response tokens)\n",
+    std::fprintf(stderr,
+                 "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response "
+                 "tokens, %.0f%% context-only)\n",
                  static_cast<long long>(opt.samples), out.string().c_str(), static_cast<long long>(skipped),
-                 static_cast<long long>(todo.size()), opt.min_length, max_length, static_cast<long long>(opt.response_tokens));
+                 static_cast<long long>(todo.size()), opt.min_length, max_length, static_cast<long long>(opt.response_tokens),
+                 100.0 * opt.context_only);
 
     const std::atomic<bool>* cancel = install_interrupt_flag();
     eval::ProgressBar progress(QStringLiteral("make-data"), static_cast<qint64>(todo.size()));
@@ -133,7 +148,15 @@ void run_make_data(const MakeDataOptions& opt) {
         }
         const auto prompt = glimpse::eval::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i), prompt_options, count_tokens);
         const std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
-        const auto tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
+        const std::string rendered = loaded.chat.render(messages, true);
+        std::vector<int32_t> tokens, question;
+        if (is_context_only(prompt.seed, opt.context_only)) {
+            auto split = split_at_question(loaded.tokenizer, loaded.chat, rendered, "\n\n" + prompt.question);
+            tokens = std::move(split.context);
+            question = std::move(split.question);
+        } else {
+            tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, rendered);
+        }
         // The prompt's full cache goes beside the sample: the trainer reads it instead of
         // prefilling the prompt again at every visit.
         const auto save_cache = [&](const engine::CompressedCache& cache) {
@@ -141,7 +164,9 @@ void run_make_data(const MakeDataOptions& opt) {
         };
         const auto targets = la::compute_attention_targets(
             loaded.model, tokens,
-            {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .on_prompt_cache = save_cache}, cancel);
+            {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .question = question,
+             .on_prompt_cache = save_cache},
+            cancel);
         if (!targets) {
             interrupted = true;
             break;
@@ -154,6 +179,7 @@ void run_make_data(const MakeDataOptions& opt) {
         s.n_layers = config.n_layers;
         s.n_kv_heads = config.n_kv_heads;
         s.prompt = tokens;
+        s.question = question;
         s.response = targets->response;
         s.target.reserve(targets->target.size());
         for (double w : targets->target) s.target.push_back(engine::fp32_to_fp16(static_cast<float>(w)));
@@ -197,6 +223,10 @@ void add_make_data_command(CLI::App& app) {
     cmd->add_option("--max-length", opt->max_length, "Longest prompt in tokens (default: the context window less the response)")
         ->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--response-tokens", opt->response_tokens, "Most tokens of the greedy answer")->check(CLI::Range(1, 4096));
+    cmd->add_option("--context-only", opt->context_only,
+                    "Share of the samples (0 to 1) whose document is compressed before its question, as for a "
+                    "follow-up question; the rest see the question (default: 0)")
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes; default: "
                     "lookahead/training_corpus.jsonl in the data directory)");
     cmd->callback([opt] { run_make_data(*opt); });

@@ -149,12 +149,13 @@ TrainingPrompt document_prompt(const eval::HaystackCorpus& corpus, SeededRandom&
     if ((kind == "qa" || kind == "quote") && focus.empty()) {
         // No word specific enough anywhere: ask for a summary instead.
         prompt.instruction = "summarise";
-        prompt.text = filled.document + "\n\n" + instruction_text("summarise", {}, random);
+        prompt.question = instruction_text("summarise", {}, random);
     } else {
         prompt.instruction = kind;
         if (kind == "qa" || kind == "quote") focus_index = (focus_index + whole - 1) % whole;   // the loop stepped past it
-        prompt.text = filled.document + "\n\n" + instruction_text(kind, focus, random);
+        prompt.question = instruction_text(kind, focus, random);
     }
+    prompt.text = filled.document + "\n\n" + prompt.question;
     prompt.prompt_tokens = count_tokens(prompt.text);
 
     // The source is the document the focus paragraph came from.
@@ -206,6 +207,7 @@ TrainingPrompt generate_training_prompt(const eval::HaystackCorpus& corpus, uint
             const eval::EvalSample sample = eval::generate_eval_sample(corpus, request, count_tokens);
             prompt.source = prompt.instruction = sample.task;
             prompt.text = sample.prompt();
+            prompt.question = sample.question;
             prompt.prompt_tokens = sample.prompt_tokens;
             prompt.documents = sample.sources;
             return prompt;

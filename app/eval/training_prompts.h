@@ -33,6 +33,7 @@ struct TrainingPrompt {
     int target_tokens = 0;       // the drawn length
     int prompt_tokens = 0;       // measured length of `text`; never above target_tokens
     std::string text;            // the user message: the document, a blank line, the instruction
+    std::string question;        // the instruction (or the task's question): what follows the blank line
     std::vector<std::string> documents;   // corpus documents the text came from, in order
 };
 

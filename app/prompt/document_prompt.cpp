@@ -54,6 +54,15 @@ std::vector<int32_t> tokenize_rendered(const engine::Tokenizer& tokenizer, const
     return tokenizer.encode(text, tokenizer.adds_bos() && !chat.renders_bos(), /*parse_special=*/true);
 }
 
+QuestionSplit split_at_question(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
+                                const std::string& rendered, const std::string& question_start) {
+    const size_t cut = rendered.rfind(question_start);
+    if (cut == std::string::npos || question_start.empty())
+        throw engine::Error("the chat template changed the question text; cannot tell where the question starts");
+    return {tokenize_rendered(tokenizer, chat, rendered.substr(0, cut)),
+            tokenizer.encode(std::string_view(rendered).substr(cut), false, /*parse_special=*/true)};
+}
+
 DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
                                      const std::vector<PromptDocument>& documents, const std::string& question,
                                      const std::string& system_prompt) {

@@ -51,4 +51,15 @@ DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const e
 std::vector<int32_t> tokenize_rendered(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
                                        const std::string& text);
 
+// A rendered prompt cut where its question starts (the last occurrence of `question_start`):
+// the part read before the question is known, which a context-only reading compresses (as
+// for a follow-up turn), and the rest, read after it. Throws engine::Error when the rendered
+// text does not hold `question_start` (a template that rewrote it).
+struct QuestionSplit {
+    std::vector<int32_t> context;
+    std::vector<int32_t> question;
+};
+QuestionSplit split_at_question(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
+                                const std::string& rendered, const std::string& question_start);
+
 }  // namespace glimpse

@@ -18,17 +18,20 @@ std::optional<AttentionTargets> compute_attention_targets(const std::shared_ptr<
     if (n_prompt == 0) throw Error("attention targets: the prompt is empty");
     if (options.response_tokens <= 0)
         throw Error("attention targets: response tokens must be positive, got " + std::to_string(options.response_tokens));
-    if (c.context_length > 0 && n_prompt + options.response_tokens > c.context_length)
+    const auto n_question = static_cast<int64_t>(options.question.size());
+    if (c.context_length > 0 && n_prompt + n_question + options.response_tokens > c.context_length)
         throw Error("attention targets: a prompt of " + std::to_string(n_prompt) + " tokens plus " +
+                    (n_question > 0 ? "a question of " + std::to_string(n_question) + " tokens plus " : std::string()) +
                     std::to_string(options.response_tokens) + " response tokens exceeds the model's context window of " +
                     std::to_string(c.context_length));
 
     Session session(model, {.threads = options.threads});
     if (!session.prefill(prompt, {}, cancel)) return std::nullopt;
     if (options.on_prompt_cache) options.on_prompt_cache(session.cache());
+    if (!options.question.empty() && !session.append(options.question, cancel)) return std::nullopt;
 
     // Decoding a generated token is exactly its teacher-forced step: its queries attend to
-    // the prompt and the response so far. So the totals gathered while answering are those
+    // the prompt (and question) and the response so far. So the totals gathered while answering are those
     // of reading the whole response back over the full cache, without a second pass. Every
     // response token is decoded, the last one and the end-of-turn token included.
     session.track_cached_attention(true);

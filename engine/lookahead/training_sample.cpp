@@ -45,6 +45,8 @@ void check_sample(const TrainingSample& s, const std::string& where) {
         if (t < 0) bad("prompt token id " + std::to_string(t) + " is negative");
     for (int32_t t : s.response)
         if (t < 0) bad("response token id " + std::to_string(t) + " is negative");
+    for (int32_t t : s.question)
+        if (t < 0) bad("question token id " + std::to_string(t) + " is negative");
     const auto n_prompt = static_cast<int64_t>(s.prompt.size());
     const int64_t expected = s.n_layers * s.n_kv_heads * n_prompt;
     if (static_cast<int64_t>(s.target.size()) != expected)
@@ -140,6 +142,8 @@ void write_training_sample(const TrainingSample& sample, const std::filesystem::
     w.set_u32("lookahead_data.response_length", static_cast<uint32_t>(sample.response.size()));
     const auto n_prompt = static_cast<int64_t>(sample.prompt.size());
     w.add_tensor("prompt.tokens", GgmlType::I32, {n_prompt}, as_bytes(sample.prompt));
+    if (sample.context_only())
+        w.add_tensor("question.tokens", GgmlType::I32, {static_cast<int64_t>(sample.question.size())}, as_bytes(sample.question));
     w.add_tensor("response.tokens", GgmlType::I32, {static_cast<int64_t>(sample.response.size())}, as_bytes(sample.response));
     w.add_tensor("target.attention", GgmlType::F16, {n_prompt, sample.n_kv_heads, sample.n_layers}, as_bytes(sample.target));
     w.write(path);
@@ -171,6 +175,10 @@ TrainingSample read_training_sample(const std::filesystem::path& path) {
     if (static_cast<int64_t>(s.prompt.size()) != n_prompt)
         throw Error(name + ": prompt.tokens holds " + std::to_string(s.prompt.size()) +
                     " tokens but lookahead_data.prompt_length is " + std::to_string(n_prompt));
+    if (file.find_tensor("question.tokens")) {
+        s.question = read_tokens(file, "question.tokens");
+        if (s.question.empty()) throw Error(name + ": tensor question.tokens is empty");
+    }
     s.response = read_tokens(file, "response.tokens");
     if (static_cast<int64_t>(s.response.size()) != n_response)
         throw Error(name + ": response.tokens holds " + std::to_string(s.response.size()) +

@@ -4,10 +4,14 @@
 // tokens learn to predict). Stored as a GGUF file (general.type = "lookahead-data"):
 //
 //   prompt.tokens       I32  [n_prompt]
+//   question.tokens     I32  [n_question]   (context-only samples only)
 //   response.tokens     I32  [n_response]
 //   target.attention    F16  [n_prompt, n_kv_heads, n_layers]   (ne[0] first)
 //
-// with the strings and counts under lookahead_data.* metadata keys.
+// with the strings and counts under lookahead_data.* metadata keys. A context-only sample's
+// prompt is the document alone, compressed before the question is known (as for a follow-up
+// turn); its question was read after it, and its target is where the answer to that
+// question looked in the document.
 
 #include <cstdint>
 #include <filesystem>
@@ -23,9 +27,12 @@ struct TrainingSample {
     uint64_t model_fingerprint = 0;   // LookaheadBase::of(model).fingerprint
     int64_t n_layers = 0;
     int64_t n_kv_heads = 0;
-    std::vector<int32_t> prompt;     // whole prompt token ids, chat template and generation prompt included
+    std::vector<int32_t> prompt;     // what is compressed: the whole prompt, chat template and generation prompt
+                                     // included; context-only: the template's start and the document
+    std::vector<int32_t> question;   // context-only: the rest of the prompt, read after compressing; else empty
     std::vector<int32_t> response;   // the model's greedy response with the full cache
     std::vector<uint16_t> target;    // f16 bits, [n_layers][n_kv_heads][prompt.size()]; each (layer, head) row sums to 1
+    bool context_only() const { return !question.empty(); }
     // [n_kv_heads][n_prompt] of one layer in double, each head renormalised to sum 1.
     std::vector<double> target_of_layer(int64_t layer) const;
 };

@@ -1,6 +1,7 @@
 // `glimpse-cli make-data` with the default model: it writes readable samples whose targets
 // are distributions, a second run skips them, a lost file comes back byte for byte (sample i
-// depends only on the seed and i), and bad lengths are refused.
+// depends only on the seed and i), context-only samples cut the same prompt before its
+// question, and bad lengths are refused.
 
 #include "test_support.h"
 
@@ -11,6 +12,7 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -87,6 +89,48 @@ private slots:
         QVERIFY(read_bytes(files[0]) == first);
         engine::lookahead::read_training_sample(files[1]);
         QCOMPARE(engine::lookahead::list_training_samples(data).size(), size_t(3));
+    }
+
+    // A context-only sample is the same prompt cut before its question: the document is what
+    // the target covers, the question is read after it, and the trainer takes the sample.
+    void context_only_samples_cut_the_prompt_before_the_question() {
+        QStringList args = make_data(2);
+        args[2] = dir_.path() + "/question-aware";
+        auto r = run(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        args[2] = dir_.path() + "/context-only";
+        r = run(args + QStringList{"--context-only", "1"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("100% context-only"), qPrintable(r.err));
+        QVERIFY2(r.out.contains("context-only:"), qPrintable(r.out));
+
+        for (const char* name : {"sample-000000.gguf", "sample-000001.gguf"}) {
+            const auto whole = engine::lookahead::read_training_sample(dir_.path().toStdString() + "/question-aware/" + name);
+            const auto cut = engine::lookahead::read_training_sample(dir_.path().toStdString() + "/context-only/" + name);
+            QVERIFY(!whole.context_only());
+            QVERIFY(cut.context_only());
+            QCOMPARE(cut.seed, whole.seed);
+            QVERIFY(cut.question.size() >= 4);   // at least a blank line, an instruction and the turn's end
+            QVERIFY(cut.prompt.size() + cut.question.size() == whole.prompt.size());
+            QVERIFY(std::equal(cut.prompt.begin(), cut.prompt.end(), whole.prompt.begin()));
+            QVERIFY(std::equal(cut.question.begin(), cut.question.end(), whole.prompt.begin() + cut.prompt.size()));
+            QCOMPARE(cut.target.size(), size_t(cut.n_layers * cut.n_kv_heads) * cut.prompt.size());
+            // Same answer or not, the weights moved: the question's tokens took some attention.
+            QVERIFY(cut.target != std::vector<uint16_t>(whole.target.begin(), whole.target.begin() + cut.target.size()));
+        }
+
+        // Asking for the other setting makes a sample again rather than passing it off.
+        r = run(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("made 2 samples, skipped 0"), qPrintable(r.out));
+        QVERIFY2(r.err.contains("made by another model, seed or setting"), qPrintable(r.err));
+        r = run(args + QStringList{"--context-only", "1"});
+        QVERIFY2(r.out.contains("made 2 samples, skipped 0"), qPrintable(r.out));
+
+        r = run({"train-lookahead", "--data", dir_.path() + "/context-only", "--out", dir_.path() + "/co.gguf", "--steps",
+                 "1", "--batch", "2", "--lookahead-tokens", "4", "--rank", "2", "--threads", "2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(QFileInfo::exists(dir_.path() + "/co.gguf"));
     }
 
     void refuses_lengths_that_do_not_fit() {

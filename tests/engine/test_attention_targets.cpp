@@ -45,14 +45,15 @@ std::vector<int32_t> random_prompt(uint64_t seed, int64_t n, int64_t vocab) {
     return out;
 }
 
-// The reference target: softmax weights of every response token's query, every query head of
-// the group, onto each prompt key; normalised over the prompt.
-std::vector<double> brute_force_target(const std::vector<double>& attention, const TinySpec& s, int64_t n_prompt, int64_t n) {
+// The reference target: softmax weights of every response token's query (from `first_response`
+// on), every query head of the group, onto each prompt key; normalised over the prompt.
+std::vector<double> brute_force_target(const std::vector<double>& attention, const TinySpec& s, int64_t n_prompt,
+                                       int64_t first_response, int64_t n) {
     const int64_t group = s.n_heads / s.n_kv_heads;
     std::vector<double> target(static_cast<size_t>(s.n_layers * s.n_kv_heads * n_prompt), 0.0);
     for (int64_t l = 0; l < s.n_layers; ++l)
         for (int64_t h = 0; h < s.n_heads; ++h)
-            for (int64_t t = n_prompt; t < n; ++t)
+            for (int64_t t = first_response; t < n; ++t)
                 for (int64_t j = 0; j < n_prompt; ++j)
                     target[static_cast<size_t>((l * s.n_kv_heads + h / group) * n_prompt + j)] +=
                         attention[static_cast<size_t>(((l * s.n_heads + h) * n + t) * n + j)];
@@ -69,18 +70,25 @@ std::vector<double> brute_force_target(const std::vector<double>& attention, con
 class TestAttentionTargets : public QObject {
     Q_OBJECT
 
-    void check_against_reference(const TinySpec& spec, uint64_t seed, int64_t n_prompt, int64_t response_tokens) {
+    // With n_question > 0, a context-only target: the question is read after the prompt and
+    // its tokens neither count as response nor receive target weight.
+    void check_against_reference(const TinySpec& spec, uint64_t seed, int64_t n_prompt, int64_t response_tokens,
+                                 int64_t n_question = 0) {
         const auto image = reference::write_tiny_model(spec, seed);
         const auto model = engine::Model::from_file(engine::GgufFile::parse(image, "tiny"));
         const auto prompt = random_prompt(seed + 1, n_prompt, spec.vocab);
-        const auto got = compute_attention_targets(model, prompt, {.response_tokens = response_tokens, .threads = 2});
+        const auto question = random_prompt(seed + 2, n_question, spec.vocab);
+        const auto got = compute_attention_targets(model, prompt,
+                                                   {.response_tokens = response_tokens, .threads = 2, .question = question});
         QVERIFY(got.has_value());
         QVERIFY(!got->response.empty());
         QVERIFY(static_cast<int64_t>(got->response.size()) <= response_tokens);
         if (static_cast<int64_t>(got->response.size()) < response_tokens) QCOMPARE(got->response.back(), spec.eos_token);
 
         std::vector<int32_t> all = prompt;
+        all.insert(all.end(), question.begin(), question.end());
         all.insert(all.end(), got->response.begin(), got->response.end());
+        const int64_t first_response = n_prompt + n_question;
         const auto n = static_cast<int64_t>(all.size());
         std::vector<double> attention;
         const auto file = engine::GgufFile::parse(image, "tiny");
@@ -88,7 +96,7 @@ class TestAttentionTargets : public QObject {
 
         // Greedy: each response token is the reference's argmax, wherever the top two are not a near tie.
         for (size_t i = 0; i < got->response.size(); ++i) {
-            const auto& row = logits[static_cast<size_t>(n_prompt) - 1 + i];
+            const auto& row = logits[static_cast<size_t>(first_response) - 1 + i];
             std::vector<double> sorted = row;
             std::sort(sorted.begin(), sorted.end(), std::greater<>());
             if (sorted[0] - sorted[1] < 1e-4) continue;
@@ -96,12 +104,12 @@ class TestAttentionTargets : public QObject {
             QCOMPARE(got->response[i], best);
         }
 
-        const auto expected = brute_force_target(attention, spec, n_prompt, n);
+        const auto expected = brute_force_target(attention, spec, n_prompt, first_response, n);
         QCOMPARE(got->target.size(), expected.size());
         double worst = 0.0;
         for (size_t i = 0; i < expected.size(); ++i) worst = std::max(worst, std::abs(got->target[i] - expected[i]));
-        qInfo("%s: prompt %lld, response %zu, max |engine - reference| = %.3g", spec.arch.c_str(),
-              static_cast<long long>(n_prompt), got->response.size(), worst);
+        qInfo("%s: prompt %lld, question %lld, response %zu, max |engine - reference| = %.3g", spec.arch.c_str(),
+              static_cast<long long>(n_prompt), static_cast<long long>(n_question), got->response.size(), worst);
         QVERIFY2(worst < kTolerance, qPrintable(QString("max error %1").arg(worst)));
         for (int64_t r = 0; r < spec.n_layers * spec.n_kv_heads; ++r) {
             double sum = 0.0;
@@ -124,6 +132,11 @@ private slots:
         s.n_kv_heads = 3;
         // 300 tokens is more than one 256-token prefill chunk.
         check_against_reference(s, reference::fresh_seed("qwen2"), 300, 5);
+    }
+
+    void context_only_target_covers_the_prompt_before_its_question() {
+        TinySpec s;
+        check_against_reference(s, reference::fresh_seed("context-only"), 37, 6, /*n_question=*/9);
     }
 
     void stops_at_the_end_of_turn_token() {
@@ -160,6 +173,10 @@ private slots:
         QVERIFY(error_of([&] { compute_attention_targets(model, prompt, {.response_tokens = 0}); }).contains("must be positive"));
         const std::vector<int32_t> huge(4090, 5);
         QVERIFY(error_of([&] { compute_attention_targets(model, huge, {.response_tokens = 64}); }).contains("context window of 4096"));
+        const std::vector<int32_t> long_question(40, 5);
+        QVERIFY(error_of([&] {
+                    compute_attention_targets(model, std::vector<int32_t>(4000, 5), {.response_tokens = 64, .question = long_question});
+                }).contains("a question of 40 tokens"));
         const std::atomic<bool> cancel{true};
         QVERIFY(!compute_attention_targets(model, prompt, {.response_tokens = 4, .threads = 1}, &cancel).has_value());
     }

@@ -113,6 +113,22 @@ private slots:
         QVERIFY(r.target == s.target);
     }
 
+    void context_only_sample_keeps_its_question() {
+        auto s = random_sample(reference::fresh_seed("context-only"));
+        QVERIFY(!s.context_only());
+        s.question = {17, 4, 99, 3};
+        engine::lookahead::write_training_sample(s, path("context-only.gguf"));
+        const auto r = engine::lookahead::read_training_sample(path("context-only.gguf"));
+        QVERIFY(r.context_only());
+        QVERIFY(r.question == s.question);
+        QVERIFY(r.prompt == s.prompt);   // the target still covers the prompt alone
+        QVERIFY(r.target == s.target);
+        QCOMPARE(engine::GgufFile::open(path("context-only.gguf")).tensor("question.tokens").shape, std::vector<int64_t>{4});
+        s.question[1] = -2;
+        QVERIFY(error_of([&] { engine::lookahead::write_training_sample(s, path("bad.gguf")); })
+                    .contains("question token id -2 is negative"));
+    }
+
     void file_layout_is_the_documented_one() {
         const auto s = random_sample(reference::fresh_seed("layout"), 4, 3, 11);
         engine::lookahead::write_training_sample(s, path("layout.gguf"));
@@ -120,6 +136,7 @@ private slots:
         QCOMPARE(file.get_string("general.type"), std::string("lookahead-data"));
         QCOMPARE(file.tensor("prompt.tokens").type, engine::GgmlType::I32);
         QCOMPARE(file.tensor("response.tokens").type, engine::GgmlType::I32);
+        QVERIFY(!file.find_tensor("question.tokens"));   // question-aware: the question is in the prompt
         const auto& t = file.tensor("target.attention");
         QCOMPARE(t.type, engine::GgmlType::F16);
         QVERIFY((t.shape == std::vector<int64_t>{11, 3, 4}));
