@@ -1,6 +1,5 @@
 #include "engine/cpu/attention.h"
 
-#include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/dot_kernels.h"
 #include "engine/cpu/row_decode.h"
 #include "engine/error.h"
@@ -11,6 +10,9 @@
 namespace engine::cpu {
 namespace {
 
+// Prefill runs tiles of kQueryTile queries of one head: each block of kKeyBlock keys (or
+// values) is read from memory once for the whole tile and stays in L1 while every query of
+// the tile uses it, instead of being streamed from L2/L3 once per query pair.
 constexpr int64_t kQueryTile = 16;
 // Decode (one query) runs one KV group per task, reading each block of kKeyBlock cached keys
 // from memory once for all the group's query heads (it stays in L1 while they use it),
@@ -22,9 +24,9 @@ constexpr int64_t kKeyBlock = 64;
 struct HeadQueries {
     const AttentionArgs& a;
     const DotKernels& kernels;
-    float* scores;          // two rows of scratch (a row per head for a group), `row` floats apart
+    float* scores;          // a row per query of a prefill tile (per head of the group for decode), `row` floats apart
     int64_t row;
-    float* decoded;         // head_dim floats: one row of a typed cache
+    float* decoded;         // kKeyBlock rows of head_dim floats: a block of a typed cache
 
     // Scores of queries q0 and q1 (may be the same) against `count` keys `stride` floats apart.
     void score(const float* q0, const float* q1, const float* k, int64_t stride, int64_t count, float* s0,
@@ -67,16 +69,6 @@ struct HeadQueries {
         }
     }
 
-    // Softmax of one query's n scores, then its output row and key weights.
-    void finish(int64_t h, int64_t i, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
-        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd;
-        softmax(h, past, kvh, s, n);
-        float* out = a.out + (i * a.n_heads + h) * hd;
-        std::fill(out, out + hd, 0.0f);
-        kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
-        if (n > past.n) kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, n - past.n, hd, out);
-    }
-
     // Query i for every head of KV group kvh; `scores` has a row per head of the group.
     void run_group(int64_t kvh, int64_t i) const {
         const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd, group = a.n_heads / a.n_kv_heads;
@@ -114,50 +106,79 @@ struct HeadQueries {
         }
     }
 
-    // Scores of the group's queries q (heads adjacent) against a typed cache: each key row is
-    // read once, in place, for every head of the group.
+    // Scores of the group's queries q (heads adjacent) against a typed cache: each block of
+    // keys is decoded once into floats, for every head of the group to read from L1.
     void typed_scores(const KvSpan& past, const float* q, int64_t group) const {
         const int64_t hd = a.head_dim;
-        const BlockFloatKernels* simd = block_float_kernels(past.type);
-        for (int64_t j = 0; j < past.n; ++j) {
-            const uint8_t* key = past.k_rows + j * past.row_bytes;
-            if (simd && simd->dot) {
-                for (int64_t g = 0; g < group; ++g) scores[g * row + j] = simd->dot(key, q + g * hd, hd);
-            } else {
-                decode_row(past.type, key, decoded, hd);
-                for (int64_t g = 0; g < group; ++g) scores[g * row + j] = kernels.f32(q + g * hd, decoded, hd);
-            }
+        for (int64_t j0 = 0; j0 < past.n; j0 += kKeyBlock) {
+            const int64_t count = std::min(kKeyBlock, past.n - j0);
+            for (int64_t j = 0; j < count; ++j)
+                decode_row_fast(past.type, past.k_rows + (j0 + j) * past.row_bytes, decoded + j * hd, hd);
+            for (int64_t g = 0; g < group; ++g) kernels.f32_dots(q + g * hd, decoded, hd, count, hd, scores + g * row + j0);
         }
     }
 
-    // out[g] += weights of head g times each value row of a typed cache, decoded once per row.
+    // out[g] += weights of head g times each value row of a typed cache, a block decoded once.
     void typed_values(const KvSpan& past, float* out, int64_t group) const {
         const int64_t hd = a.head_dim;
-        for (int64_t j = 0; j < past.n; ++j) {
-            decode_row_fast(past.type, past.v_rows + j * past.row_bytes, decoded, hd);
-            for (int64_t g = 0; g < group; ++g) kernels.axpy(scores[g * row + j], decoded, out + g * hd, hd);
+        for (int64_t j0 = 0; j0 < past.n; j0 += kKeyBlock) {
+            const int64_t count = std::min(kKeyBlock, past.n - j0);
+            for (int64_t j = 0; j < count; ++j)
+                decode_row_fast(past.type, past.v_rows + (j0 + j) * past.row_bytes, decoded + j * hd, hd);
+            for (int64_t g = 0; g < group; ++g) kernels.weighted_sum(scores + g * row + j0, decoded, hd, count, hd, out + g * hd);
         }
     }
 
-    // Queries i and, if `pair`, i + 1 of head h: the pair shares every key load.
-    void run(int64_t h, int64_t i, bool pair) const {
+    // Queries [i0, i1) of head h (at most kQueryTile), a row of `scores` each. Query pairs
+    // share every key load; key and value blocks are shared by the whole tile.
+    void run_tile(int64_t h, int64_t i0, int64_t i1) const {
         const int64_t hd = a.head_dim;
         const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
         const int64_t kv_stride = a.n_kv_heads * hd;
         const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
-        // Current keys each query sees (none when there is no current block).
-        const int64_t seen0 = a.n_cur > 0 ? a.q_offset + i + 1 : 0;
-        const int64_t seen1 = a.n_cur > 0 && pair ? seen0 + 1 : seen0;
-        const float* q0 = a.q + (i * a.n_heads + h) * hd;
-        const float* q1 = pair ? q0 + a.n_heads * hd : q0;
-        float* s0 = scores;
-        float* s1 = scores + row;
+        const float* k_cur = a.k + kvh * hd;
+        const float* v_cur = a.v + kvh * hd;
+        // Current keys query i sees (none when there is no current block).
+        auto seen = [&](int64_t i) { return a.n_cur > 0 ? a.q_offset + i + 1 : int64_t{0}; };
+        auto query = [&](int64_t i) { return a.q + (i * a.n_heads + h) * hd; };
+        auto scores_of = [&](int64_t i) { return scores + (i - i0) * row; };
 
-        score(q0, q1, past.k, past.stride, past.n, s0, s1);
-        // Causal: query i does not see the current key i + 1 that the pair computed for i + 1.
-        if (seen1 > 0) score(q0, q1, a.k + kvh * hd, kv_stride, seen1, s0 + past.n, s1 + past.n);
-        finish(h, i, past, kvh, s0, past.n + seen0);
-        if (pair) finish(h, i + 1, past, kvh, s1, past.n + seen1);
+        for (int64_t j0 = 0; j0 < past.n; j0 += kKeyBlock) {
+            const int64_t count = std::min(kKeyBlock, past.n - j0);
+            for (int64_t i = i0; i < i1; i += 2) {
+                const bool pair = i + 1 < i1;
+                score(query(i), query(pair ? i + 1 : i), past.k + j0 * past.stride, past.stride, count,
+                      scores_of(i) + j0, scores_of(pair ? i + 1 : i) + j0);
+            }
+        }
+        // Causal: a pair scores the keys its second query sees; the first ignores the last one.
+        for (int64_t j0 = 0; j0 < seen(i1 - 1); j0 += kKeyBlock) {
+            for (int64_t i = i0; i < i1; i += 2) {
+                const bool pair = i + 1 < i1;
+                const int64_t count = std::min(kKeyBlock, seen(pair ? i + 1 : i) - j0);
+                if (count <= 0) continue;
+                score(query(i), query(pair ? i + 1 : i), k_cur + j0 * kv_stride, kv_stride, count,
+                      scores_of(i) + past.n + j0, scores_of(pair ? i + 1 : i) + past.n + j0);
+            }
+        }
+
+        for (int64_t i = i0; i < i1; ++i) {
+            softmax(h, past, kvh, scores_of(i), past.n + seen(i));
+            std::fill_n(a.out + (i * a.n_heads + h) * hd, hd, 0.0f);
+        }
+        auto out_of = [&](int64_t i) { return a.out + (i * a.n_heads + h) * hd; };
+        for (int64_t j0 = 0; j0 < past.n; j0 += kKeyBlock) {
+            const int64_t count = std::min(kKeyBlock, past.n - j0);
+            for (int64_t i = i0; i < i1; ++i)
+                kernels.weighted_sum(scores_of(i) + j0, past.v + j0 * past.stride, past.stride, count, hd, out_of(i));
+        }
+        for (int64_t j0 = 0; j0 < seen(i1 - 1); j0 += kKeyBlock) {
+            for (int64_t i = i0; i < i1; ++i) {
+                const int64_t count = std::min(kKeyBlock, seen(i) - j0);
+                if (count > 0)
+                    kernels.weighted_sum(scores_of(i) + past.n + j0, v_cur + j0 * kv_stride, kv_stride, count, hd, out_of(i));
+            }
+        }
     }
 };
 
@@ -212,11 +233,12 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
     for (const KvSpan& s : a.past) max_past = std::max(max_past, s.n);
     const int64_t row = max_past + a.n_cur;
     const int64_t group = a.n_heads / a.n_kv_heads;
-    const int64_t rows_needed = (grouped ? std::max<int64_t>(group, 2) : 2) * row;
+    const int64_t rows_needed = (grouped ? std::max<int64_t>(group, 2) : kQueryTile) * row;
     auto& scores = scratch.per_thread;
     scores.resize(static_cast<size_t>(pool.size()));
     for (auto& s : scores)
-        if (s.size() < static_cast<size_t>(rows_needed + a.head_dim)) s.resize(static_cast<size_t>(rows_needed + a.head_dim));
+        if (s.size() < static_cast<size_t>(rows_needed + kKeyBlock * a.head_dim))
+            s.resize(static_cast<size_t>(rows_needed + kKeyBlock * a.head_dim));
     auto thread_queries = [&](int thread) {
         float* own = scores[static_cast<size_t>(thread)].data();
         return HeadQueries{a, kernels, own, row, own + rows_needed};
@@ -243,7 +265,7 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
         const int64_t h0 = task / tiles * heads_per_task;
         const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
         for (int64_t h = h0; h < h0 + heads_per_task; ++h)
-            for (int64_t i = i0; i < i1; i += 2) hq.run(h, i, i + 1 < i1);
+            for (int64_t t = i0; t < i1; t += kQueryTile) hq.run_tile(h, t, std::min(i1, t + kQueryTile));
     });
 }
 
