@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
 
 namespace engine::cpu {
 namespace {
@@ -20,6 +22,12 @@ constexpr int64_t kQueryTile = 16;
 // the same order as the per-head path: decode stays bit-identical to it.
 constexpr int64_t kGroupedQueries = 1;
 constexpr int64_t kKeyBlock = 64;
+// A long decode splits each KV group's keys into parts (each with its own softmax, merged
+// after), so that more tasks than KV groups keep every thread busy: a model with 3 KV heads
+// would leave one of 2 threads idle a third of the time. Parts of fewer keys than this are
+// not worth the merge.
+constexpr int64_t kMinPartKeys = 512;
+constexpr int64_t kPartsPerThread = 4;
 
 struct HeadQueries {
     const AttentionArgs& a;
@@ -104,6 +112,62 @@ struct HeadQueries {
             if (past.type == GgmlType::F32) kernels.weighted_sum(s, past.v, past.stride, past.n, hd, out);
             if (seen > 0) kernels.weighted_sum(s + past.n, a.v + kvh * hd, kv_stride, seen, hd, out);
         }
+    }
+
+    // Decode, keys [c0, c1) of KV group kvh (cached keys, then the current ones) for every
+    // head of the group: per head, the part's softmax max and sum of exponentials and its
+    // weighted sum of values not yet divided by the sum, `hd + 2` floats in `part`.
+    void run_group_part(int64_t kvh, int64_t c0, int64_t c1, float* part) const {
+        const int64_t hd = a.head_dim, kv_stride = a.n_kv_heads * hd, group = a.n_heads / a.n_kv_heads;
+        const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
+        const float* q = a.q + kvh * group * hd;   // the one query; the group's heads are adjacent
+        const int64_t past_end = std::min(c1, past.n);
+        // Rows [j0, j0 + count) of K or V as floats: the cache's own, a decoded block, or current rows.
+        auto rows = [&](bool keys, int64_t j0, int64_t count, int64_t& stride) -> const float* {
+            if (j0 >= past.n) {
+                stride = kv_stride;
+                return (keys ? a.k : a.v) + kvh * hd + (j0 - past.n) * kv_stride;
+            }
+            if (past.type == GgmlType::F32) {
+                stride = past.stride;
+                return (keys ? past.k : past.v) + j0 * past.stride;
+            }
+            const uint8_t* typed = keys ? past.k_rows : past.v_rows;
+            for (int64_t j = 0; j < count; ++j) decode_row_fast(past.type, typed + (j0 + j) * past.row_bytes, decoded + j * hd, hd);
+            stride = hd;
+            return decoded;
+        };
+        // Blocks never straddle the end of the cached keys.
+        auto for_blocks = [&](auto&& body) {
+            for (int64_t j0 = c0; j0 < c1;) {
+                const int64_t count = std::min(kKeyBlock, (j0 < past_end ? past_end : c1) - j0);
+                body(j0, count);
+                j0 += count;
+            }
+        };
+        for_blocks([&](int64_t j0, int64_t count) {
+            int64_t stride = 0;
+            const float* k = rows(true, j0, count, stride);
+            for (int64_t g = 0; g < group; ++g) kernels.f32_dots(q + g * hd, k, stride, count, hd, scores + g * row + (j0 - c0));
+        });
+        const int64_t n = c1 - c0;
+        for (int64_t g = 0; g < group; ++g) {
+            float* s = scores + g * row;
+            for (int64_t j = 0; j < n; ++j) s[j] *= a.scale;
+            const float max_score = *std::max_element(s, s + n);
+            float sum = 0.0f;
+            for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
+            float* p = part + g * (hd + 2);
+            p[0] = max_score;
+            p[1] = sum;
+            std::fill_n(p + 2, hd, 0.0f);
+        }
+        for_blocks([&](int64_t j0, int64_t count) {
+            int64_t stride = 0;
+            const float* v = rows(false, j0, count, stride);
+            for (int64_t g = 0; g < group; ++g)
+                kernels.weighted_sum(scores + g * row + (j0 - c0), v, stride, count, hd, part + g * (hd + 2) + 2);
+        });
     }
 
     // Scores of the group's queries q (heads adjacent) against a typed cache: each block of
@@ -245,6 +309,51 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
     };
 
     const bool summing = a.key_attention || a.past_attention;
+    const int64_t seen = a.n_cur > 0 ? a.q_offset + 1 : 0;
+    const int64_t parts = std::min((max_past + seen + kMinPartKeys - 1) / kMinPartKeys,
+                                   (kPartsPerThread * pool.size() + a.n_kv_heads - 1) / a.n_kv_heads);
+    if (grouped && a.n_q == 1 && !summing && parts > 1) {
+        // Task (kvh, p) takes part p of group kvh's keys; then each head merges its parts.
+        const int64_t hd = a.head_dim, part_floats = group * (hd + 2);
+        auto& merged = scratch.decode_parts;
+        merged.resize(static_cast<size_t>(a.n_kv_heads * parts * part_floats));
+        auto bounds = [&](int64_t kvh, int64_t p) {
+            const int64_t n = (a.past.empty() ? 0 : a.past[static_cast<size_t>(kvh)].n) + seen;
+            return std::pair{n * p / parts, n * (p + 1) / parts};
+        };
+        pool.parallel_for(a.n_kv_heads * parts, [&](int64_t task, int thread) {
+            const int64_t kvh = task / parts, p = task % parts;
+            const auto [c0, c1] = bounds(kvh, p);
+            float* part = merged.data() + task * part_floats;
+            if (c1 > c0) {
+                thread_queries(thread).run_group_part(kvh, c0, c1, part);
+            } else {   // fewer keys than parts: an empty part weighs nothing
+                for (int64_t g = 0; g < group; ++g) {
+                    part[g * (hd + 2)] = -std::numeric_limits<float>::infinity();
+                    part[g * (hd + 2) + 1] = 0.0f;
+                }
+            }
+        });
+        for (int64_t h = 0; h < a.n_heads; ++h) {
+            const int64_t kvh = h / group, g = h % group;
+            auto part_of = [&](int64_t p) { return merged.data() + (kvh * parts + p) * part_floats + g * (hd + 2); };
+            float max_score = -std::numeric_limits<float>::infinity();
+            for (int64_t p = 0; p < parts; ++p) max_score = std::max(max_score, part_of(p)[0]);
+            float* out = a.out + h * hd;
+            std::fill_n(out, hd, 0.0f);
+            float sum = 0.0f;
+            for (int64_t p = 0; p < parts; ++p) {
+                const float* part = part_of(p);
+                if (part[1] == 0.0f) continue;
+                const float weight = std::exp(part[0] - max_score);
+                sum += part[1] * weight;
+                kernels.axpy(weight, part + 2, out, hd);
+            }
+            const float inv = 1.0f / sum;
+            for (int64_t d = 0; d < hd; ++d) out[d] *= inv;
+        }
+        return;
+    }
     if (grouped) {
         // A task owns a KV group (and all queries, when it sums key weights over them).
         const int64_t per_task = summing ? a.n_q : 1;

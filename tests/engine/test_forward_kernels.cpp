@@ -247,6 +247,13 @@ private slots:
         QTest::newRow("decode") << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{300} << int64_t{129} << "f32";
         QTest::newRow("decode-pair") << int64_t{6} << int64_t{64} << int64_t{3} << int64_t{1} << int64_t{2} << int64_t{70} << int64_t{0} << "f32";
         QTest::newRow("past-only") << int64_t{4} << int64_t{24} << int64_t{0} << int64_t{0} << int64_t{3} << int64_t{150} << int64_t{9} << "f32";
+        // Long decodes split each group's keys into parts merged after (without key weights):
+        // heads of different lengths, and one with fewer keys than parts.
+        for (const char* type : {"f32", "f16", "q8_0"}) {
+            const QByteArray t(type);
+            QTest::newRow("long decode " + t) << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{1500} << int64_t{700} << QString(type);
+            QTest::newRow("long decode, a short head " + t) << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{1100} << int64_t{0} << QString(type);
+        }
         for (const char* type : {"f16", "q8_0"}) {
             const QByteArray t(type);
             QTest::newRow("prefill " + t) << int64_t{6} << int64_t{32} << int64_t{11} << int64_t{4} << int64_t{7} << int64_t{45} << int64_t{3} << QString(type);
@@ -359,6 +366,7 @@ private slots:
                     double o = 0.0;
                     for (size_t j = 0; j < keys.size(); ++j) o += w[j] / sum * values[j][d];
                     QVERIFY(std::fabs(out[(i * n_heads + h) * hd + d] - o) < 1e-5 * (1.0 + std::fabs(o)));
+                    QVERIFY(std::fabs(out_plain[(i * n_heads + h) * hd + d] - o) < 1e-5 * (1.0 + std::fabs(o)));
                 }
                 for (int64_t j = 0; n_cur > 0 && j <= q_offset + i; ++j)
                     expected_key_attention[h * n_cur + j] += w[past_len[kvh] + j] / sum;
