@@ -19,6 +19,7 @@ using engine::cpu::DotKernels;
 
 constexpr int64_t kHeadDim = 64;
 constexpr int64_t kKeys = 2048;
+constexpr int64_t kQueries = 16;   // a prefill tile
 constexpr int kRounds = 30;      // best of: the least disturbed by other work on the machine
 constexpr int kRepeats = 50;     // calls per timing
 
@@ -36,13 +37,10 @@ struct KernelCase {
 
 std::vector<KernelCase> cases() {
     return {
-        {"f32_4x2", "prefill: 4 keys x 2 queries",
+        {"f32_scores_t", "prefill: 16 queries x all keys (transposed)",
          [](const DotKernels& k, Work& w) {
-             float out[8];
-             for (int64_t j = 0; j + 4 <= kKeys; j += 4) {
-                 k.f32_4x2(w.keys.data() + j * kHeadDim, kHeadDim, w.queries.data(), kHeadDim, kHeadDim, out);
-                 w.sink += out[0];
-             }
+             k.f32_scores_t(w.queries.data(), kHeadDim, kQueries, w.keys.data(), kKeys, kKeys, kHeadDim, w.scores.data(), kKeys);
+             w.sink += w.scores[0];
          }},
         {"f32_dots", "decode: 1 query x all keys",
          [](const DotKernels& k, Work& w) {
@@ -69,9 +67,9 @@ void run_kernel_bench(bool json) {
     std::mt19937 rng(1);
     std::normal_distribution<float> normal;
     for (auto* v : {&w.keys, &w.values}) v->resize(static_cast<size_t>(kKeys * kHeadDim));
-    w.queries.resize(2 * kHeadDim);
+    w.queries.resize(kQueries * kHeadDim);
     w.weights.resize(kKeys);
-    w.scores.resize(kKeys);
+    w.scores.resize(kQueries * kKeys);
     w.out.resize(kHeadDim);
     for (auto* v : {&w.keys, &w.values, &w.queries}) std::generate(v->begin(), v->end(), [&] { return normal(rng); });
     std::generate(w.weights.begin(), w.weights.end(), [&] { return normal(rng) / kKeys; });

@@ -35,30 +35,8 @@ struct HeadQueries {
     float* scores;          // a row per query of a prefill tile (per head of the group for decode), `row` floats apart
     int64_t row;
     float* decoded;         // kKeyBlock rows of head_dim floats: a block of a typed cache
-
-    // Scores of queries q0 and q1 (may be the same) against `count` keys `stride` floats apart.
-    void score(const float* q0, const float* q1, const float* k, int64_t stride, int64_t count, float* s0,
-               float* s1) const {
-        const int64_t hd = a.head_dim;
-        if (q0 == q1) {   // a lone query: one dot per key, no second row to share loads with
-            kernels.f32_dots(q0, k, stride, count, hd, s0);
-            for (int64_t j = 0; j < count; ++j) s0[j] *= a.scale;
-            return;
-        }
-        float block[8];
-        int64_t j = 0;
-        for (; j + 4 <= count; j += 4) {
-            kernels.f32_4x2(k + j * stride, stride, q0, q1 - q0, hd, block);
-            for (int r = 0; r < 4; ++r) {
-                s0[j + r] = block[r] * a.scale;
-                s1[j + r] = block[4 + r] * a.scale;
-            }
-        }
-        for (; j < count; ++j) {
-            s0[j] = kernels.f32(q0, k + j * stride, hd) * a.scale;
-            s1[j] = kernels.f32(q1, k + j * stride, hd) * a.scale;
-        }
-    }
+    const float* keys_t;    // prefill: each KV head's keys (cached, then current), transposed and
+                            // scaled: element d of key j at keys_t[(kvh * head_dim + d) * row + j]
 
     // Softmax of one query's n scores in place, then the key weights asked for.
     void softmax(int64_t h, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
@@ -193,38 +171,26 @@ struct HeadQueries {
         }
     }
 
-    // Queries [i0, i1) of head h (at most kQueryTile), a row of `scores` each. Query pairs
-    // share every key load; key and value blocks are shared by the whole tile.
+    // Queries [i0, i1) of head h (at most kQueryTile), a row of `scores` each: each block of
+    // keys and of values is used by the whole tile while it is in L1.
     void run_tile(int64_t h, int64_t i0, int64_t i1) const {
         const int64_t hd = a.head_dim;
         const int64_t kvh = h / (a.n_heads / a.n_kv_heads);
         const int64_t kv_stride = a.n_kv_heads * hd;
         const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
-        const float* k_cur = a.k + kvh * hd;
         const float* v_cur = a.v + kvh * hd;
         // Current keys query i sees (none when there is no current block).
         auto seen = [&](int64_t i) { return a.n_cur > 0 ? a.q_offset + i + 1 : int64_t{0}; };
         auto query = [&](int64_t i) { return a.q + (i * a.n_heads + h) * hd; };
         auto scores_of = [&](int64_t i) { return scores + (i - i0) * row; };
 
-        for (int64_t j0 = 0; j0 < past.n; j0 += kKeyBlock) {
-            const int64_t count = std::min(kKeyBlock, past.n - j0);
-            for (int64_t i = i0; i < i1; i += 2) {
-                const bool pair = i + 1 < i1;
-                score(query(i), query(pair ? i + 1 : i), past.k + j0 * past.stride, past.stride, count,
-                      scores_of(i) + j0, scores_of(pair ? i + 1 : i) + j0);
-            }
-        }
-        // Causal: a pair scores the keys its second query sees; the first ignores the last one.
-        for (int64_t j0 = 0; j0 < seen(i1 - 1); j0 += kKeyBlock) {
-            for (int64_t i = i0; i < i1; i += 2) {
-                const bool pair = i + 1 < i1;
-                const int64_t count = std::min(kKeyBlock, seen(pair ? i + 1 : i) - j0);
-                if (count <= 0) continue;
-                score(query(i), query(pair ? i + 1 : i), k_cur + j0 * kv_stride, kv_stride, count,
-                      scores_of(i) + past.n + j0, scores_of(pair ? i + 1 : i) + past.n + j0);
-            }
-        }
+        // Every query of the tile scores each block of keys; a query's scores past the keys it
+        // sees (the causal part of the last blocks) are computed and never read.
+        const int64_t n_keys = past.n + seen(i1 - 1);
+        const float* kt = keys_t + kvh * hd * row;
+        for (int64_t j0 = 0; j0 < n_keys; j0 += kKeyBlock)
+            kernels.f32_scores_t(query(i0), a.n_heads * hd, i1 - i0, kt + j0, row, std::min(kKeyBlock, n_keys - j0), hd,
+                                 scores_of(i0) + j0, row);
 
         for (int64_t i = i0; i < i1; ++i) {
             softmax(h, past, kvh, scores_of(i), past.n + seen(i));
@@ -305,7 +271,7 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
             s.resize(static_cast<size_t>(rows_needed + kKeyBlock * a.head_dim));
     auto thread_queries = [&](int thread) {
         float* own = scores[static_cast<size_t>(thread)].data();
-        return HeadQueries{a, kernels, own, row, own + rows_needed};
+        return HeadQueries{a, kernels, own, row, own + rows_needed, scratch.keys_t.data()};
     };
 
     const bool summing = a.key_attention || a.past_attention;
@@ -364,6 +330,21 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
         });
         return;
     }
+    // Each KV head's keys, transposed once for all its query heads and tiles, and scaled.
+    const int64_t hd = a.head_dim;
+    scratch.keys_t.resize(static_cast<size_t>(a.n_kv_heads * hd * row));
+    constexpr int64_t kTransposeRows = 256;
+    const int64_t blocks = (row + kTransposeRows - 1) / kTransposeRows;
+    pool.parallel_for(a.n_kv_heads * blocks, [&](int64_t task, int) {
+        const int64_t kvh = task / blocks, j0 = task % blocks * kTransposeRows;
+        const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
+        const int64_t n = past.n + a.n_cur, j1 = std::min(n, j0 + kTransposeRows);
+        float* kt = scratch.keys_t.data() + kvh * hd * row;
+        for (int64_t j = j0; j < j1; ++j) {
+            const float* key = j < past.n ? past.k + j * past.stride : a.k + ((j - past.n) * a.n_kv_heads + kvh) * hd;
+            for (int64_t d = 0; d < hd; ++d) kt[d * row + j] = key[d] * a.scale;
+        }
+    });
     // Sums over queries need one task to own each sum: per head for key weights, per KV
     // group for cached-key weights. Otherwise tasks are tiles of queries of one head.
     const int64_t heads_per_task = a.past_attention ? group : 1;

@@ -33,6 +33,11 @@ using Q8Dot = float (*)(const uint8_t* w_row, const Q8Block* x, int64_t n_blocks
 using FloatDots = void (*)(const float* q, const float* k, int64_t stride, int64_t count, int64_t n, float* out);
 // out[i] += sum_j a[j] * x[j * stride + i] for i < n, j < count (attention's weighted sum of values).
 using FloatWeightedSum = void (*)(const float* a, const float* x, int64_t stride, int64_t count, int64_t n, float* out);
+// Scores of nq queries (ldq floats apart) against nk keys given transposed: key j's element d
+// at kt[d * ldk + j], d < n. out[i * ldo + j] = dot(q_i, key_j). With the keys laid out so,
+// each step broadcasts one query element against a row of keys: no horizontal sums.
+using FloatScoresT = void (*)(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk,
+                              int64_t n, float* out, int64_t ldo);
 
 struct DotKernels {
     FloatDot f32 = nullptr;
@@ -41,6 +46,7 @@ struct DotKernels {
     Q8Dot q4_0 = nullptr, q4_1 = nullptr, q5_0 = nullptr, q5_1 = nullptr, q8_0 = nullptr;
     FloatDots f32_dots = nullptr;
     FloatWeightedSum weighted_sum = nullptr;
+    FloatScoresT f32_scores_t = nullptr;
     const char* name = "";
 
     // The integer kernel for a weight type, or nullptr when it takes the float path.

@@ -5,6 +5,8 @@
 #include "engine/cpu/dot_kernels.h"
 #include "engine/cpu/half.h"
 
+#include <algorithm>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define GLIMPSE_AVX2 __attribute__((target("avx2,fma")))
@@ -139,6 +141,42 @@ GLIMPSE_AVX2 void weighted_sum_f32(const float* a, const float* x, int64_t strid
     }
 }
 
+// Lanes [0, n) of an 8-float block as a maskload/maskstore mask (n may be 0 or above 8).
+GLIMPSE_AVX2 inline __m256i lanes(int64_t n) {
+    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(n, 8))), index);
+}
+
+// Q queries against 16 transposed keys (two 8-float rows per step), masked to nk.
+template <int Q>
+GLIMPSE_AVX2 inline void scores_t_tile(const float* q, int64_t ldq, const float* kt, int64_t ldk, int64_t nk, int64_t n,
+                                       float* out, int64_t ldo) {
+    const __m256i m0 = lanes(nk), m1 = lanes(nk - 8);
+    __m256 acc[Q][2];
+    for (int r = 0; r < Q; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    for (int64_t d = 0; d < n; ++d) {
+        const __m256 k0 = _mm256_maskload_ps(kt + d * ldk, m0), k1 = _mm256_maskload_ps(kt + d * ldk + 8, m1);
+        for (int r = 0; r < Q; ++r) {
+            const __m256 qd = _mm256_broadcast_ss(q + r * ldq + d);
+            acc[r][0] = _mm256_fmadd_ps(qd, k0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(qd, k1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < Q; ++r) {
+        _mm256_maskstore_ps(out + r * ldo, m0, acc[r][0]);
+        _mm256_maskstore_ps(out + r * ldo + 8, m1, acc[r][1]);
+    }
+}
+
+GLIMPSE_AVX2 void scores_t_f32(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk,
+                               int64_t n, float* out, int64_t ldo) {
+    for (int64_t j = 0; j < nk; j += 16) {
+        int64_t i = 0;
+        for (; i + 4 <= nq; i += 4) scores_t_tile<4>(q + i * ldq, ldq, kt + j, ldk, nk - j, n, out + i * ldo + j, ldo);
+        for (; i < nq; ++i) scores_t_tile<1>(q + i * ldq, ldq, kt + j, ldk, nk - j, n, out + i * ldo + j, ldo);
+    }
+}
+
 GLIMPSE_AVX2 void axpy_f32(float a, const float* x, float* y, int64_t n) {
     const __m256 av = _mm256_set1_ps(a);
     int64_t i = 0;
@@ -184,7 +222,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, "avx2"};
+        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, "avx2"};
         return &kernels;
     }();
     return chosen;

@@ -99,6 +99,39 @@ GLIMPSE_AVX512 void weighted_sum_f32(const float* a, const float* x, int64_t str
     }
 }
 
+// Lanes [0, n) of a 16-float block for any n (0 or above 16 included).
+GLIMPSE_AVX512 inline __mmask16 lanes(int64_t n) { return n >= 16 ? __mmask16(0xffff) : n > 0 ? first(n) : __mmask16(0); }
+
+// Q queries against 32 transposed keys (two 16-float rows per step), masked to nk.
+template <int Q>
+GLIMPSE_AVX512 inline void scores_t_tile(const float* q, int64_t ldq, const float* kt, int64_t ldk, int64_t nk, int64_t n,
+                                         float* out, int64_t ldo) {
+    const __mmask16 m0 = lanes(nk), m1 = lanes(nk - 16);
+    __m512 acc[Q][2];
+    for (int r = 0; r < Q; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < n; ++d) {
+        const __m512 k0 = _mm512_maskz_loadu_ps(m0, kt + d * ldk), k1 = _mm512_maskz_loadu_ps(m1, kt + d * ldk + 16);
+        for (int r = 0; r < Q; ++r) {
+            const __m512 qd = _mm512_set1_ps(q[r * ldq + d]);
+            acc[r][0] = _mm512_fmadd_ps(qd, k0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(qd, k1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < Q; ++r) {
+        _mm512_mask_storeu_ps(out + r * ldo, m0, acc[r][0]);
+        _mm512_mask_storeu_ps(out + r * ldo + 16, m1, acc[r][1]);
+    }
+}
+
+GLIMPSE_AVX512 void scores_t_f32(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk,
+                                 int64_t n, float* out, int64_t ldo) {
+    for (int64_t j = 0; j < nk; j += 32) {
+        int64_t i = 0;
+        for (; i + 4 <= nq; i += 4) scores_t_tile<4>(q + i * ldq, ldq, kt + j, ldk, nk - j, n, out + i * ldo + j, ldo);
+        for (; i < nq; ++i) scores_t_tile<1>(q + i * ldq, ldq, kt + j, ldk, nk - j, n, out + i * ldo + j, ldo);
+    }
+}
+
 }  // namespace
 
 const DotKernels* avx512_dot_kernels() {
@@ -111,6 +144,7 @@ const DotKernels* avx512_dot_kernels() {
         kernels.f32_4x2 = dot_f32_4x2;
         kernels.axpy = axpy_f32;
         kernels.weighted_sum = weighted_sum_f32;
+        kernels.f32_scores_t = scores_t_f32;
         kernels.name = "avx512";
         return &kernels;
     }();

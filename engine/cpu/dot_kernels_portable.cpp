@@ -4,6 +4,7 @@
 #include "engine/cpu/cpu_features.h"
 #include "engine/cpu/half.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -33,6 +34,20 @@ void dots_f32(const float* q, const float* k, int64_t stride, int64_t count, int
 void weighted_sum_f32(const float* a, const float* x, int64_t stride, int64_t count, int64_t n, float* out) {
     for (int64_t j = 0; j < count; ++j)
         for (int64_t i = 0; i < n; ++i) out[i] += a[j] * x[j * stride + i];
+}
+
+void scores_t_f32(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk, int64_t n,
+                  float* out, int64_t ldo) {
+    // Over d outermost, so that the inner loop runs along a row of keys (and vectorizes).
+    for (int64_t i = 0; i < nq; ++i) {
+        float* o = out + i * ldo;
+        std::fill(o, o + nk, 0.0f);
+        for (int64_t d = 0; d < n; ++d) {
+            const float qd = q[i * ldq + d];
+            const float* k = kt + d * ldk;
+            for (int64_t j = 0; j < nk; ++j) o[j] += qd * k[j];
+        }
+    }
 }
 
 void axpy_f32(float a, const float* x, float* y, int64_t n) {
@@ -148,7 +163,7 @@ Q8Dot DotKernels::q8_kernel(GgmlType type) const {
 }
 
 const DotKernels& portable_dot_kernels() {
-    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, "portable"};
+    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, "portable"};
     return kernels;
 }
 

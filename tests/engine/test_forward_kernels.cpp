@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 using engine::GgmlType;
 
@@ -228,6 +229,35 @@ private slots:
                         magnitude += std::fabs(double(a[j]) * k[j * stride + i]);
                     }
                     QVERIFY2(std::fabs(sums[i] - exact) <= 1e-5 * magnitude, kernels->name);
+                }
+            }
+    }
+
+    // Prefill's scores against transposed keys, every set against double sums; query counts
+    // and key counts cover the 4-query and 8/16/32-key tails, and outputs outside the asked
+    // rectangle stay untouched.
+    void transposed_score_kernels_match_double_reference() {
+        std::mt19937_64 rng(fresh_seed("transposed scores"));
+        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
+        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+            if (simd) sets.push_back(simd);
+        for (const auto* kernels : sets)
+            for (const auto [nq, nk, n] : {std::tuple{1, 1, 16}, {3, 7, 64}, {4, 16, 64}, {5, 33, 32}, {16, 64, 64}, {9, 50, 80}}) {
+                const int64_t ldq = n + 3, ldk = nk + 6, ldo = nk + 2;
+                const auto q = random_floats(rng, static_cast<size_t>(nq * ldq));
+                const auto kt = random_floats(rng, static_cast<size_t>(n * ldk));
+                std::vector<float> out(static_cast<size_t>(nq * ldo), 7.0f);
+                kernels->f32_scores_t(q.data(), ldq, nq, kt.data(), ldk, nk, n, out.data(), ldo);
+                for (int64_t i = 0; i < nq; ++i) {
+                    for (int64_t j = 0; j < nk; ++j) {
+                        double exact = 0.0, magnitude = 0.0;
+                        for (int64_t d = 0; d < n; ++d) {
+                            exact += double(q[i * ldq + d]) * kt[d * ldk + j];
+                            magnitude += std::fabs(double(q[i * ldq + d]) * kt[d * ldk + j]);
+                        }
+                        QVERIFY2(std::fabs(out[i * ldo + j] - exact) <= 1e-5 * magnitude, kernels->name);
+                    }
+                    for (int64_t j = nk; j < ldo; ++j) QCOMPARE(out[i * ldo + j], 7.0f);
                 }
             }
     }
