@@ -55,7 +55,13 @@ ChildResult run_child(const std::vector<std::string>& argv, ChildStderr stderr_m
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return result;
+}
+
+std::string describe_end(const ChildResult& r) {
+    if (r.signal != 0) return "was killed by signal " + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
+    return "ended with status " + std::to_string(r.exit_code);
 }
 
 std::string own_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }

@@ -14,8 +14,13 @@ enum class ChildStderr {
 
 struct ChildResult {
     int exit_code = -1;   // 127: the program could not be started; -1: killed by a signal
+    int signal = 0;       // the signal that killed it, or 0
     std::string output;
 };
+
+// How the child ended, for a message: "ended with status 3", "was killed by signal 4
+// (Illegal instruction)".
+std::string describe_end(const ChildResult& r);
 
 // Runs argv[0] (looked up on PATH) with argv, without a shell, and reads its standard output
 // (and standard error with ChildStderr::Capture) until it ends. Throws engine::Error only

@@ -219,7 +219,7 @@ json run_configuration(const DocumentBenchOptions& opt, const Configuration& c, 
     const ChildResult r = run_child(argv);
     json j = json::parse(r.output, nullptr, false);
     if (r.exit_code != 0 || j.is_discarded() || !j.is_object())
-        j = {{"error", "the process measuring it ended with status " + std::to_string(r.exit_code)}};
+        j = {{"error", "the process measuring it " + describe_end(r)}};
     j["policy"] = c.policy;
     j["budget"] = c.budget;
     return j;

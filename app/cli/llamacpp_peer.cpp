@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 namespace glimpse::cli {
 namespace {
 
@@ -46,8 +48,11 @@ nlohmann::json run_llamacpp(const LlamaCppPeer& peer, const std::string& model_p
     argv.insert(argv.end(), args.begin(), args.end());
     const ChildResult r = run_child(argv);
     if (r.exit_code != 0)
-        throw engine::Error("the llama.cpp comparison (" + peer.python + " " + script + ") failed with status " +
-                            std::to_string(r.exit_code) + (r.output.empty() ? "" : ": " + last_line(r.output)));
+        throw engine::Error("the llama.cpp comparison (" + peer.python + " " + script + ") " + describe_end(r) +
+                            (r.signal == SIGILL ? "; its llama.cpp was built for instructions this CPU lacks (AVX-512?): "
+                                                  "rebuild it as the README's bench section says"
+                                                : "") +
+                            (r.output.empty() ? "" : ": " + last_line(r.output)));
     auto j = nlohmann::json::parse(r.output, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         throw engine::Error("the llama.cpp comparison (" + script + ") printed no JSON: " + last_line(r.output));

@@ -36,14 +36,12 @@ struct HeadQueries {
     int64_t row;
     float* decoded;         // kKeyBlock rows of head_dim floats: a block of a typed cache
     const float* keys_t;    // prefill: each KV head's keys (cached, then current), transposed and
-                            // scaled: element d of key j at keys_t[(kvh * head_dim + d) * row + j]
+                            // scaled: element d of key j at keys_t[(kvh * head_dim + d) * key_row + j]
+    int64_t key_row;
 
     // Softmax of one query's n scores in place, then the key weights asked for.
     void softmax(int64_t h, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
-        const float max_score = *std::max_element(s, s + n);
-        float sum = 0.0f;
-        for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
-        const float inv = 1.0f / sum;
+        const float inv = 1.0f / kernels.exp_terms(s, n).sum;
         for (int64_t j = 0; j < n; ++j) s[j] *= inv;
         if (a.key_attention) {
             float* acc = a.key_attention + h * a.key_attention_stride;
@@ -132,12 +130,10 @@ struct HeadQueries {
         for (int64_t g = 0; g < group; ++g) {
             float* s = scores + g * row;
             for (int64_t j = 0; j < n; ++j) s[j] *= a.scale;
-            const float max_score = *std::max_element(s, s + n);
-            float sum = 0.0f;
-            for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
+            const ExpTerms terms = kernels.exp_terms(s, n);
             float* p = part + g * (hd + 2);
-            p[0] = max_score;
-            p[1] = sum;
+            p[0] = terms.max;
+            p[1] = terms.sum;
             std::fill_n(p + 2, hd, 0.0f);
         }
         for_blocks([&](int64_t j0, int64_t count) {
@@ -187,9 +183,9 @@ struct HeadQueries {
         // Every query of the tile scores each block of keys; a query's scores past the keys it
         // sees (the causal part of the last blocks) are computed and never read.
         const int64_t n_keys = past.n + seen(i1 - 1);
-        const float* kt = keys_t + kvh * hd * row;
+        const float* kt = keys_t + kvh * hd * key_row;
         for (int64_t j0 = 0; j0 < n_keys; j0 += kKeyBlock)
-            kernels.f32_scores_t(query(i0), a.n_heads * hd, i1 - i0, kt + j0, row, std::min(kKeyBlock, n_keys - j0), hd,
+            kernels.f32_scores_t(query(i0), a.n_heads * hd, i1 - i0, kt + j0, key_row, std::min(kKeyBlock, n_keys - j0), hd,
                                  scores_of(i0) + j0, row);
 
         for (int64_t i = i0; i < i1; ++i) {
@@ -262,6 +258,10 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
     int64_t max_past = 0;
     for (const KvSpan& s : a.past) max_past = std::max(max_past, s.n);
     const int64_t row = max_past + a.n_cur;
+    // Rows of transposed keys an odd number of cache lines apart: a block of keys read down its
+    // head_dim rows then spreads over every L1 set (a stride of a multiple of 4 KiB, as chunked
+    // prefill makes, would put all of them in one set).
+    const int64_t key_row = ((row + 15) / 16 | 1) * 16;
     const int64_t group = a.n_heads / a.n_kv_heads;
     const int64_t rows_needed = (grouped ? std::max<int64_t>(group, 2) : kQueryTile) * row;
     auto& scores = scratch.per_thread;
@@ -271,7 +271,7 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
             s.resize(static_cast<size_t>(rows_needed + kKeyBlock * a.head_dim));
     auto thread_queries = [&](int thread) {
         float* own = scores[static_cast<size_t>(thread)].data();
-        return HeadQueries{a, kernels, own, row, own + rows_needed, scratch.keys_t.data()};
+        return HeadQueries{a, kernels, own, row, own + rows_needed, scratch.keys_t.data(), key_row};
     };
 
     const bool summing = a.key_attention || a.past_attention;
@@ -332,17 +332,17 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
     }
     // Each KV head's keys, transposed once for all its query heads and tiles, and scaled.
     const int64_t hd = a.head_dim;
-    scratch.keys_t.resize(static_cast<size_t>(a.n_kv_heads * hd * row));
+    scratch.keys_t.resize(static_cast<size_t>(a.n_kv_heads * hd * key_row));
     constexpr int64_t kTransposeRows = 256;
     const int64_t blocks = (row + kTransposeRows - 1) / kTransposeRows;
     pool.parallel_for(a.n_kv_heads * blocks, [&](int64_t task, int) {
         const int64_t kvh = task / blocks, j0 = task % blocks * kTransposeRows;
         const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
         const int64_t n = past.n + a.n_cur, j1 = std::min(n, j0 + kTransposeRows);
-        float* kt = scratch.keys_t.data() + kvh * hd * row;
+        float* kt = scratch.keys_t.data() + kvh * hd * key_row;
         for (int64_t j = j0; j < j1; ++j) {
             const float* key = j < past.n ? past.k + j * past.stride : a.k + ((j - past.n) * a.n_kv_heads + kvh) * hd;
-            for (int64_t d = 0; d < hd; ++d) kt[d * row + j] = key[d] * a.scale;
+            for (int64_t d = 0; d < hd; ++d) kt[d * key_row + j] = key[d] * a.scale;
         }
     });
     // Sums over queries need one task to own each sum: per head for key weights, per KV

@@ -23,9 +23,6 @@ struct Q8Block {
 void quantize_activations_q8(const float* x, int64_t n, Q8Block* out);
 
 using FloatDot = float (*)(const float* w, const float* x, int64_t n);
-// Four weight rows (ldw floats apart) times two activation rows (ldx apart), n long:
-// out[t * 4 + r] = dot(w_r, x_t). Reusing each load across 8 dots is what makes prefill fast.
-using FloatDot4x2 = void (*)(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out);
 // y += a * x over n floats.
 using FloatAxpy = void (*)(float a, const float* x, float* y, int64_t n);
 using Q8Dot = float (*)(const uint8_t* w_row, const Q8Block* x, int64_t n_blocks);
@@ -35,18 +32,26 @@ using FloatDots = void (*)(const float* q, const float* k, int64_t stride, int64
 using FloatWeightedSum = void (*)(const float* a, const float* x, int64_t stride, int64_t count, int64_t n, float* out);
 // Scores of nq queries (ldq floats apart) against nk keys given transposed: key j's element d
 // at kt[d * ldk + j], d < n. out[i * ldo + j] = dot(q_i, key_j). With the keys laid out so,
-// each step broadcasts one query element against a row of keys: no horizontal sums.
+// each step broadcasts one query element against a row of keys: no horizontal sums. The
+// matrix products use it too (tokens as queries, a tile of weight rows transposed as keys).
 using FloatScoresT = void (*)(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk,
                               int64_t n, float* out, int64_t ldo);
+// The unnormalized terms of a softmax, in place: s[j] = exp(s[j] - m) with m = max(s) over
+// n >= 1 floats; returns m and the sum of the new s[j].
+struct ExpTerms {
+    float max;
+    float sum;
+};
+using FloatExpTerms = ExpTerms (*)(float* s, int64_t n);
 
 struct DotKernels {
     FloatDot f32 = nullptr;
-    FloatDot4x2 f32_4x2 = nullptr;
     FloatAxpy axpy = nullptr;
     Q8Dot q4_0 = nullptr, q4_1 = nullptr, q5_0 = nullptr, q5_1 = nullptr, q8_0 = nullptr;
     FloatDots f32_dots = nullptr;
     FloatWeightedSum weighted_sum = nullptr;
     FloatScoresT f32_scores_t = nullptr;
+    FloatExpTerms exp_terms = nullptr;
     const char* name = "";
 
     // The integer kernel for a weight type, or nullptr when it takes the float path.

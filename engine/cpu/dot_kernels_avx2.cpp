@@ -58,26 +58,6 @@ GLIMPSE_AVX2 float dot_f32(const float* w, const float* x, int64_t n) {
     return sum;
 }
 
-GLIMPSE_AVX2 void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out) {
-    __m256 acc[8];
-    for (auto& a : acc) a = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + ldx + i);
-        for (int r = 0; r < 4; ++r) {
-            const __m256 wr = _mm256_loadu_ps(w + r * ldw + i);
-            acc[r] = _mm256_fmadd_ps(wr, x0, acc[r]);
-            acc[4 + r] = _mm256_fmadd_ps(wr, x1, acc[4 + r]);
-        }
-    }
-    for (int t = 0; t < 2; ++t)
-        for (int r = 0; r < 4; ++r) {
-            float sum = hsum(acc[t * 4 + r]);
-            for (int64_t j = i; j < n; ++j) sum += w[r * ldw + j] * x[t * ldx + j];
-            out[t * 4 + r] = sum;
-        }
-}
-
 // Four keys at a time; the four sums are reduced together with horizontal adds.
 GLIMPSE_AVX2 void dots_f32(const float* q, const float* k, int64_t stride, int64_t count, int64_t n, float* out) {
     int64_t j = 0;
@@ -147,34 +127,104 @@ GLIMPSE_AVX2 inline __m256i lanes(int64_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(n, 8))), index);
 }
 
-// Q queries against 16 transposed keys (two 8-float rows per step), masked to nk.
-template <int Q>
+// Q queries against 16 transposed keys (two 8-float rows per step); Full: all 16 keys are
+// there, so plain loads and stores serve (the matrix products' case), else masked to nk.
+// The loops over queries are unrolled by pragma: left to GCC 12, the accumulator array is
+// also stored to the stack on every step.
+template <int Q, bool Full>
 GLIMPSE_AVX2 inline void scores_t_tile(const float* q, int64_t ldq, const float* kt, int64_t ldk, int64_t nk, int64_t n,
                                        float* out, int64_t ldo) {
     const __m256i m0 = lanes(nk), m1 = lanes(nk - 8);
     __m256 acc[Q][2];
+#pragma GCC unroll 16
     for (int r = 0; r < Q; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
     for (int64_t d = 0; d < n; ++d) {
-        const __m256 k0 = _mm256_maskload_ps(kt + d * ldk, m0), k1 = _mm256_maskload_ps(kt + d * ldk + 8, m1);
-        for (int r = 0; r < Q; ++r) {
+        const float* row = kt + d * ldk;
+        const __m256 k0 = Full ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, m0);
+        const __m256 k1 = Full ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, m1);
+    #pragma GCC unroll 16
+    for (int r = 0; r < Q; ++r) {
             const __m256 qd = _mm256_broadcast_ss(q + r * ldq + d);
             acc[r][0] = _mm256_fmadd_ps(qd, k0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(qd, k1, acc[r][1]);
         }
     }
+#pragma GCC unroll 16
     for (int r = 0; r < Q; ++r) {
-        _mm256_maskstore_ps(out + r * ldo, m0, acc[r][0]);
-        _mm256_maskstore_ps(out + r * ldo + 8, m1, acc[r][1]);
+        if (Full) {
+            _mm256_storeu_ps(out + r * ldo, acc[r][0]);
+            _mm256_storeu_ps(out + r * ldo + 8, acc[r][1]);
+        } else {
+            _mm256_maskstore_ps(out + r * ldo, m0, acc[r][0]);
+            _mm256_maskstore_ps(out + r * ldo + 8, m1, acc[r][1]);
+        }
     }
+}
+
+// Six queries per tile: 12 accumulators, 2 key loads and 6 broadcasts per 12 FMAs.
+template <bool Full>
+GLIMPSE_AVX2 void scores_t_columns(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk,
+                                   int64_t n, float* out, int64_t ldo) {
+    int64_t i = 0;
+    for (; i + 6 <= nq; i += 6) scores_t_tile<6, Full>(q + i * ldq, ldq, kt, ldk, nk, n, out + i * ldo, ldo);
+    for (; i + 2 <= nq; i += 2) scores_t_tile<2, Full>(q + i * ldq, ldq, kt, ldk, nk, n, out + i * ldo, ldo);
+    if (i < nq) scores_t_tile<1, Full>(q + i * ldq, ldq, kt, ldk, nk, n, out + i * ldo, ldo);
 }
 
 GLIMPSE_AVX2 void scores_t_f32(const float* q, int64_t ldq, int64_t nq, const float* kt, int64_t ldk, int64_t nk,
                                int64_t n, float* out, int64_t ldo) {
     for (int64_t j = 0; j < nk; j += 16) {
-        int64_t i = 0;
-        for (; i + 4 <= nq; i += 4) scores_t_tile<4>(q + i * ldq, ldq, kt + j, ldk, nk - j, n, out + i * ldo + j, ldo);
-        for (; i < nq; ++i) scores_t_tile<1>(q + i * ldq, ldq, kt + j, ldk, nk - j, n, out + i * ldo + j, ldo);
+        if (nk - j >= 16) scores_t_columns<true>(q, ldq, nq, kt + j, ldk, nk - j, n, out + j, ldo);
+        else scores_t_columns<false>(q, ldq, nq, kt + j, ldk, nk - j, n, out + j, ldo);
     }
+}
+
+// exp(x) for x <= 0 (Cephes' expf: x = k ln2 + r, |r| <= ln2 / 2, a degree-6 polynomial for
+// exp(r), 2^k from the exponent bits), within 2 ulp; 0 below ln(FLT_MIN), where 2^k would
+// leave the normal range.
+GLIMPSE_AVX2 inline __m256 exp_nonpositive(__m256 x) {
+    const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3365f), _CMP_LT_OQ);
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3365f));
+    const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    const __m256 e_r = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(e_r, _mm256_castsi256_ps(bits)));
+}
+
+GLIMPSE_AVX2 ExpTerms exp_terms_f32(float* s, int64_t n) {
+    __m256 vmax = _mm256_set1_ps(s[0]);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(s + j));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    float max_score = _mm_cvtss_f32(m4);
+    for (; j < n; ++j) max_score = std::max(max_score, s[j]);
+
+    const __m256 shift = _mm256_set1_ps(max_score);
+    __m256 sum = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+        const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(s + j), shift));
+        _mm256_storeu_ps(s + j, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    if (j < n) {
+        const __m256i tail = lanes(n - j);
+        const __m256 e = _mm256_and_ps(exp_nonpositive(_mm256_sub_ps(_mm256_maskload_ps(s + j, tail), shift)),
+                                       _mm256_castsi256_ps(tail));
+        _mm256_maskstore_ps(s + j, tail, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    return {max_score, hsum(sum)};
 }
 
 GLIMPSE_AVX2 void axpy_f32(float a, const float* x, float* y, int64_t n) {
@@ -222,7 +272,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, "avx2"};
+        static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, "avx2"};
         return &kernels;
     }();
     return chosen;

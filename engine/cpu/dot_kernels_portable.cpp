@@ -22,11 +22,6 @@ float dot_f32(const float* w, const float* x, int64_t n) {
     return sum;
 }
 
-void dot_f32_4x2(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, float* out) {
-    for (int t = 0; t < 2; ++t)
-        for (int r = 0; r < 4; ++r) out[t * 4 + r] = dot_f32(w + r * ldw, x + t * ldx, n);
-}
-
 void dots_f32(const float* q, const float* k, int64_t stride, int64_t count, int64_t n, float* out) {
     for (int64_t j = 0; j < count; ++j) out[j] = dot_f32(q, k + j * stride, n);
 }
@@ -48,6 +43,13 @@ void scores_t_f32(const float* q, int64_t ldq, int64_t nq, const float* kt, int6
             for (int64_t j = 0; j < nk; ++j) o[j] += qd * k[j];
         }
     }
+}
+
+ExpTerms exp_terms_f32(float* s, int64_t n) {
+    const float max_score = *std::max_element(s, s + n);
+    float sum = 0.0f;
+    for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - max_score));
+    return {max_score, sum};
 }
 
 void axpy_f32(float a, const float* x, float* y, int64_t n) {
@@ -163,7 +165,7 @@ Q8Dot DotKernels::q8_kernel(GgmlType type) const {
 }
 
 const DotKernels& portable_dot_kernels() {
-    static const DotKernels kernels{dot_f32, dot_f32_4x2, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, "portable"};
+    static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, "portable"};
     return kernels;
 }
 

@@ -8,7 +8,8 @@
 namespace engine::cpu {
 namespace {
 
-constexpr int64_t kRowTile = 16;
+// Rows per task: a full tile of the widest transposed-key kernel (two AVX-512 registers).
+constexpr int64_t kRowTile = 32;
 constexpr int64_t kTokenTile = 32;
 // Up to this many tokens, widening blocks inside the dot beats decoding a row tile first.
 constexpr int64_t kFusedMaxTokens = 2;
@@ -55,49 +56,57 @@ void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const f
     });
 }
 
-void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, FloatDot4x2 tile_dot, BlockDecode fast_decode,
+// One token in a format without a block dot: each row decoded, then dotted.
+void matmul_rows(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDecode fast_decode, const WeightMatrix& w,
+                 const float* x, int64_t n_tokens, float* out) {
+    const size_t row_bytes = ggml_row_size(w.type, w.cols);
+    const bool direct = w.type == GgmlType::F32;
+    scratch.decoded_rows.resize(static_cast<size_t>(pool.size()));
+    if (!direct)
+        for (auto& row : scratch.decoded_rows) row.resize(static_cast<size_t>(w.cols));
+    const int64_t tile = cheap_row_tile(w.rows, pool.size());
+    pool.parallel_for((w.rows + tile - 1) / tile, [&](int64_t task, int thread) {
+        const int64_t r0 = task * tile, r1 = std::min(w.rows, r0 + tile);
+        for (int64_t r = r0; r < r1; ++r) {
+            const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
+            const float* row = reinterpret_cast<const float*>(src);
+            if (!direct) {
+                float* decoded = scratch.decoded_rows[static_cast<size_t>(thread)].data();
+                fast_decode ? fast_decode(src, decoded, w.cols) : decode_row(w.type, src, decoded, w.cols);
+                row = decoded;
+            }
+            for (int64_t t = 0; t < n_tokens; ++t) out[t * w.rows + r] = dot(row, x + t * w.cols, w.cols);
+        }
+    });
+}
+
+// A task decodes its tile of weight rows once into a panel laid out column by column
+// (element c of the tile's rows at panel[c * kRowTile ...]) and runs the transposed-key
+// kernel over every token: each step broadcasts one activation against a row of the panel.
+void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatScoresT product, BlockDecode fast_decode,
                   const WeightMatrix& w, const float* x, int64_t n_tokens, float* out) {
     const size_t row_bytes = ggml_row_size(w.type, w.cols);
     const bool direct = w.type == GgmlType::F32;
-    if (!direct) {
-        scratch.row_tiles.resize(static_cast<size_t>(pool.size()));
-        for (auto& tile : scratch.row_tiles) tile.resize(static_cast<size_t>(kRowTile * w.cols));
-    }
+    scratch.panels.resize(static_cast<size_t>(pool.size()));
+    scratch.decoded_rows.resize(static_cast<size_t>(pool.size()));
+    for (auto& panel : scratch.panels) panel.resize(static_cast<size_t>(kRowTile * w.cols));
+    if (!direct)
+        for (auto& row : scratch.decoded_rows) row.resize(static_cast<size_t>(w.cols));
     pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int thread) {
         const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
-        const float* rows;
-        if (direct) {
-            rows = reinterpret_cast<const float*>(w.data) + r0 * w.cols;
-        } else {
-            float* tile = scratch.row_tiles[static_cast<size_t>(thread)].data();
-            for (int64_t r = r0; r < r1; ++r) {
-                const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
-                float* dst = tile + (r - r0) * w.cols;
-                fast_decode ? fast_decode(src, dst, w.cols) : decode_row(w.type, src, dst, w.cols);
+        float* panel = scratch.panels[static_cast<size_t>(thread)].data();
+        for (int64_t r = r0; r < r1; ++r) {
+            const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
+            const float* row = reinterpret_cast<const float*>(src);
+            if (!direct) {
+                float* decoded = scratch.decoded_rows[static_cast<size_t>(thread)].data();
+                fast_decode ? fast_decode(src, decoded, w.cols) : decode_row(w.type, src, decoded, w.cols);
+                row = decoded;
             }
-            rows = tile;
+            float* column = panel + (r - r0);
+            for (int64_t c = 0; c < w.cols; ++c) column[c * kRowTile] = row[c];
         }
-        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
-            const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
-            float block[8];
-            int64_t r = r0;
-            for (; r + 4 <= r1; r += 4) {
-                const float* wr = rows + (r - r0) * w.cols;
-                int64_t t = t0;
-                for (; t + 2 <= t1; t += 2) {
-                    tile_dot(wr, w.cols, x + t * w.cols, w.cols, w.cols, block);
-                    for (int i = 0; i < 4; ++i) {
-                        out[t * w.rows + r + i] = block[i];
-                        out[(t + 1) * w.rows + r + i] = block[4 + i];
-                    }
-                }
-                for (; t < t1; ++t)
-                    for (int i = 0; i < 4; ++i) out[t * w.rows + r + i] = dot(wr + i * w.cols, x + t * w.cols, w.cols);
-            }
-            for (; r < r1; ++r)
-                for (int64_t t = t0; t < t1; ++t)
-                    out[t * w.rows + r] = dot(rows + (r - r0) * w.cols, x + t * w.cols, w.cols);
-        }
+        product(x, w.cols, n_tokens, panel, kRowTile, r1 - r0, w.cols, out + r0, w.rows);
     });
 }
 
@@ -112,7 +121,11 @@ void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, con
     }
     const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
     if (block && block->dot && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
-    matmul_float(pool, scratch, kernels.f32, kernels.f32_4x2, block ? block->decode : nullptr, w, x, n_tokens, out);
+    // One token (decode): a row's dot beats decoding and transposing a tile for one product.
+    // From two tokens on, every token's sums run in the same order whatever the token count.
+    if (n_tokens == 1)
+        return matmul_rows(pool, scratch, kernels.f32, block ? block->decode : nullptr, w, x, n_tokens, out);
+    matmul_float(pool, scratch, kernels.f32_scores_t, block ? block->decode : nullptr, w, x, n_tokens, out);
 }
 
 }  // namespace engine::cpu

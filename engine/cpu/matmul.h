@@ -1,7 +1,6 @@
 #pragma once
 // Matrix products with weights kept in their stored format. A task owns a tile of weight
-// rows and walks the tokens in tiles, so each weight block is read once per token tile;
-// no more than a tile of rows is ever decoded to floats.
+// rows; no more than a tile of rows is ever decoded to floats, once per call.
 
 #include "engine/cpu/dot_kernels.h"
 #include "engine/cpu/thread_pool.h"
@@ -15,7 +14,8 @@ namespace engine::cpu {
 // Reusable buffers, kept between calls to avoid reallocating per matmul.
 struct MatmulScratch {
     std::vector<Q8Block> activations;
-    std::vector<std::vector<float>> row_tiles;   // one per thread
+    std::vector<std::vector<float>> panels;         // one per thread: a tile of rows, column by column
+    std::vector<std::vector<float>> decoded_rows;   // one per thread: a row being decoded
 };
 
 struct MatmulOptions {

@@ -233,6 +233,22 @@ private slots:
         QCOMPARE(rows[1].toObject()["kv_mib"].toDouble() * 2, rows[0].toObject()["kv_mib"].toDouble());
         QVERIFY(run({"bench", "--policies", "no-such-policy", "--runs", "1"}).code != 0);
     }
+
+    void bench_says_how_the_llamacpp_peer_died() {
+        // An interpreter that imports llama_cpp but dies on an illegal instruction once it
+        // runs, as a llama.cpp built for AVX-512 does on a CPU without it.
+        const QString python = dir_.filePath("sigill-python");
+        QFile script(python);
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("#!/bin/sh\n[ \"$1\" = -c ] && exit 0\nkill -ILL $$\n");
+        script.close();
+        QVERIFY(script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        auto r = run({"bench", "--prompt-tokens", "32", "--gen-tokens", "1", "--runs", "1", "--threads", "2",
+                      "--compare-llamacpp", "--llamacpp-python", python});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("was killed by signal 4 (Illegal instruction)"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("rebuild it as the README"), qPrintable(r.err));
+    }
 };
 
 QTEST_MAIN(TestCliAsk)

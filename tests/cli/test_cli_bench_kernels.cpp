@@ -27,7 +27,7 @@ private slots:
             sets.insert(r["set"].toString());
             kernels.insert(r["kernel"].toString());
         }
-        QCOMPARE(kernels, (QSet<QString>{"f32_scores_t", "f32_dots", "weighted_sum"}));
+        QCOMPARE(kernels, (QSet<QString>{"f32_scores_t", "f32_dots", "exp_terms", "weighted_sum"}));
         QVERIFY(sets.contains("portable"));
         QCOMPARE(sets.contains("avx2"), engine::cpu::avx2_dot_kernels() != nullptr);
         QCOMPARE(sets.contains("avx512"), engine::cpu::avx512_dot_kernels() != nullptr);

@@ -242,7 +242,9 @@ private slots:
         for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
             if (simd) sets.push_back(simd);
         for (const auto* kernels : sets)
-            for (const auto [nq, nk, n] : {std::tuple{1, 1, 16}, {3, 7, 64}, {4, 16, 64}, {5, 33, 32}, {16, 64, 64}, {9, 50, 80}}) {
+            for (const auto [nq, nk, n] : {std::tuple{1, 1, 16}, {3, 7, 64}, {4, 16, 64}, {5, 33, 32}, {16, 64, 64}, {9, 50, 80},
+                                                     // tiles of 6 and 12 queries with every remainder, full key tiles
+                                                     {13, 32, 40}, {29, 48, 24}, {6, 16, 96}, {25, 31, 17}}) {
                 const int64_t ldq = n + 3, ldk = nk + 6, ldo = nk + 2;
                 const auto q = random_floats(rng, static_cast<size_t>(nq * ldq));
                 const auto kt = random_floats(rng, static_cast<size_t>(n * ldk));
@@ -259,6 +261,34 @@ private slots:
                     }
                     for (int64_t j = nk; j < ldo; ++j) QCOMPARE(out[i * ldo + j], 7.0f);
                 }
+            }
+    }
+
+    // Softmax terms: exp of each shifted score within 4 ulp of double, the max exact, the sum
+    // to float rounding; scores far below the max (exp under FLT_MIN) give 0.
+    void exp_terms_match_double_reference() {
+        std::mt19937_64 rng(fresh_seed("exp terms"));
+        std::uniform_real_distribution<float> spread(-40.0f, 40.0f);
+        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
+        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+            if (simd) sets.push_back(simd);
+        for (const auto* kernels : sets)
+            for (int64_t n : {1, 7, 8, 9, 100, 2049}) {
+                std::vector<float> s(static_cast<size_t>(n));
+                for (auto& v : s) v = spread(rng);
+                if (n > 2) s[1] = -1e4f;   // far below: exp underflows to 0
+                const std::vector<float> in = s;
+                const engine::cpu::ExpTerms terms = kernels->exp_terms(s.data(), n);
+                const float max_score = *std::max_element(in.begin(), in.end());
+                QCOMPARE(terms.max, max_score);
+                double sum = 0.0;
+                for (int64_t j = 0; j < n; ++j) {
+                    const float shifted = in[j] - max_score;   // the float difference is the kernel's input
+                    const double exact = std::exp(double(shifted));
+                    sum += exact;
+                    QVERIFY2(std::fabs(s[j] - exact) <= 4.8e-7 * exact + 1e-37, kernels->name);
+                }
+                QVERIFY2(std::fabs(terms.sum - sum) <= 1e-6 * sum, kernels->name);
             }
     }
 
