@@ -1,9 +1,9 @@
 #pragma once
-// Float-activation kernels for the common block formats: a dot product that widens each
-// weight block to floats in registers (decode: one token at a time), and a row decoder
-// (prefill: a tile of rows is decoded once and reused across a tile of tokens). Keeping
-// activations in float matters: rounding them to 8 bits, as integer kernels do, shifts
-// the logits of small models enough to change greedy answers.
+// SIMD kernels for the common weight formats: a row decoder (prefill: a tile of rows is
+// decoded once and reused by every token) and, for F16 and BF16, a dot product that widens
+// each weight to float in registers (decode). Activations stay in float here; decode's
+// Q4_0, Q4_1 and Q8_0 dots round them to 16-bit blocks instead (dot_kernels.h), never to
+// 8 bits, which shifts the logits of small models enough to change greedy answers.
 
 #include "engine/quant/ggml_type.h"
 
@@ -21,10 +21,7 @@ struct BlockFloatKernels {
 
 // SIMD kernels for `type` on this CPU, or nullptr (then decode_row and the float dot serve).
 const BlockFloatKernels* block_float_kernels(GgmlType type);
-// The AVX2 kernels alone (nullptr without AVX2+FMA+F16C), and the AVX-512 dot for Q4_0,
-// Q4_1 or Q8_0 (nullptr without AVX-512); block_float_kernels picks the widest. Tests
-// check each against plain decoding.
+// The AVX2 kernels alone (nullptr without AVX2+FMA+F16C); tests check them against plain decoding.
 const BlockFloatKernels* avx2_block_float_kernels(GgmlType type);
-BlockDot avx512_block_dot(GgmlType type);
 
 }  // namespace engine::cpu

@@ -1,9 +1,12 @@
-// AVX2 + FMA + F16C float-activation kernels for Q4_0, Q4_1, Q8_0, Q6_K, F16 and BF16, chosen at run time
-// (with the AVX-512 dots of block_float_kernels_avx512.cpp where the CPU has them).
+// AVX2 + FMA + F16C kernels chosen at run time: row decoders for Q4_0, Q4_1, Q8_0, Q6_K, F16
+// and BF16, and float-activation dots for F16 and BF16 (decode's Q4_0, Q4_1 and Q8_0 dots take
+// 16-bit activations: dot_kernels.h).
 
 #include "engine/cpu/cpu_features.h"
 #include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/half.h"
+
+#include <array>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -41,45 +44,6 @@ GLIMPSE_AVX2 inline Q4Floats q4_values(const uint8_t* qs, int offset) {
 GLIMPSE_AVX2 inline __m256 q8_values(const uint8_t* qs, int part) {
     const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(qs + 8 * part));
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
-}
-
-GLIMPSE_AVX2 float dot_q4_0(const uint8_t* w, const float* x, int64_t n) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; ++b, w += 18, x += 32) {
-        const Q4Floats q = q4_values(w + 2, 8);
-        __m256 block = _mm256_mul_ps(q.v[0], _mm256_loadu_ps(x));
-        for (int i = 1; i < 4; ++i) block = _mm256_fmadd_ps(q.v[i], _mm256_loadu_ps(x + 8 * i), block);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w)), block, acc);
-    }
-    return hsum(acc);
-}
-
-GLIMPSE_AVX2 float dot_q4_1(const uint8_t* w, const float* x, int64_t n) {
-    __m256 acc = _mm256_setzero_ps(), offset = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; ++b, w += 20, x += 32) {
-        const Q4Floats q = q4_values(w + 4, 0);
-        const __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8), x2 = _mm256_loadu_ps(x + 16),
-                     x3 = _mm256_loadu_ps(x + 24);
-        __m256 block = _mm256_mul_ps(q.v[0], x0);
-        block = _mm256_fmadd_ps(q.v[1], x1, block);
-        block = _mm256_fmadd_ps(q.v[2], x2, block);
-        block = _mm256_fmadd_ps(q.v[3], x3, block);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w)), block, acc);
-        // w = d*q + m, so the offset adds m times the block's activation sum.
-        const __m256 xsum = _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3));
-        offset = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w + 2)), xsum, offset);
-    }
-    return hsum(_mm256_add_ps(acc, offset));
-}
-
-GLIMPSE_AVX2 float dot_q8_0(const uint8_t* w, const float* x, int64_t n) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; ++b, w += 34, x += 32) {
-        __m256 block = _mm256_mul_ps(q8_values(w + 2, 0), _mm256_loadu_ps(x));
-        for (int i = 1; i < 4; ++i) block = _mm256_fmadd_ps(q8_values(w + 2, i), _mm256_loadu_ps(x + 8 * i), block);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_at(w)), block, acc);
-    }
-    return hsum(acc);
 }
 
 GLIMPSE_AVX2 void decode_q4_0(const uint8_t* w, float* out, int64_t n) {
@@ -183,7 +147,7 @@ bool has_avx2() {
 }  // namespace
 
 const BlockFloatKernels* avx2_block_float_kernels(GgmlType type) {
-    static const BlockFloatKernels q4_0{dot_q4_0, decode_q4_0}, q4_1{dot_q4_1, decode_q4_1}, q8_0{dot_q8_0, decode_q8_0},
+    static const BlockFloatKernels q4_0{nullptr, decode_q4_0}, q4_1{nullptr, decode_q4_1}, q8_0{nullptr, decode_q8_0},
         f16{dot_16bit<f16_values, half_to_float>, decode_16bit<f16_values, half_to_float>},
         bf16{dot_16bit<bf16_values, bf16_to_float>, decode_16bit<bf16_values, bf16_to_float>},
         q6_k{nullptr, decode_q6_k};
@@ -200,17 +164,15 @@ const BlockFloatKernels* avx2_block_float_kernels(GgmlType type) {
 }
 
 const BlockFloatKernels* block_float_kernels(GgmlType type) {
-    // The AVX2 decoders with the AVX-512 dot where the CPU has one.
-    static const BlockFloatKernels widest[3] = {
-        {avx512_block_dot(GgmlType::Q4_0), decode_q4_0},
-        {avx512_block_dot(GgmlType::Q4_1), decode_q4_1},
-        {avx512_block_dot(GgmlType::Q8_0), decode_q8_0},
-    };
-    const BlockFloatKernels* avx2 = avx2_block_float_kernels(type);
-    if (!avx2 || simd_limit() == SimdLimit::Portable) return nullptr;
-    if (simd_limit() == SimdLimit::Avx2) return avx2;
-    const int slot = type == GgmlType::Q4_0 ? 0 : type == GgmlType::Q4_1 ? 1 : type == GgmlType::Q8_0 ? 2 : -1;
-    return slot >= 0 && widest[slot].dot ? &widest[slot] : avx2;
+    // Chosen once per type: decode calls this for every cached row it reads.
+    static const auto chosen = [] {
+        std::array<const BlockFloatKernels*, 64> table{};
+        if (simd_limit() == SimdLimit::Portable) return table;
+        for (uint32_t id = 0; id < table.size(); ++id) table[id] = avx2_block_float_kernels(static_cast<GgmlType>(id));
+        return table;
+    }();
+    const auto id = static_cast<uint32_t>(type);
+    return id < chosen.size() ? chosen[id] : nullptr;
 }
 
 }  // namespace engine::cpu

@@ -133,6 +133,41 @@ float dot_q8_0(const uint8_t* w, const Q8Block* x, int64_t nb) {
     return sum;
 }
 
+// 16-bit activations: exact integer sums per block, scaled once.
+float dot16_q4_0(const uint8_t* w, const Q16Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 18) {
+        const uint8_t* qs = w + 2;
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j)
+            isum += ((qs[j] & 0x0f) - 8) * x[b].q[j] + ((qs[j] >> 4) - 8) * x[b].q[j + 16];
+        sum += load_half(w) * x[b].d * static_cast<float>(isum);
+    }
+    return sum;
+}
+
+float dot16_q4_1(const uint8_t* w, const Q16Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 20) {
+        const uint8_t* qs = w + 4;
+        int32_t isum = 0;
+        for (int j = 0; j < 16; ++j) isum += (qs[j] & 0x0f) * x[b].q[j] + (qs[j] >> 4) * x[b].q[j + 16];
+        sum += load_half(w) * x[b].d * static_cast<float>(isum) + load_half(w + 2) * x[b].sum;
+    }
+    return sum;
+}
+
+float dot16_q8_0(const uint8_t* w, const Q16Block* x, int64_t nb) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b, w += 34) {
+        const auto* qs = reinterpret_cast<const int8_t*>(w + 2);
+        int32_t isum = 0;
+        for (int j = 0; j < 32; ++j) isum += qs[j] * x[b].q[j];
+        sum += load_half(w) * x[b].d * static_cast<float>(isum);
+    }
+    return sum;
+}
+
 }  // namespace
 
 void quantize_activations_q8(const float* x, int64_t n, Q8Block* out) {
@@ -153,6 +188,32 @@ void quantize_activations_q8(const float* x, int64_t n, Q8Block* out) {
     }
 }
 
+void quantize_activations_q16(const float* x, int64_t n, Q16Block* out) {
+    for (int64_t b = 0; b < n / kQ8BlockSize; ++b) {
+        const float* xb = x + b * kQ8BlockSize;
+        float amax = 0.0f, sum = 0.0f;
+        for (int j = 0; j < kQ8BlockSize; ++j) {
+            amax = std::fmax(amax, std::fabs(xb[j]));
+            sum += xb[j];
+        }
+        const float d = amax / 32767.0f;
+        const float inv = d > 0.0f ? 1.0f / d : 0.0f;
+        for (int j = 0; j < kQ8BlockSize; ++j)
+            out[b].q[j] = static_cast<int16_t>(std::clamp(std::nearbyint(xb[j] * inv), -32767.0f, 32767.0f));
+        out[b].d = d;
+        out[b].sum = sum;
+    }
+}
+
+Q16Dot DotKernels::q16_kernel(GgmlType type) const {
+    switch (type) {
+    case GgmlType::Q4_0: return q16_4_0;
+    case GgmlType::Q4_1: return q16_4_1;
+    case GgmlType::Q8_0: return q16_8_0;
+    default: return nullptr;
+    }
+}
+
 Q8Dot DotKernels::q8_kernel(GgmlType type) const {
     switch (type) {
     case GgmlType::Q4_0: return q4_0;
@@ -165,7 +226,7 @@ Q8Dot DotKernels::q8_kernel(GgmlType type) const {
 }
 
 const DotKernels& portable_dot_kernels() {
-    static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, "portable"};
+    static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, "portable"};
     return kernels;
 }
 

@@ -14,6 +14,7 @@ namespace engine::cpu {
 // Reusable buffers, kept between calls to avoid reallocating per matmul.
 struct MatmulScratch {
     std::vector<Q8Block> activations;
+    std::vector<Q16Block> activations16;
     std::vector<std::vector<float>> panels;         // one per thread: a tile of rows, column by column
     std::vector<std::vector<float>> decoded_rows;   // one per thread: a row being decoded
 };

@@ -88,12 +88,35 @@ private slots:
             qInfo("%s: top-1 agrees at %d of %d positions; largest difference of a top-10 logit %.3f",
                   a == &decode_path ? "decode" : "prefill", a->top1_same, a->positions, a->max_diff);
         // llama.cpp rounds activations to 8 bits for its quantized matmuls and this engine
-        // does not, so logits differ by that rounding; a wrong kernel or RoPE gives O(10).
+        // to 16 (decode) or not at all (prefill), so logits differ by that rounding; a wrong
+        // kernel or RoPE gives O(10).
         QCOMPARE(decode_path.top1_differs_clearly, 0);
         QCOMPARE(prefill_path.top1_differs_clearly, 0);
         QVERIFY(decode_path.top1_same >= decode_path.positions * 9 / 10);
         QVERIFY2(decode_path.max_diff < 1.5, qPrintable(QString::number(decode_path.max_diff)));
         QVERIFY2(prefill_path.max_diff < 1.5, qPrintable(QString::number(prefill_path.max_diff)));
+    }
+
+    // The last token read by decode (16-bit activations) against the same token read by
+    // prefill (float activations): the rounding moves logits far less than llama.cpp's.
+    void decode_tracks_prefill() {
+        double max_diff = 0.0, max_logit = 0.0;
+        for (const auto& c : load_reference()) {
+            if (c.tokens.size() < 2) continue;
+            engine::Session whole(model_, {.threads = 2});
+            QVERIFY(whole.prefill(c.tokens));
+            engine::Session stepped(model_, {.threads = 2});
+            QVERIFY(stepped.prefill(std::vector<int32_t>(c.tokens.begin(), c.tokens.end() - 1)));
+            stepped.decode(c.tokens.back());
+            const auto a = whole.logits(), b = stepped.logits();
+            QCOMPARE(std::max_element(b.begin(), b.end()) - b.begin(), std::max_element(a.begin(), a.end()) - a.begin());
+            for (size_t i = 0; i < a.size(); ++i) {
+                max_diff = std::max(max_diff, std::fabs(double(a[i]) - b[i]));
+                max_logit = std::max(max_logit, std::fabs(double(a[i])));
+            }
+        }
+        qInfo("decode against prefill: largest logit difference %.5f (largest logit %.1f)", max_diff, max_logit);
+        QVERIFY2(max_diff < 0.02, qPrintable(QString::number(max_diff)));
     }
 
     void prints_speed_with_two_threads() {

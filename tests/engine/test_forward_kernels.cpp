@@ -5,6 +5,7 @@
 #include "engine/backend.h"
 #include "engine/cpu/block_float_kernels.h"
 #include "engine/cpu/dot_kernels.h"
+#include "engine/cpu/half.h"
 #include "engine/cpu/matmul.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/error.h"
@@ -57,6 +58,8 @@ QuantizedMatrix make_matrix(std::mt19937_64& rng, GgmlType type, int64_t rows, i
     }
     return m;
 }
+
+bool rounds_to_16_bits(GgmlType t) { return t == GgmlType::Q4_0 || t == GgmlType::Q4_1 || t == GgmlType::Q8_0; }
 
 bool uses_q8_activations(GgmlType t) {
     return t == GgmlType::Q4_0 || t == GgmlType::Q4_1 || t == GgmlType::Q5_0 || t == GgmlType::Q5_1 ||
@@ -116,7 +119,10 @@ private slots:
                         // Rounding activations to 8 bits moves each by at most half a step.
                         rounding += wsum * amax / 127.0 / 2.0;
                     }
-                    const double bound = 1e-5 * magnitude + (q8_activations ? rounding * 1.01 : 0.0);
+                    // Decode (one or two tokens) rounds Q4_0/Q4_1/Q8_0 activations to 16 bits.
+                    const bool sixteen = !q8_activations && n_tokens <= 2 && rounds_to_16_bits(type);
+                    const double bound = 1e-5 * magnitude + (q8_activations ? rounding * 1.01 : 0.0) +
+                                         (sixteen ? rounding * 127.0 / 32767.0 * 1.01 : 0.0);
                     const double err = std::fabs(out[t * rows + r] - exact);
                     if (err > bound)
                         QFAIL(qPrintable(QString("token %1 row %2: got %3, expected %4 (bound %5)")
@@ -170,31 +176,53 @@ private slots:
         if (checked == 0) QSKIP("this CPU has no AVX2+FMA");
     }
 
-    // Each instruction-set variant on its own, with odd block counts for the unrolled tails.
-    void avx2_and_avx512_block_dots_match_double_reference() {
-        std::mt19937_64 rng(fresh_seed("block dots per instruction set"));
-        int checked = 0;
-        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0}) {
-            const auto* avx2 = engine::cpu::avx2_block_float_kernels(type);
-            const engine::cpu::BlockDot dots[2] = {avx2 ? avx2->dot : nullptr, engine::cpu::avx512_block_dot(type)};
+    // Decode's 16-bit activations: each block within half a step (1/65534 of its largest
+    // value) of the float, with its float sum; each set's dots (odd block counts for the
+    // tails) against a double sum over the rounded activations, and within the rounding's
+    // reach of the float product.
+    void sixteen_bit_activation_dots_match_double_reference() {
+        std::mt19937_64 rng(fresh_seed("16-bit activation dots"));
+        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
+        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+            if (simd) sets.push_back(simd);
+        for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0})
             for (int n : {32, 96, 576, 1536}) {
                 const auto w = make_matrix(rng, type, 1, n);
-                const auto x = random_floats(rng, n);
-                double exact = 0.0, magnitude = 0.0;
-                for (int i = 0; i < n; ++i) {
-                    exact += double(w.decoded[i]) * x[i];
-                    magnitude += std::fabs(double(w.decoded[i]) * x[i]);
+                auto x = random_floats(rng, n);
+                x[3] = 0.0f;
+                if (n > 64) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);   // an all-zero block
+                std::vector<engine::cpu::Q16Block> xq(static_cast<size_t>(n / 32));
+                engine::cpu::quantize_activations_q16(x.data(), n, xq.data());
+                double rounded = 0.0, exact = 0.0, magnitude = 0.0, reach = 0.0;
+                for (int b = 0; b < n / 32; ++b) {
+                    double amax = 0.0, sum = 0.0, wsum = 0.0;
+                    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(double(x[b * 32 + j])));
+                    for (int j = 0; j < 32; ++j) {
+                        const int i = b * 32 + j;
+                        const double xr = double(xq[b].d) * xq[b].q[j];
+                        QVERIFY(std::fabs(xr - x[i]) <= amax / 65534.0 * 1.01 + 1e-30);   // half a step, and float rounding
+                        rounded += double(w.decoded[i]) * xr;
+                        exact += double(w.decoded[i]) * x[i];
+                        magnitude += std::fabs(double(w.decoded[i]) * x[i]);
+                        sum += x[i];
+                        wsum += std::fabs(double(w.decoded[i]));
+                    }
+                    QVERIFY(std::fabs(xq[b].sum - sum) <= 1e-5 * (1.0 + 32.0 * amax));
+                    // Q4_1's offset m multiplies the float sum, not the rounded one.
+                    if (type == GgmlType::Q4_1) {
+                        const double m = engine::cpu::load_half(w.bytes.data() + b * 20 + 2);
+                        for (int j = 0; j < 32; ++j) rounded += m * (x[b * 32 + j] - double(xq[b].d) * xq[b].q[j]);
+                    }
+                    reach += wsum * amax / 65534.0;
                 }
-                for (const auto dot : dots) {
-                    if (!dot) continue;
-                    const float got = dot(w.bytes.data(), x.data(), n);
-                    QVERIFY2(std::fabs(got - exact) <= 1e-5 * magnitude,
-                             qPrintable(QString("%1 n=%2: %3 vs %4").arg(engine::ggml_type_name(type).data()).arg(n).arg(got).arg(exact)));
-                    ++checked;
+                for (const auto* kernels : sets) {
+                    const float got = kernels->q16_kernel(type)(w.bytes.data(), xq.data(), n / 32);
+                    const QString what = QString("%1 %2 n=%3: %4 vs %5")
+                                             .arg(kernels->name, engine::ggml_type_name(type).data()).arg(n).arg(got).arg(rounded);
+                    QVERIFY2(std::fabs(got - rounded) <= 1e-5 * magnitude, qPrintable(what));
+                    QVERIFY2(std::fabs(got - exact) <= 1e-5 * magnitude + reach, qPrintable(what));
                 }
             }
-        }
-        if (checked == 0) QSKIP("this CPU has neither AVX2 nor AVX-512");
     }
 
     // The attention helpers (one query against many keys, weighted sums of value rows), SIMD
@@ -242,7 +270,7 @@ private slots:
         for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
             if (simd) sets.push_back(simd);
         for (const auto* kernels : sets)
-            for (const auto [nq, nk, n] : {std::tuple{1, 1, 16}, {3, 7, 64}, {4, 16, 64}, {5, 33, 32}, {16, 64, 64}, {9, 50, 80},
+            for (const auto& [nq, nk, n] : {std::tuple{1, 1, 16}, {3, 7, 64}, {4, 16, 64}, {5, 33, 32}, {16, 64, 64}, {9, 50, 80},
                                                      // tiles of 6 and 12 queries with every remainder, full key tiles
                                                      {13, 32, 40}, {29, 48, 24}, {6, 16, 96}, {25, 31, 17}}) {
                 const int64_t ldq = n + 3, ldk = nk + 6, ldo = nk + 2;
