@@ -32,6 +32,7 @@ struct Q16Block {
     int16_t q[kQ8BlockSize];
 };
 void quantize_activations_q16(const float* x, int64_t n, Q16Block* out);
+using QuantizeQ16 = void (*)(const float* x, int64_t n, Q16Block* out);
 
 using FloatDot = float (*)(const float* w, const float* x, int64_t n);
 // y += a * x over n floats.
@@ -65,6 +66,7 @@ struct DotKernels {
     FloatScoresT f32_scores_t = nullptr;
     FloatExpTerms exp_terms = nullptr;
     Q16Dot q16_4_0 = nullptr, q16_4_1 = nullptr, q16_8_0 = nullptr;
+    QuantizeQ16 quantize_q16 = nullptr;   // quantize_activations_q16, vectorized where the set is
     const char* name = "";
 
     // The integer kernel for a weight type, or nullptr when it takes the float path.

@@ -319,6 +319,36 @@ GLIMPSE_AVX2 float dot16_q8_0(const uint8_t* w, const Q16Block* x, int64_t nb) {
     return hsum(acc);
 }
 
+// quantize_activations_q16 with the same rounding (to nearest, ties to even: the default
+// mode, as nearbyint); a value rounding to 32768 saturates to 32767 in the pack, as clamped there.
+GLIMPSE_AVX2 void quantize_q16(const float* x, int64_t n, Q16Block* out) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int64_t b = 0; b < n / kQ8BlockSize; ++b, x += kQ8BlockSize) {
+        __m256 v[4];
+        for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(x + 8 * i);
+        const __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
+                                       _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        const float amax = _mm_cvtss_f32(m4);
+        const float d = amax / 32767.0f;
+        const __m256 inv = _mm256_set1_ps(d > 0.0f ? 1.0f / d : 0.0f);
+        __m256i q[4];
+        for (int i = 0; i < 4; ++i) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], inv));
+        // packs interleaves 128-bit lanes: put the quarters back in order.
+        const __m256i lo = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xd8);
+        const __m256i hi = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[2], q[3]), 0xd8);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q), lo);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q + 16), hi);
+        out[b].d = d;
+        // The sum in the portable function's order, so that both sets give the same offsets.
+        float sum = 0.0f;
+        for (int j = 0; j < kQ8BlockSize; ++j) sum += x[j];
+        out[b].sum = sum;
+    }
+}
+
 }  // namespace
 
 const DotKernels* avx2_dot_kernels() {
@@ -326,7 +356,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !cpu_has_f16c()) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, "avx2"};
+        static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, quantize_q16, "avx2"};
         return &kernels;
     }();
     return chosen;

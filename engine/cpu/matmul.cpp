@@ -46,12 +46,12 @@ void matmul_q8(ThreadPool& pool, MatmulScratch& scratch, Q8Dot dot, const Weight
 
 // Decode (one or two tokens) in Q4_0, Q4_1 or Q8_0: the token's activations rounded to 16-bit
 // blocks once, then an integer dot per row.
-void matmul_q16(ThreadPool& pool, MatmulScratch& scratch, Q16Dot dot, const WeightMatrix& w, const float* x,
-                int64_t n_tokens, float* out) {
+void matmul_q16(ThreadPool& pool, MatmulScratch& scratch, Q16Dot dot, QuantizeQ16 quantize, const WeightMatrix& w,
+                const float* x, int64_t n_tokens, float* out) {
     const int64_t nb = w.cols / kQ8BlockSize;
     scratch.activations16.resize(static_cast<size_t>(n_tokens * nb));
     Q16Block* xq = scratch.activations16.data();
-    for (int64_t t = 0; t < n_tokens; ++t) quantize_activations_q16(x + t * w.cols, w.cols, xq + t * nb);
+    for (int64_t t = 0; t < n_tokens; ++t) quantize(x + t * w.cols, w.cols, xq + t * nb);
     const size_t row_bytes = ggml_row_size(w.type, w.cols);
     const int64_t tile = cheap_row_tile(w.rows, pool.size());
     pool.parallel_for((w.rows + tile - 1) / tile, [&](int64_t task, int) {
@@ -138,7 +138,7 @@ void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, con
         if (Q8Dot dot = kernels.q8_kernel(w.type)) return matmul_q8(pool, scratch, dot, w, x, n_tokens, out);
     }
     if (n_tokens <= kFusedMaxTokens) {
-        if (Q16Dot dot = kernels.q16_kernel(w.type)) return matmul_q16(pool, scratch, dot, w, x, n_tokens, out);
+        if (Q16Dot dot = kernels.q16_kernel(w.type)) return matmul_q16(pool, scratch, dot, kernels.quantize_q16, w, x, n_tokens, out);
     }
     const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
     if (block && block->dot && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);

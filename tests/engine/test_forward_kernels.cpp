@@ -177,7 +177,7 @@ private slots:
     }
 
     // Decode's 16-bit activations: each block within half a step (1/65534 of its largest
-    // value) of the float, with its float sum; each set's dots (odd block counts for the
+    // value) of the float, with its float sum, the same from every set; each set's dots (odd block counts for the
     // tails) against a double sum over the rounded activations, and within the rounding's
     // reach of the float product.
     void sixteen_bit_activation_dots_match_double_reference() {
@@ -216,6 +216,13 @@ private slots:
                     reach += wsum * amax / 65534.0;
                 }
                 for (const auto* kernels : sets) {
+                    std::vector<engine::cpu::Q16Block> own(xq.size());
+                    kernels->quantize_q16(x.data(), n, own.data());
+                    for (size_t b = 0; b < own.size(); ++b) {   // the same rounding in every set
+                        QCOMPARE(own[b].d, xq[b].d);
+                        QCOMPARE(own[b].sum, xq[b].sum);
+                        QVERIFY2(std::equal(own[b].q, own[b].q + 32, xq[b].q), kernels->name);
+                    }
                     const float got = kernels->q16_kernel(type)(w.bytes.data(), xq.data(), n / 32);
                     const QString what = QString("%1 %2 n=%3: %4 vs %5")
                                              .arg(kernels->name, engine::ggml_type_name(type).data()).arg(n).arg(got).arg(rounded);
