@@ -11,7 +11,8 @@ namespace {
 // Rows per task: a full tile of the widest transposed-key kernel (two AVX-512 registers).
 constexpr int64_t kRowTile = 32;
 constexpr int64_t kTokenTile = 32;
-// Up to this many tokens, widening blocks inside the dot beats decoding a row tile first.
+// Up to this many tokens (decode), a dot per row (integer for Q4_0/Q4_1/Q8_0, widening for
+// F16/BF16) beats decoding a tile of rows first.
 constexpr int64_t kFusedMaxTokens = 2;
 
 int64_t tasks_for(int64_t rows) { return (rows + kRowTile - 1) / kRowTile; }
@@ -143,7 +144,8 @@ void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, con
     const BlockFloatKernels* block = options.block_simd ? block_float_kernels(w.type) : nullptr;
     if (block && block->dot && n_tokens <= kFusedMaxTokens) return matmul_fused(pool, block->dot, w, x, n_tokens, out);
     // One token (decode): a row's dot beats decoding and transposing a tile for one product.
-    // From two tokens on, every token's sums run in the same order whatever the token count.
+    // Past kFusedMaxTokens, the panel kernel sums each token's products in the same order
+    // whatever the number of tokens: a prompt's values do not depend on its chunk sizes.
     if (n_tokens == 1)
         return matmul_rows(pool, scratch, kernels.f32, block ? block->decode : nullptr, w, x, n_tokens, out);
     matmul_float(pool, scratch, kernels.f32_scores_t, block ? block->decode : nullptr, w, x, n_tokens, out);
