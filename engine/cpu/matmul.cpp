@@ -75,25 +75,39 @@ void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const f
     });
 }
 
+// Weight rows as floats: F32 rows as stored, others decoded into the calling thread's buffer.
+struct RowReader {
+    const WeightMatrix& w;
+    BlockDecode fast_decode;
+    MatmulScratch& scratch;
+    size_t row_bytes = ggml_row_size(w.type, w.cols);
+    bool direct = w.type == GgmlType::F32;
+
+    RowReader(const WeightMatrix& matrix, BlockDecode decode, MatmulScratch& s, int threads)
+        : w(matrix), fast_decode(decode), scratch(s) {
+        scratch.decoded_rows.resize(static_cast<size_t>(threads));
+        if (!direct)
+            for (auto& row : scratch.decoded_rows) row.resize(static_cast<size_t>(w.cols));
+    }
+
+    const float* row(int64_t r, int thread) const {
+        const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
+        if (direct) return reinterpret_cast<const float*>(src);
+        float* decoded = scratch.decoded_rows[static_cast<size_t>(thread)].data();
+        fast_decode ? fast_decode(src, decoded, w.cols) : decode_row(w.type, src, decoded, w.cols);
+        return decoded;
+    }
+};
+
 // One token in a format without a block dot: each row decoded, then dotted.
 void matmul_rows(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDecode fast_decode, const WeightMatrix& w,
                  const float* x, int64_t n_tokens, float* out) {
-    const size_t row_bytes = ggml_row_size(w.type, w.cols);
-    const bool direct = w.type == GgmlType::F32;
-    scratch.decoded_rows.resize(static_cast<size_t>(pool.size()));
-    if (!direct)
-        for (auto& row : scratch.decoded_rows) row.resize(static_cast<size_t>(w.cols));
+    const RowReader rows(w, fast_decode, scratch, pool.size());
     const int64_t tile = cheap_row_tile(w.rows, pool.size());
     pool.parallel_for((w.rows + tile - 1) / tile, [&](int64_t task, int thread) {
         const int64_t r0 = task * tile, r1 = std::min(w.rows, r0 + tile);
         for (int64_t r = r0; r < r1; ++r) {
-            const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
-            const float* row = reinterpret_cast<const float*>(src);
-            if (!direct) {
-                float* decoded = scratch.decoded_rows[static_cast<size_t>(thread)].data();
-                fast_decode ? fast_decode(src, decoded, w.cols) : decode_row(w.type, src, decoded, w.cols);
-                row = decoded;
-            }
+            const float* row = rows.row(r, thread);
             for (int64_t t = 0; t < n_tokens; ++t) out[t * w.rows + r] = dot(row, x + t * w.cols, w.cols);
         }
     });
@@ -104,24 +118,14 @@ void matmul_rows(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDe
 // kernel over every token: each step broadcasts one activation against a row of the panel.
 void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatScoresT product, BlockDecode fast_decode,
                   const WeightMatrix& w, const float* x, int64_t n_tokens, float* out) {
-    const size_t row_bytes = ggml_row_size(w.type, w.cols);
-    const bool direct = w.type == GgmlType::F32;
+    const RowReader rows(w, fast_decode, scratch, pool.size());
     scratch.panels.resize(static_cast<size_t>(pool.size()));
-    scratch.decoded_rows.resize(static_cast<size_t>(pool.size()));
     for (auto& panel : scratch.panels) panel.resize(static_cast<size_t>(kRowTile * w.cols));
-    if (!direct)
-        for (auto& row : scratch.decoded_rows) row.resize(static_cast<size_t>(w.cols));
     pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int thread) {
         const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
         float* panel = scratch.panels[static_cast<size_t>(thread)].data();
         for (int64_t r = r0; r < r1; ++r) {
-            const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
-            const float* row = reinterpret_cast<const float*>(src);
-            if (!direct) {
-                float* decoded = scratch.decoded_rows[static_cast<size_t>(thread)].data();
-                fast_decode ? fast_decode(src, decoded, w.cols) : decode_row(w.type, src, decoded, w.cols);
-                row = decoded;
-            }
+            const float* row = rows.row(r, thread);
             float* column = panel + (r - r0);
             for (int64_t c = 0; c < w.cols; ++c) column[c * kRowTile] = row[c];
         }
