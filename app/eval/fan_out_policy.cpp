@@ -15,6 +15,7 @@ FanOutPolicy::FanOutPolicy(std::vector<std::shared_ptr<EvictionPolicy>> policies
     for (const auto& p : policies_) {
         window_ = std::max(window_, p->query_window());
         wants_attention_ = wants_attention_ || p->wants_key_attention();
+        wants_observation_ = wants_observation_ || p->wants_observation_attention();
     }
 }
 
@@ -32,6 +33,8 @@ std::vector<std::vector<int32_t>> FanOutPolicy::keep(const EvictionInput& input)
         own.n_window = std::min(policies_[p]->query_window(), input.n_window);
         own.window_queries = input.window_queries ? input.window_queries + (input.n_window - own.n_window) * row : nullptr;
         if (!policies_[p]->wants_key_attention()) own.key_attention = nullptr;
+        // The window's sums are over our window: a policy with a shorter one scores its own.
+        if (!policies_[p]->wants_observation_attention() || own.n_window != input.n_window) own.observation_attention = nullptr;
         const double rows_before = policies_[p]->rows_seconds();
         auto start = std::chrono::steady_clock::now();
         auto kept = policies_[p]->keep(own);

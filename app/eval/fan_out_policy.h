@@ -21,6 +21,7 @@ public:
     std::string name() const override { return "fan-out"; }
     int64_t query_window() const override { return window_; }
     bool wants_key_attention() const override { return wants_attention_; }
+    bool wants_observation_attention() const override { return wants_observation_; }
     std::vector<std::vector<int32_t>> keep(const engine::EvictionInput& input) override;
 
     // kept(p)[layer][kv_head]: indices into the prefilled tokens that policy p kept.
@@ -38,6 +39,7 @@ private:
     std::vector<std::shared_ptr<engine::EvictionPolicy>> policies_;
     int64_t window_ = 0;
     bool wants_attention_ = false;
+    bool wants_observation_ = false;
     std::vector<std::vector<std::vector<std::vector<int32_t>>>> kept_;
     std::vector<double> eviction_ms_;
     std::vector<double> rows_ms_;

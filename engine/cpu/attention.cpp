@@ -38,6 +38,8 @@ struct HeadQueries {
     const float* keys_t;    // prefill: each KV head's keys (cached, then current), transposed and
                             // scaled: element d of key j at keys_t[(kvh * head_dim + d) * key_row + j]
     int64_t key_row;
+    float* head_past_sums = nullptr;   // prefill: cached-key weights per query head, `key_row` apart,
+                                       // summed into a.past_attention per KV group after the call
 
     // Softmax of one query's n scores in place, then the key weights asked for.
     void softmax(int64_t h, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
@@ -48,7 +50,7 @@ struct HeadQueries {
             for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j];
         }
         if (a.past_attention) {
-            float* acc = a.past_attention[kvh];
+            float* acc = head_past_sums ? head_past_sums + h * key_row : a.past_attention[kvh];
             for (int64_t j = 0; j < past.n; ++j) acc[j] += s[j];
         }
     }
@@ -271,7 +273,7 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
             s.resize(static_cast<size_t>(rows_needed + kKeyBlock * a.head_dim));
     auto thread_queries = [&](int thread) {
         float* own = scores[static_cast<size_t>(thread)].data();
-        return HeadQueries{a, kernels, own, row, own + rows_needed, scratch.keys_t.data(), key_row};
+        return HeadQueries{a, kernels, own, row, own + rows_needed, scratch.keys_t.data(), key_row, nullptr};
     };
 
     const bool summing = a.key_attention || a.past_attention;
@@ -340,23 +342,30 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
         const KvSpan past = a.past.empty() ? KvSpan{} : a.past[static_cast<size_t>(kvh)];
         const int64_t n = past.n + a.n_cur, j1 = std::min(n, j0 + kTransposeRows);
         float* kt = scratch.keys_t.data() + kvh * hd * key_row;
-        for (int64_t j = j0; j < j1; ++j) {
-            const float* key = j < past.n ? past.k + j * past.stride : a.k + ((j - past.n) * a.n_kv_heads + kvh) * hd;
-            for (int64_t d = 0; d < hd; ++d) kt[d * key_row + j] = key[d] * a.scale;
-        }
+        const int64_t split = std::clamp(past.n, j0, j1);   // cached keys before it, current ones from it
+        if (split > j0) kernels.transpose(past.k + j0 * past.stride, past.stride, split - j0, hd, a.scale, kt + j0, key_row);
+        if (j1 > split)
+            kernels.transpose(a.k + ((split - past.n) * a.n_kv_heads + kvh) * hd, a.n_kv_heads * hd, j1 - split, hd, a.scale,
+                              kt + split, key_row);
     });
-    // Sums over queries need one task to own each sum: per head for key weights, per KV
-    // group for cached-key weights. Otherwise tasks are tiles of queries of one head.
-    const int64_t heads_per_task = a.past_attention ? group : 1;
+    // Sums over queries need one task to own each sum: a task per head then, its cached-key
+    // weights in a row of its own, added up per KV group after (a task per KV group would
+    // leave a thread idle: 3 groups on 2 threads). Otherwise tasks are tiles of queries of one head.
+    if (a.past_attention) scratch.head_past_sums.assign(static_cast<size_t>(a.n_heads * key_row), 0.0f);
     const int64_t tiles = summing ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
     const int64_t tile_size = summing ? a.n_q : kQueryTile;
-    pool.parallel_for(a.n_heads / heads_per_task * tiles, [&](int64_t task, int thread) {
-        const HeadQueries hq = thread_queries(thread);
-        const int64_t h0 = task / tiles * heads_per_task;
+    pool.parallel_for(a.n_heads * tiles, [&](int64_t task, int thread) {
+        HeadQueries hq = thread_queries(thread);
+        if (a.past_attention) hq.head_past_sums = scratch.head_past_sums.data();
+        const int64_t h = task / tiles;
         const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
-        for (int64_t h = h0; h < h0 + heads_per_task; ++h)
-            for (int64_t t = i0; t < i1; t += kQueryTile) hq.run_tile(h, t, std::min(i1, t + kQueryTile));
+        for (int64_t t = i0; t < i1; t += kQueryTile) hq.run_tile(h, t, std::min(i1, t + kQueryTile));
     });
+    if (a.past_attention)
+        for (int64_t h = 0; h < a.n_heads; ++h) {
+            const int64_t kvh = h / group, n = a.past.empty() ? 0 : a.past[static_cast<size_t>(kvh)].n;
+            kernels.axpy(1.0f, scratch.head_past_sums.data() + h * key_row, a.past_attention[kvh], n);
+        }
 }
 
 }  // namespace engine::cpu

@@ -1,7 +1,8 @@
 #pragma once
 // The CPU's inner kernels: dot products of a weight row with activations rounded to integer
 // blocks (16-bit for decode; 8-bit only on request), float dots, the transposed-key kernel
-// that both the prefill matrix products and attention's scores run on, and softmax terms.
+// that both the prefill matrix products and attention's scores run on, the transpose that lays
+// rows out for it, and softmax terms.
 // Kernels are chosen once at run time: AVX-512 or AVX2+FMA where the CPU has them,
 // portable code elsewhere.
 
@@ -57,6 +58,10 @@ struct ExpTerms {
     float sum;
 };
 using FloatExpTerms = ExpTerms (*)(float* s, int64_t n);
+// dst[c * ldd + r] = scale * src[r * lds + c] for r < rows, c < cols: rows laid out as the
+// transposed-key kernel reads them (a tile of weight rows, attention's keys).
+using FloatTranspose = void (*)(const float* src, int64_t lds, int64_t rows, int64_t cols, float scale, float* dst,
+                                int64_t ldd);
 
 struct DotKernels {
     FloatDot f32 = nullptr;
@@ -68,6 +73,7 @@ struct DotKernels {
     FloatExpTerms exp_terms = nullptr;
     Q16Dot q16_4_0 = nullptr, q16_4_1 = nullptr, q16_8_0 = nullptr;
     QuantizeQ16 quantize_q16 = nullptr;   // quantize_activations_q16, vectorized where the set is
+    FloatTranspose transpose = nullptr;
     const char* name = "";
 
     // The integer kernel for a weight type, or nullptr when it takes the float path.

@@ -228,6 +228,37 @@ GLIMPSE_AVX2 ExpTerms exp_terms_f32(float* s, int64_t n) {
     return {max_score, hsum(sum)};
 }
 
+// Blocks of 8 rows by 8 columns through registers (unpack, shuffle, permute), the edges scalar.
+GLIMPSE_AVX2 void transpose_f32(const float* src, int64_t lds, int64_t rows, int64_t cols, float scale, float* dst,
+                                int64_t ldd) {
+    const __m256 sv = _mm256_set1_ps(scale);
+    int64_t r0 = 0;
+    for (; r0 + 8 <= rows; r0 += 8) {
+        int64_t c0 = 0;
+        for (; c0 + 8 <= cols; c0 += 8) {
+            __m256 x[8];
+            for (int i = 0; i < 8; ++i) x[i] = _mm256_mul_ps(sv, _mm256_loadu_ps(src + (r0 + i) * lds + c0));
+            const __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
+            const __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
+            const __m256 t4 = _mm256_unpacklo_ps(x[4], x[5]), t5 = _mm256_unpackhi_ps(x[4], x[5]);
+            const __m256 t6 = _mm256_unpacklo_ps(x[6], x[7]), t7 = _mm256_unpackhi_ps(x[6], x[7]);
+            const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+            const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+            const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+            const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+            const __m256 y[8] = {_mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                                 _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                                 _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                                 _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31)};
+            for (int i = 0; i < 8; ++i) _mm256_storeu_ps(dst + (c0 + i) * ldd + r0, y[i]);
+        }
+        for (; c0 < cols; ++c0)
+            for (int64_t r = r0; r < r0 + 8; ++r) dst[c0 * ldd + r] = scale * src[r * lds + c0];
+    }
+    for (; r0 < rows; ++r0)
+        for (int64_t c = 0; c < cols; ++c) dst[c * ldd + r0] = scale * src[r0 * lds + c];
+}
+
 GLIMPSE_AVX2 void axpy_f32(float a, const float* x, float* y, int64_t n) {
     const __m256 av = _mm256_set1_ps(a);
     int64_t i = 0;
@@ -356,7 +387,7 @@ const DotKernels* avx2_dot_kernels() {
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !cpu_has_f16c()) return nullptr;
         const DotKernels& portable = portable_dot_kernels();
-        static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, quantize_q16, "avx2"};
+        static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, portable.q5_0, portable.q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, quantize_q16, transpose_f32, "avx2"};
         return &kernels;
     }();
     return chosen;

@@ -52,6 +52,11 @@ ExpTerms exp_terms_f32(float* s, int64_t n) {
     return {max_score, sum};
 }
 
+void transpose_f32(const float* src, int64_t lds, int64_t rows, int64_t cols, float scale, float* dst, int64_t ldd) {
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) dst[c * ldd + r] = scale * src[r * lds + c];
+}
+
 void axpy_f32(float a, const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
@@ -226,7 +231,7 @@ Q8Dot DotKernels::q8_kernel(GgmlType type) const {
 }
 
 const DotKernels& portable_dot_kernels() {
-    static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, quantize_activations_q16, "portable"};
+    static const DotKernels kernels{dot_f32, axpy_f32, dot_q4_0, dot_q4_1, dot_q5_0, dot_q5_1, dot_q8_0, dots_f32, weighted_sum_f32, scores_t_f32, exp_terms_f32, dot16_q4_0, dot16_q4_1, dot16_q8_0, quantize_activations_q16, transpose_f32, "portable"};
     return kernels;
 }
 

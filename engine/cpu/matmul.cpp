@@ -75,7 +75,8 @@ void matmul_fused(ThreadPool& pool, BlockDot dot, const WeightMatrix& w, const f
     });
 }
 
-// Weight rows as floats: F32 rows as stored, others decoded into the calling thread's buffer.
+// Weight rows as floats: F32 rows as stored, others decoded into the calling thread's buffer
+// (room for `rows_at_once` consecutive rows).
 struct RowReader {
     const WeightMatrix& w;
     BlockDecode fast_decode;
@@ -83,26 +84,31 @@ struct RowReader {
     size_t row_bytes = ggml_row_size(w.type, w.cols);
     bool direct = w.type == GgmlType::F32;
 
-    RowReader(const WeightMatrix& matrix, BlockDecode decode, MatmulScratch& s, int threads)
+    RowReader(const WeightMatrix& matrix, BlockDecode decode, MatmulScratch& s, int threads, int64_t rows_at_once)
         : w(matrix), fast_decode(decode), scratch(s) {
         scratch.decoded_rows.resize(static_cast<size_t>(threads));
         if (!direct)
-            for (auto& row : scratch.decoded_rows) row.resize(static_cast<size_t>(w.cols));
+            for (auto& rows : scratch.decoded_rows) rows.resize(static_cast<size_t>(rows_at_once * w.cols));
     }
 
-    const float* row(int64_t r, int thread) const {
-        const uint8_t* src = w.data + static_cast<size_t>(r) * row_bytes;
+    // Rows [r0, r1), w.cols floats apart.
+    const float* rows(int64_t r0, int64_t r1, int thread) const {
+        const uint8_t* src = w.data + static_cast<size_t>(r0) * row_bytes;
         if (direct) return reinterpret_cast<const float*>(src);
         float* decoded = scratch.decoded_rows[static_cast<size_t>(thread)].data();
-        fast_decode ? fast_decode(src, decoded, w.cols) : decode_row(w.type, src, decoded, w.cols);
+        for (int64_t r = r0; r < r1; ++r, src += row_bytes) {
+            float* row = decoded + (r - r0) * w.cols;
+            fast_decode ? fast_decode(src, row, w.cols) : decode_row(w.type, src, row, w.cols);
+        }
         return decoded;
     }
+    const float* row(int64_t r, int thread) const { return rows(r, r + 1, thread); }
 };
 
 // One token in a format without a block dot: each row decoded, then dotted.
 void matmul_rows(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDecode fast_decode, const WeightMatrix& w,
                  const float* x, int64_t n_tokens, float* out) {
-    const RowReader rows(w, fast_decode, scratch, pool.size());
+    const RowReader rows(w, fast_decode, scratch, pool.size(), 1);
     const int64_t tile = cheap_row_tile(w.rows, pool.size());
     pool.parallel_for((w.rows + tile - 1) / tile, [&](int64_t task, int thread) {
         const int64_t r0 = task * tile, r1 = std::min(w.rows, r0 + tile);
@@ -116,20 +122,16 @@ void matmul_rows(ThreadPool& pool, MatmulScratch& scratch, FloatDot dot, BlockDe
 // A task decodes its tile of weight rows once into a panel laid out column by column
 // (element c of the tile's rows at panel[c * kRowTile ...]) and runs the transposed-key
 // kernel over every token: each step broadcasts one activation against a row of the panel.
-void matmul_float(ThreadPool& pool, MatmulScratch& scratch, FloatScoresT product, BlockDecode fast_decode,
+void matmul_float(ThreadPool& pool, MatmulScratch& scratch, const DotKernels& kernels, BlockDecode fast_decode,
                   const WeightMatrix& w, const float* x, int64_t n_tokens, float* out) {
-    const RowReader rows(w, fast_decode, scratch, pool.size());
+    const RowReader rows(w, fast_decode, scratch, pool.size(), kRowTile);
     scratch.panels.resize(static_cast<size_t>(pool.size()));
     for (auto& panel : scratch.panels) panel.resize(static_cast<size_t>(kRowTile * w.cols));
     pool.parallel_for(tasks_for(w.rows), [&](int64_t task, int thread) {
         const int64_t r0 = task * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
         float* panel = scratch.panels[static_cast<size_t>(thread)].data();
-        for (int64_t r = r0; r < r1; ++r) {
-            const float* row = rows.row(r, thread);
-            float* column = panel + (r - r0);
-            for (int64_t c = 0; c < w.cols; ++c) column[c * kRowTile] = row[c];
-        }
-        product(x, w.cols, n_tokens, panel, kRowTile, r1 - r0, w.cols, out + r0, w.rows);
+        kernels.transpose(rows.rows(r0, r1, thread), w.cols, r1 - r0, w.cols, 1.0f, panel, kRowTile);
+        kernels.f32_scores_t(x, w.cols, n_tokens, panel, kRowTile, r1 - r0, w.cols, out + r0, w.rows);
     });
 }
 
@@ -152,7 +154,7 @@ void matmul(ThreadPool& pool, MatmulScratch& scratch, const WeightMatrix& w, con
     // whatever the number of tokens: a prompt's values do not depend on its chunk sizes.
     if (n_tokens == 1)
         return matmul_rows(pool, scratch, kernels.f32, block ? block->decode : nullptr, w, x, n_tokens, out);
-    matmul_float(pool, scratch, kernels.f32_scores_t, block ? block->decode : nullptr, w, x, n_tokens, out);
+    matmul_float(pool, scratch, kernels, block ? block->decode : nullptr, w, x, n_tokens, out);
 }
 
 }  // namespace engine::cpu

@@ -16,7 +16,7 @@ struct MatmulScratch {
     std::vector<Q8Block> activations;
     std::vector<Q16Block> activations16;
     std::vector<std::vector<float>> panels;         // one per thread: a tile of rows, column by column
-    std::vector<std::vector<float>> decoded_rows;   // one per thread: a row being decoded
+    std::vector<std::vector<float>> decoded_rows;   // one per thread: rows being decoded
 };
 
 struct MatmulOptions {

@@ -35,6 +35,8 @@ public:
     // negative stage-2 window.
     DraftPolicy(const PolicyOptions& options, DraftSource source);
     std::string name() const override { return source_ == DraftSource::CompressedSelf ? "laq" : "speckv"; }
+    // The draft's queries score too, reduced as options() say: the window's sums alone are not enough.
+    bool wants_observation_attention() const override { return false; }
     static std::string describe(DraftSource source);
     // SnapKV's selection scored by input.draft_queries and the last reselect_window() of the
     // input's window queries (those tokens are kept, as SnapKV keeps its window), reduced over

@@ -35,6 +35,10 @@ struct EvictionInput {
     // When asked for: [n_heads][n_tokens], the attention each new token received, summed
     // over all new queries (H2O's accumulated score).
     const float* key_attention = nullptr;
+    // When asked for: [n_heads][n_tokens], the attention each new token received from the
+    // n_window window queries alone, summed (SnapKV's scores before the mean), taken by the
+    // forward pass while it computes that attention anyway.
+    const float* observation_attention = nullptr;
     // Queries of a drafted answer that comes after all new tokens, [n_draft][n_heads *
     // head_dim] after RoPE; each sees every new token. Set by the draft policies' own
     // prefill (draft_policy.h), never by the forward pass.
@@ -58,6 +62,8 @@ public:
     virtual int64_t budget() const { return 0; }
     // Whether keep() needs the accumulated attention per key.
     virtual bool wants_key_attention() const { return false; }
+    // Whether keep() can score from the window queries' attention sums (observation_attention).
+    virtual bool wants_observation_attention() const { return false; }
     // Kept indices into the new tokens, per KV head: ascending, unique, < n_tokens.
     virtual std::vector<std::vector<int32_t>> keep(const EvictionInput& input) = 0;
     // Seconds keep() has spent so far running rows of its own through the model (LookaheadKV's

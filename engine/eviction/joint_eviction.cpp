@@ -7,7 +7,8 @@
 namespace engine {
 
 void evict_jointly(EvictionPolicy& policy, const EvictionInput& in, CompressedCache& cache, int64_t layer,
-                   const CompressedCache::Mark& base, const std::vector<std::vector<float>>* past_attention) {
+                   const CompressedCache::Mark& base, const std::vector<std::vector<float>>* past_attention,
+                   const std::vector<std::vector<float>>* observed_past) {
     const int64_t n_kv = cache.n_kv_heads(), d = cache.head_dim(), kv_dim = n_kv * d, n = in.n_tokens;
     std::vector<int64_t> cached(static_cast<size_t>(n_kv));
     int64_t p = 0;   // slots for cached entries: the largest head's count
@@ -34,7 +35,22 @@ void evict_jointly(EvictionPolicy& policy, const EvictionInput& in, CompressedCa
             if (h == 0) positions[static_cast<size_t>(slot)] = hc.positions[static_cast<size_t>(entry)];
         }
     }
-    std::vector<float> key_attention;
+    // Per query head, the cached entries' sums (their KV group's, split evenly over the group's
+    // query heads) in the slots before the new tokens' own.
+    const int64_t group = in.n_heads / n_kv;
+    auto joined_sums = [&](const float* new_sums, const std::vector<std::vector<float>>* past, const char* what) {
+        if (!past) throw Error(std::string("joint eviction: the policy wants ") + what + " but the cached entries have none");
+        std::vector<float> sums(static_cast<size_t>(in.n_heads * total), 0.0f);
+        for (int64_t qh = 0; qh < in.n_heads; ++qh) {
+            const int64_t h = qh / group;
+            const auto& received = (*past)[static_cast<size_t>(layer * n_kv + h)];
+            for (int64_t j = 0; j < cached[static_cast<size_t>(h)] && j < static_cast<int64_t>(received.size()); ++j)
+                sums[static_cast<size_t>(qh * total + j)] = received[static_cast<size_t>(j)] / static_cast<float>(group);
+            std::copy_n(new_sums + qh * n, n, sums.begin() + qh * total + p);
+        }
+        return sums;
+    };
+    std::vector<float> key_attention, observation;
     EvictionInput joined = in;
     joined.n_tokens = total;
     joined.k = k.data();
@@ -42,18 +58,12 @@ void evict_jointly(EvictionPolicy& policy, const EvictionInput& in, CompressedCa
     joined.positions = positions;
     joined.past = {};
     if (in.key_attention) {
-        if (!past_attention) throw Error("joint eviction: the policy wants key attention but the cached entries have none");
-        const int64_t group = in.n_heads / n_kv;
-        key_attention.assign(static_cast<size_t>(in.n_heads * total), 0.0f);
-        for (int64_t qh = 0; qh < in.n_heads; ++qh) {
-            const int64_t h = qh / group;
-            const auto& received = (*past_attention)[static_cast<size_t>(layer * n_kv + h)];
-            // The group's sum is what H2O scores; split it evenly over the group's query heads.
-            for (int64_t j = 0; j < cached[static_cast<size_t>(h)] && j < static_cast<int64_t>(received.size()); ++j)
-                key_attention[static_cast<size_t>(qh * total + j)] = received[static_cast<size_t>(j)] / static_cast<float>(group);
-            std::copy_n(in.key_attention + qh * n, n, key_attention.begin() + qh * total + p);
-        }
+        key_attention = joined_sums(in.key_attention, past_attention, "key attention");
         joined.key_attention = key_attention.data();
+    }
+    if (in.observation_attention) {
+        observation = joined_sums(in.observation_attention, observed_past, "observation-window sums");
+        joined.observation_attention = observation.data();
     }
 
     const auto kept = policy.keep(joined);

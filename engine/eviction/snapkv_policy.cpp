@@ -32,7 +32,9 @@ std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const EvictionInput& in) {
 
 std::vector<std::vector<int32_t>> SnapKvPolicy::keep_top(const EvictionInput& in, int64_t budget, ScoreReduction reduction) const {
     const int64_t prefix = in.n_tokens - in.n_window;
-    const std::vector<std::vector<float>> scores = window_attention(in, prefix, reduction);
+    const bool summed = in.observation_attention && in.n_draft == 0 && reduction == ScoreReduction::Mean;
+    const std::vector<std::vector<float>> scores =
+        summed ? observation_means(in, prefix) : window_attention(in, prefix, reduction);
     std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {
         auto chosen = top_indices(max_pool(scores[static_cast<size_t>(h)], kernel_), budget - in.n_window);

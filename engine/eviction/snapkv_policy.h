@@ -15,6 +15,7 @@ public:
     int64_t budget() const override { return budget_; }
     static std::string describe();
     int64_t query_window() const override { return window_; }
+    bool wants_observation_attention() const override { return true; }
     // B >= n: every token. B <= window: the last B. Otherwise per KV head: the window plus the
     // top B - window earlier tokens by max-pooled mean attention (see prefix_attention; the
     // lookahead queries of EvictionInput count as further queries when given).

@@ -141,7 +141,32 @@ std::vector<std::vector<float>> max_attention(const EvictionInput& in, int64_t n
     return totals;
 }
 
+// Adds each query head's sums (`stride` apart) on tokens [0, n_prefix) to its KV head's total.
+void add_heads(const EvictionInput& in, const float* per_head, int64_t stride, int64_t n_prefix,
+               std::vector<std::vector<float>>& totals) {
+    const int64_t group = in.n_heads / in.n_kv_heads;
+    for (int64_t h = 0; h < in.n_heads; ++h) {
+        float* total = totals[static_cast<size_t>(h / group)].data();
+        const float* sums = per_head + h * stride;
+        for (int64_t j = 0; j < n_prefix; ++j) total[j] += sums[j];
+    }
+}
+
+void scale_all(std::vector<std::vector<float>>& totals, float factor) {
+    for (auto& total : totals)
+        for (float& t : total) t *= factor;
+}
+
 }  // namespace
+
+std::vector<std::vector<float>> observation_means(const EvictionInput& in, int64_t n_prefix) {
+    if (!in.observation_attention) throw Error("eviction scoring: the forward pass gave no observation-window sums");
+    std::vector<std::vector<float>> totals(static_cast<size_t>(in.n_kv_heads), std::vector<float>(static_cast<size_t>(n_prefix), 0.0f));
+    if (in.n_window == 0) return totals;
+    add_heads(in, in.observation_attention, in.n_tokens, n_prefix, totals);
+    scale_all(totals, 1.0f / static_cast<float>(in.n_heads / in.n_kv_heads * in.n_window));
+    return totals;
+}
 
 std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_t n_prefix, ScoreReduction reduction) {
     const int64_t n = in.n_tokens, hd = in.head_dim, group = in.n_heads / in.n_kv_heads;
@@ -173,11 +198,7 @@ std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_
         w.key_attention = per_head.data();
         w.key_attention_stride = n;
         be.attention(w);
-        for (int64_t h = 0; h < in.n_heads; ++h) {
-            float* total = totals[static_cast<size_t>(h / group)].data();
-            const float* sums = per_head.data() + h * n;
-            for (int64_t j = 0; j < n_prefix; ++j) total[j] += sums[j];
-        }
+        add_heads(in, per_head.data(), n, n_prefix, totals);
     }
     if (in.n_draft > 0) {   // a draft after the prompt: every new token is its past
         std::vector<KvSpan> spans(static_cast<size_t>(in.n_kv_heads));
@@ -196,9 +217,7 @@ std::vector<std::vector<float>> window_attention(const EvictionInput& in, int64_
         for (int64_t h = 0; h < in.n_kv_heads; ++h)
             for (int64_t j = 0; j < n_prefix; ++j) totals[static_cast<size_t>(h)][static_cast<size_t>(j)] += sums[static_cast<size_t>(h)][static_cast<size_t>(j)];
     }
-    const float inv = 1.0f / static_cast<float>(group * n_queries);
-    for (auto& total : totals)
-        for (float& t : total) t *= inv;
+    scale_all(totals, 1.0f / static_cast<float>(group * n_queries));
     return totals;
 }
 

@@ -27,6 +27,10 @@ std::vector<float> max_pool(const std::vector<float>& scores, int64_t kernel);
 std::vector<std::vector<float>> window_attention(const EvictionInput& input, int64_t n_prefix,
                                                  ScoreReduction reduction = ScoreReduction::Mean);
 
+// window_attention's Mean without the draft, from the sums the forward pass took
+// (input.observation_attention): the same scores, with no attention of their own to run.
+std::vector<std::vector<float>> observation_means(const EvictionInput& input, int64_t n_prefix);
+
 // For KV head `kv_head`: per new token j < n_prefix, the softmax attention weight it gets from
 // the window queries (query i is new token n - n_window + i and sees new tokens 0 ..= its own;
 // scaled dot product, softmax over what it sees) and the lookahead queries (each sees all new

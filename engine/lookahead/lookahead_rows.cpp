@@ -30,30 +30,20 @@ LookaheadRows::LookaheadRows(const Model& model, const LookaheadAdapter& adapter
     xa_.resize(static_cast<size_t>(m_ * adapter.options.rank));
 }
 
-void LookaheadRows::add_lora(int64_t layer, int target, const float* x, float* y) {
+void LookaheadRows::add_lora(Backend& be, int64_t layer, int target, const float* x, float* y) {
     const LoraMatrices& lora = adapter_.lora[static_cast<size_t>(layer)][static_cast<size_t>(target)];
     if (lora.a.empty()) return;
     const ModelConfig& c = model_.config();
     const auto t = static_cast<LoraTarget>(target);
     const int64_t in = lora_target_in(c, t), out = lora_target_out(c, t), rank = adapter_.options.rank;
+    const WeightMatrix a{reinterpret_cast<const uint8_t*>(lora.a.data()), GgmlType::F32, rank, in};
+    const WeightMatrix b{reinterpret_cast<const uint8_t*>(lora.b.data()), GgmlType::F32, out, rank};
+    be.matmul(a, x, m_, xa_.data());
     const float scale = adapter_.lora_scale();
-    for (int64_t i = 0; i < m_; ++i) {
-        const float* xi = x + i * in;
-        float* xa = xa_.data() + i * rank;
-        for (int64_t r = 0; r < rank; ++r) {
-            const float* a = lora.a.data() + r * in;
-            float sum = 0.0f;
-            for (int64_t j = 0; j < in; ++j) sum += a[j] * xi[j];
-            xa[r] = sum * scale;
-        }
-        float* yi = y + i * out;
-        for (int64_t o = 0; o < out; ++o) {
-            const float* b = lora.b.data() + o * rank;
-            float sum = 0.0f;
-            for (int64_t r = 0; r < rank; ++r) sum += b[r] * xa[r];
-            yi[o] += sum;
-        }
-    }
+    for (float& v : xa_) v *= scale;
+    lora_out_.resize(static_cast<size_t>(m_ * out));
+    be.matmul(b, xa_.data(), m_, lora_out_.data());
+    be.add(y, lora_out_.data(), m_ * out);
 }
 
 void LookaheadRows::run_layer(Backend& be, int64_t layer, std::span<const KvSpan> prompt, float* const* prompt_attention) {
@@ -62,7 +52,7 @@ void LookaheadRows::run_layer(Backend& be, int64_t layer, std::span<const KvSpan
     if (static_cast<int64_t>(prompt.size()) != c.n_kv_heads)
         throw Error("lookahead rows: prompt K/V for " + std::to_string(prompt.size()) + " KV heads, the model has " +
                     std::to_string(c.n_kv_heads));
-    const ProjectionHook lora = [&](Projection p, const float* x, float* y) { add_lora(layer, static_cast<int>(p), x, y); };
+    const ProjectionHook lora = [&](Projection p, const float* x, float* y) { add_lora(be, layer, static_cast<int>(p), x, y); };
     LayerRows rows;
     rows.x = hidden_.data();
     rows.m = m_;

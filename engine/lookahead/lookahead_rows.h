@@ -37,15 +37,16 @@ public:
     const std::vector<float>& keys() const { return k_; }          // [rows][n_kv_heads * head_dim]
 
 private:
-    // y [rows][out] += scale * B (A x) for the adapted projection (no-op when not adapted).
-    void add_lora(int64_t layer, int target, const float* x, float* y);
+    // y [rows][out] += scale * B (A x) for the adapted projection (no-op when not adapted),
+    // through the backend's matrix products.
+    void add_lora(Backend& backend, int64_t layer, int target, const float* x, float* y);
 
     const Model& model_;
     const LookaheadAdapter& adapter_;
     int64_t m_ = 0;
     int64_t next_layer_ = 0;
     std::vector<int32_t> positions_;
-    std::vector<float> hidden_, normed_, q_, k_, v_, attn_, proj_, gate_, up_, xa_;
+    std::vector<float> hidden_, normed_, q_, k_, v_, attn_, proj_, gate_, up_, xa_, lora_out_;
 };
 
 }  // namespace engine

@@ -25,6 +25,8 @@ struct LayerPass {
     int64_t n;   // new tokens
     std::vector<std::vector<float>>* cached_attention;
     std::vector<float>* queries;   // optional [n][q_dim] of this layer
+    int64_t observed_from;         // n - window when the policy scores from the window's sums, else n
+    std::vector<std::vector<float>>* observed_past;   // joint eviction: the window's sums on cached entries
 
     // Tokens [c0, c1) through the layer: attention against the cache and new tokens [0, c1).
     void chunk(int64_t c0, int64_t c1, bool sum_key_attention) {
@@ -44,14 +46,19 @@ struct LayerPass {
 
         std::vector<KvSpan> past(static_cast<size_t>(c.n_kv_heads));
         for (int64_t h = 0; h < c.n_kv_heads; ++h) past[static_cast<size_t>(h)] = cache.head(layer, h).span();
-        std::vector<float*> past_attention;
-        if (cached_attention) {
+        // Per KV head, one sum per cached entry of this layer.
+        auto past_sums = [&](std::vector<std::vector<float>>& per_layer) {
+            std::vector<float*> sums;
             for (int64_t h = 0; h < c.n_kv_heads; ++h) {
-                auto& totals = (*cached_attention)[static_cast<size_t>(layer * c.n_kv_heads + h)];
+                auto& totals = per_layer[static_cast<size_t>(layer * c.n_kv_heads + h)];
                 totals.resize(static_cast<size_t>(cache.head(layer, h).size()), 0.0f);
-                past_attention.push_back(totals.data());
+                sums.push_back(totals.data());
             }
-        }
+            return sums;
+        };
+        std::vector<float*> past_attention, observed_past_attention;
+        if (cached_attention) past_attention = past_sums(*cached_attention);
+        if (observed_past) observed_past_attention = past_sums(*observed_past);
         LayerContext context;
         context.past = past;
         context.k = s.layer_k.data();
@@ -60,10 +67,13 @@ struct LayerPass {
         context.q_offset = c0;
         context.kv_type = cache.kv_type();
         if (cached_attention) context.past_attention = past_attention.data();
-        if (sum_key_attention) {
-            context.key_attention = s.key_attention.data();
-            context.key_attention_stride = n;
+        if (sum_key_attention) context.key_attention = s.key_attention.data();
+        if (observed_from < n) {
+            context.observed_from = observed_from;
+            context.observed_key_attention = s.observation.data();
+            if (observed_past) context.observed_past_attention = observed_past_attention.data();
         }
+        context.key_attention_stride = n;
         transformer_layer(model, layer, be, rows, context);
         if (queries) std::copy_n(s.q.data(), m * c.q_dim(), queries->data() + c0 * c.q_dim());
     }
@@ -87,7 +97,8 @@ void append_kept(const ModelConfig& c, const ForwardScratch& s, CompressedCache&
 }
 
 bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCache& cache,
-                const ForwardRequest& req, const CompressedCache::Mark& before, int64_t window, bool sum_key_attention) {
+                const ForwardRequest& req, const CompressedCache::Mark& before, int64_t window, bool sum_key_attention,
+                bool observe) {
     const ModelConfig& c = model.config();
     const int64_t n = static_cast<int64_t>(req.tokens.size());
     const int64_t chunk = std::min(req.chunk, n);
@@ -102,20 +113,33 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
         window_past_attention.resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
         cached_attention = &window_past_attention;
     }
+    std::vector<std::vector<float>> observed_past;
+    if (observe && req.evict_cached) observed_past.resize(static_cast<size_t>(c.n_layers * c.n_kv_heads));
     for (int64_t l = 0; l < c.n_layers; ++l) {
         std::vector<float>* queries = nullptr;
         if (req.queries) {
             queries = &(*req.queries)[static_cast<size_t>(l)];
             queries->assign(static_cast<size_t>(n * c.q_dim()), 0.0f);
         }
-        LayerPass pass{c, model, be, s, cache, l, n, cached_attention, queries};
+        LayerPass pass{c, model, be, s, cache, l, n, cached_attention, queries, observe ? n - window : n,
+                       observed_past.empty() ? nullptr : &observed_past};
         if (sum_key_attention) std::fill_n(s.key_attention.begin(), c.n_heads * n, 0.0f);
+        if (observe) std::fill_n(s.observation.begin(), c.n_heads * n, 0.0f);
         for (int64_t c0 = 0; c0 < n; c0 += chunk) {
             if (req.cancel && req.cancel->load(std::memory_order_relaxed)) return false;
             const int64_t c1 = std::min(n, c0 + chunk);
             pass.chunk(c0, c1, sum_key_attention);
             if (window > 0) pass.save_window_queries(c0, c1, window);
             if (req.progress && *req.progress) (*req.progress)(l * n + c1, total);
+        }
+        if (observe && sum_key_attention) {   // sums over all queries include the window's
+            be.add(s.key_attention.data(), s.observation.data(), c.n_heads * n);
+            if (cached_attention && !observed_past.empty())
+                for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                    const auto& window_sums = observed_past[static_cast<size_t>(l * c.n_kv_heads + h)];
+                    auto& totals = (*cached_attention)[static_cast<size_t>(l * c.n_kv_heads + h)];
+                    be.add(totals.data(), window_sums.data(), static_cast<int64_t>(window_sums.size()));
+                }
         }
 
         std::vector<std::vector<int32_t>> kept;
@@ -133,6 +157,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
             in.window_queries = window > 0 ? s.window_q.data() : nullptr;
             in.n_window = window;
             in.key_attention = sum_key_attention ? s.key_attention.data() : nullptr;
+            in.observation_attention = observe ? s.observation.data() : nullptr;
             in.model = &model;
             in.backend = &be;
             std::vector<float> decoded_past;
@@ -144,7 +169,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
                 all.n_tokens = n;
                 all.n_kv_heads = c.n_kv_heads;
                 append_kept(c, s, cache, l, FullPolicy().keep(all));
-                evict_jointly(*req.policy, in, cache, l, before, cached_attention);
+                evict_jointly(*req.policy, in, cache, l, before, cached_attention, observe ? &observed_past : nullptr);
             } else {
                 kept = req.policy->keep(in);
                 check_kept_indices(*req.policy, in, kept);
@@ -186,6 +211,13 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
     grow(s.up, chunk * c.ffn_dim);
     grow(s.window_q, window * c.q_dim());
     if (sum_key_attention) grow(s.key_attention, c.n_heads * n);
+    // SnapKV's scores are the observation window's attention, which the layer computes anyway:
+    // its queries sum their weights apart from the others' as they go. With cached entries and
+    // no joint choice (a follow-up prompt) the layer's softmax spans those entries while the
+    // scores span the new tokens only: the policy computes them itself then.
+    const bool observe = req.policy && req.policy->wants_observation_attention() && window > 0 &&
+                         (req.evict_cached || cache.entries() == 0);
+    if (observe) grow(s.observation, c.n_heads * n);
     s.positions.resize(static_cast<size_t>(n));
     for (int64_t t = 0; t < n; ++t) s.positions[static_cast<size_t>(t)] = static_cast<int32_t>(cache.next_rotary_position() + t);
 
@@ -201,7 +233,7 @@ bool forward_tokens(const Model& model, Backend& be, ForwardScratch& s, Compress
         else cache.rollback(before);
     };
     try {
-        if (!run_layers(model, be, s, cache, req, before, window, sum_key_attention)) {
+        if (!run_layers(model, be, s, cache, req, before, window, sum_key_attention, observe)) {
             restore();
             return false;
         }

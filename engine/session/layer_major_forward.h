@@ -36,6 +36,7 @@ struct ForwardScratch {
     std::vector<float> up;           // [chunk][ffn_dim]
     std::vector<float> window_q;     // [window][q_dim]
     std::vector<float> key_attention;  // [n_heads][n]
+    std::vector<float> observation;    // [n_heads][n]: the observation window's attention sums
     std::vector<int32_t> positions;  // [n]
 };
 

@@ -3,6 +3,7 @@
 #include "engine/model/model.h"
 #include "engine/session/kv_rows.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace engine {
@@ -52,7 +53,23 @@ void transformer_layer(const Model& model, int64_t layer, Backend& be, const Lay
     a.key_attention = ctx.key_attention;
     a.key_attention_stride = ctx.key_attention_stride;
     a.past_attention = ctx.past_attention;
-    be.attention(a);
+    const bool observing = ctx.observed_key_attention || ctx.observed_past_attention;
+    const int64_t observed = observing ? std::clamp<int64_t>(ctx.observed_from - ctx.q_offset, 0, m) : m;
+    if (observed > 0) {
+        AttentionArgs before = a;
+        before.n_q = observed;
+        be.attention(before);
+    }
+    if (observed < m) {   // the observation window's queries, with sums of their own
+        AttentionArgs window = a;
+        window.q = r.q + observed * c.q_dim();
+        window.n_q = m - observed;
+        window.q_offset = ctx.q_offset + observed;
+        window.out = r.attn + observed * c.q_dim();
+        window.key_attention = ctx.observed_key_attention;
+        if (ctx.observed_past_attention) window.past_attention = ctx.observed_past_attention;
+        be.attention(window);
+    }
     project(Projection::O, w.wo, r.attn, r.proj);
     be.add(r.x, r.proj, m * c.dim);
 

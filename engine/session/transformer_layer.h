@@ -48,6 +48,12 @@ struct LayerContext {
     float* key_attention = nullptr;
     int64_t key_attention_stride = 0;
     float* const* past_attention = nullptr;
+    // When either is set, the queries of current tokens from `observed_from` on (SnapKV's
+    // observation window) add their weights to these instead of the sums above (to
+    // past_attention still when observed_past_attention is not set).
+    int64_t observed_from = 0;
+    float* observed_key_attention = nullptr;   // key_attention_stride apart, as key_attention
+    float* const* observed_past_attention = nullptr;
 };
 
 //   x += Wo · attention(rope(Wq·n), rope(Wk·n), Wv·n),      n = rmsnorm(x)

@@ -11,6 +11,7 @@
 #include "engine/eviction/kv_footprint.h"
 #include "engine/eviction/draft_policy.h"
 #include "engine/eviction/policy_registry.h"
+#include "engine/eviction/token_selection.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model.h"
@@ -110,6 +111,38 @@ void check_kept(const engine::Session& s, const engine::Session& full, const std
             }
         }
 }
+
+// Checks, at every layer it is asked, that the window sums the forward pass took give the
+// scores the window's queries give when run again through the attention kernel (over the
+// cached entries and new tokens together in joint eviction), then keeps the last `budget`
+// tokens in every head.
+class ObservationCheck final : public engine::EvictionPolicy {
+public:
+    explicit ObservationCheck(int64_t budget) : budget_(budget) {}
+    std::string name() const override { return "observation-check"; }
+    int64_t query_window() const override { return 8; }
+    int64_t budget() const override { return budget_; }
+    bool wants_observation_attention() const override { return true; }
+    std::vector<std::vector<int32_t>> keep(const engine::EvictionInput& in) override {
+        ++calls;
+        if (!in.observation_attention) ++without_sums;
+        else {
+            const int64_t prefix = in.n_tokens - in.n_window;
+            const auto summed = engine::observation_means(in, prefix);
+            const auto again = engine::window_attention(in, prefix);
+            for (size_t h = 0; h < summed.size(); ++h)
+                for (int64_t j = 0; j < prefix; ++j)
+                    worst = std::max(worst, std::abs(double(summed[h][static_cast<size_t>(j)]) - again[h][static_cast<size_t>(j)]));
+        }
+        const int64_t kept = std::min(budget_, in.n_tokens);
+        return engine::same_for_all_heads(in, engine::index_range(in.n_tokens - kept, kept));
+    }
+    int calls = 0, without_sums = 0;
+    double worst = 0.0;
+
+private:
+    int64_t budget_;
+};
 
 std::vector<int32_t> greedy(engine::Session& s, int64_t count) {
     return s.generate({.max_new_tokens = count}, {}, {}).tokens;
@@ -296,9 +329,42 @@ private slots:
             expected_h2o.push_back(heads);
         }
         check_kept(snap, full, expected_snap);
+        // Chunks of 20: the window (tokens 56..63) straddles two chunks' attention calls.
+        engine::Session straddled(model, {.threads = 2, .chunk = 20, .policy = engine::make_policy("snapkv", {.budget = budget, .window = 8})});
+        QVERIFY(straddled.prefill(prompt));
+        check_kept(straddled, full, expected_snap);
         engine::Session h2o(model, {.threads = 2, .chunk = 16, .policy = engine::make_policy("h2o", {.budget = budget})});
         QVERIFY(h2o.prefill(prompt));
         check_kept(h2o, full, expected_h2o);
+    }
+
+    // The observation window's sums come from the layer's own attention call, split off from
+    // the queries before the window (also when a chunk boundary falls inside it), and in
+    // windowed reading they cover the cached entries too.
+    void observation_sums_are_the_window_attention() {
+        const uint64_t seed = fresh_seed("observation sums");
+        std::mt19937_64 rng(seed);
+        auto model = tiny_model(seed);
+        for (int64_t chunk : {16, 13}) {
+            auto check = std::make_shared<ObservationCheck>(20);
+            engine::Session one_pass(model, {.threads = 2, .chunk = chunk, .policy = check});
+            QVERIFY(one_pass.prefill(random_tokens(rng, 60)));
+            QCOMPARE(check->calls, int(model->config().n_layers));
+            QCOMPARE(check->without_sums, 0);
+            QVERIFY2(check->worst < 1e-6, std::to_string(check->worst).c_str());
+        }
+        auto check = std::make_shared<ObservationCheck>(20);
+        engine::Session windowed(model, {.threads = 2, .chunk = 16, .policy = check, .window = 30});
+        const auto stats = windowed.prefill(random_tokens(rng, 100));
+        QVERIFY(stats.windows > 2);
+        QCOMPARE(check->calls, int(stats.windows * model->config().n_layers));
+        QCOMPARE(check->without_sums, 0);
+        QVERIFY2(check->worst < 1e-6, std::to_string(check->worst).c_str());
+        // A follow-up prompt attends to the cache as well, which SnapKV's scores leave out:
+        // the policy is given no sums then and computes its own.
+        const int before = check->calls;
+        QVERIFY(windowed.prefill(random_tokens(rng, 12)));
+        QCOMPARE(check->without_sums, check->calls - before);
     }
 
     void laq_drafts_on_the_snapkv_cache_and_rescores_the_full_one() {

@@ -327,6 +327,33 @@ private slots:
             }
     }
 
+    // The transpose is a copy with one rounding (the scale): every set gives exactly the
+    // definition's values, on shapes with and without whole 8×8 blocks and with gaps between
+    // rows, and leaves the destination's padding alone.
+    void transpose_matches_definition() {
+        std::mt19937_64 rng(fresh_seed("transpose"));
+        std::uniform_real_distribution<float> values(-3.0f, 3.0f);
+        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
+        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+            if (simd) sets.push_back(simd);
+        const float sentinel = -12345.0f;
+        for (const auto* kernels : sets)
+            for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {8, 8}, {7, 9}, {32, 64}, {33, 17}, {256, 64}, {13, 576}})
+                for (float scale : {1.0f, 0.125f, 0.3f}) {
+                    const int64_t lds = cols + 3, ldd = rows + 5;
+                    std::vector<float> src(static_cast<size_t>(rows * lds));
+                    for (auto& v : src) v = values(rng);
+                    std::vector<float> dst(static_cast<size_t>(cols * ldd), sentinel);
+                    kernels->transpose(src.data(), lds, rows, cols, scale, dst.data(), ldd);
+                    for (int64_t c = 0; c < cols; ++c)
+                        for (int64_t r = 0; r < ldd; ++r) {
+                            const float got = dst[static_cast<size_t>(c * ldd + r)];
+                            const float want = r < rows ? scale * src[static_cast<size_t>(r * lds + c)] : sentinel;
+                            QVERIFY2(got == want, kernels->name);
+                        }
+                }
+    }
+
     // Prefill-sized (query tiles per head), decode-sized (one task per KV group, blocks of
     // keys shared by the group's heads) and past-only calls against a double reference.
     void attention_matches_double_reference_data() {
