@@ -2,7 +2,10 @@
 // generated from (--seed, i), the model's greedy answer with the full cache, and the attention
 // that answer paid each prompt token, written to DIR/sample-<i>.gguf. A share of the samples
 // (--context-only) are context-only: the document is what the lookahead rows read and what the
-// target covers, and its question comes after, as for a follow-up question in a chat. Runs resume: a valid
+// target covers, and its question comes after, as for a follow-up question in a chat; another
+// share (--multi-turn) are conversations of 2 or 3 questions about the document, the model's
+// own answers between them, whose target is where the answer to the last question looked in
+// the document. Runs resume: a valid
 // sample already on disk for the same model and seed is skipped. Ctrl-C stops between
 // forward steps and leaves no partial file (each file is written whole, then renamed).
 
@@ -46,6 +49,7 @@ struct MakeDataOptions {
     int max_length = 0;   // 0: the model's context window less the response
     int64_t response_tokens = 64;
     double context_only = 0.0;   // share of the samples whose document is compressed before the question
+    double multi_turn = 0.0;     // share of the samples that are conversations of 2 or 3 questions
     std::string corpus;   // empty: lookahead/training_corpus.jsonl in the data directory
 };
 
@@ -62,14 +66,33 @@ bool is_context_only(uint64_t seed, double share) {
     return static_cast<double>(draw >> 11) * 0x1p-53 < share;
 }
 
+// Room a follow-up turn takes beyond its answer: the question and the template's turn markers.
+constexpr int64_t kFollowUpRoom = 128;
+
+// How a sample is read: a multi-turn sample (turns > 1) is context-only too.
+struct SampleSetting {
+    bool context_only = false;
+    int turns = 1;
+};
+
+// The setting of the sample of this seed: draws of its own, so that the shares change which
+// samples are context-only or multi-turn and nothing else about them.
+SampleSetting setting_of(uint64_t seed, double context_only, double multi_turn) {
+    const uint64_t draw = glimpse::eval::mix_64(seed ^ glimpse::eval::fnv1a_64("multi-turn"));
+    if (static_cast<double>(draw >> 11) * 0x1p-53 < multi_turn) return {true, 2 + static_cast<int>(draw & 1)};
+    return {is_context_only(seed, context_only), 1};
+}
+
 // A file already there counts as done only if it reads back whole and was made by this
 // model for this sample's seed and setting; anything else is made again.
-bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed, bool context_only) {
+bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed, SampleSetting setting) {
     std::error_code ec;
     if (!fs::exists(path, ec)) return false;
     try {
         const auto s = la::read_training_sample(path);
-        if (s.model_fingerprint == fingerprint && s.seed == seed && s.context_only() == context_only) return true;
+        if (s.model_fingerprint == fingerprint && s.seed == seed && s.context_only() == setting.context_only &&
+            s.turns == setting.turns)
+            return true;
         std::fprintf(stderr, "%s: made by another model, seed or setting; making it again\n", path.string().c_str());
     } catch (const engine::Error& e) {
         std::fprintf(stderr, "%s; making it again\n", e.what());
@@ -87,7 +110,8 @@ void remove_partial_files(const fs::path& dir) {
 }
 
 std::string source_kind(const la::TrainingSample& s) {
-    return (s.context_only() ? "context-only:" : "") + (s.source.starts_with("doc:") ? "doc/" + s.instruction : s.source);
+    const std::string setting = s.turns > 1 ? std::to_string(s.turns) + "-turn:" : s.context_only() ? "context-only:" : "";
+    return setting + (s.source.starts_with("doc:") ? "doc/" + s.instruction : s.source);
 }
 
 void run_make_data(const MakeDataOptions& opt) {
@@ -114,7 +138,15 @@ void run_make_data(const MakeDataOptions& opt) {
         throw engine::Error("make-data: --min-length " + std::to_string(opt.min_length) + " leaves " +
                             std::to_string(opt.min_length - overhead) + " tokens for the text after the chat template's " +
                             std::to_string(overhead) + "; use at least " + std::to_string(128 + overhead));
-    const glimpse::eval::TrainingPromptOptions prompt_options{opt.min_length - overhead, max_length - overhead};
+    // A conversation's document leaves room for the turns after the first.
+    auto prompt_options = [&](SampleSetting setting) {
+        const int follow_ups = static_cast<int>((setting.turns - 1) * (opt.response_tokens + kFollowUpRoom));
+        return glimpse::eval::TrainingPromptOptions{opt.min_length - overhead, max_length - overhead - follow_ups};
+    };
+    if (opt.multi_turn > 0.0 && prompt_options({true, 3}).max_tokens < prompt_options({true, 3}).min_tokens)
+        throw engine::Error("make-data: --max-length " + std::to_string(max_length) + " leaves no room for three-question "
+                            "conversations of " + std::to_string(opt.response_tokens) + "-token answers above --min-length " +
+                            std::to_string(opt.min_length) + "; raise --max-length or lower --multi-turn to 0");
     auto count_tokens = [&](std::string_view text) { return static_cast<int>(loaded.tokenizer.encode(text, false, false).size()); };
 
     std::error_code ec;
@@ -125,15 +157,15 @@ void run_make_data(const MakeDataOptions& opt) {
     std::vector<int64_t> todo;
     for (int64_t i = 0; i < opt.samples; ++i) {
         const uint64_t seed = glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i));
-        if (!is_done(sample_path(out, i), fingerprint, seed, is_context_only(seed, opt.context_only))) todo.push_back(i);
+        if (!is_done(sample_path(out, i), fingerprint, seed, setting_of(seed, opt.context_only, opt.multi_turn))) todo.push_back(i);
     }
     const int64_t skipped = opt.samples - static_cast<int64_t>(todo.size());
     std::fprintf(stderr,
                  "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response "
-                 "tokens, %.0f%% context-only)\n",
+                 "tokens, %.0f%% context-only, %.0f%% multi-turn)\n",
                  static_cast<long long>(opt.samples), out.string().c_str(), static_cast<long long>(skipped),
                  static_cast<long long>(todo.size()), opt.min_length, max_length, static_cast<long long>(opt.response_tokens),
-                 100.0 * opt.context_only);
+                 100.0 * opt.context_only, 100.0 * opt.multi_turn);
 
     const std::atomic<bool>* cancel = install_interrupt_flag();
     eval::ProgressBar progress(QStringLiteral("make-data"), static_cast<qint64>(todo.size()));
@@ -146,16 +178,39 @@ void run_make_data(const MakeDataOptions& opt) {
             interrupted = true;
             break;
         }
-        const auto prompt = glimpse::eval::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i), prompt_options, count_tokens);
-        const std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
-        const std::string rendered = loaded.chat.render(messages, true);
+        const SampleSetting setting =
+            setting_of(glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i)), opt.context_only, opt.multi_turn);
+        const auto prompt = glimpse::eval::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i),
+                                                                    prompt_options(setting), count_tokens);
+        std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
+        // The document compressed before the first question; the rest read after it.
+        auto split = [&] {
+            return split_at_question(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true), "\n\n" + prompt.question);
+        };
+        // A conversation: each question answered greedily with the full cache, the answer's
+        // text written into the chat as the model said it, then the next question.
+        for (const std::string& next : glimpse::eval::follow_up_questions(prompt, setting.turns - 1)) {
+            const auto read = split();
+            const auto answered = la::compute_attention_targets(
+                loaded.model, read.context,
+                {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .question = read.question}, cancel);
+            if (!answered) break;
+            std::vector<int32_t> said = answered->response;
+            std::erase_if(said, [&](int32_t t) { return loaded.tokenizer.is_special(t); });
+            messages.push_back({"assistant", loaded.tokenizer.decode(said)});
+            messages.push_back({"user", next});
+        }
+        if (cancel->load()) {
+            interrupted = true;
+            break;
+        }
         std::vector<int32_t> tokens, question;
-        if (is_context_only(prompt.seed, opt.context_only)) {
-            auto split = split_at_question(loaded.tokenizer, loaded.chat, rendered, "\n\n" + prompt.question);
-            tokens = std::move(split.context);
-            question = std::move(split.question);
+        if (setting.context_only) {
+            auto read = split();
+            tokens = std::move(read.context);
+            question = std::move(read.question);
         } else {
-            tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, rendered);
+            tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
         }
         // The prompt's full cache goes beside the sample: the trainer reads it instead of
         // prefilling the prompt again at every visit.
@@ -180,6 +235,7 @@ void run_make_data(const MakeDataOptions& opt) {
         s.n_kv_heads = config.n_kv_heads;
         s.prompt = tokens;
         s.question = question;
+        s.turns = setting.turns;
         s.response = targets->response;
         s.target.reserve(targets->target.size());
         for (double w : targets->target) s.target.push_back(engine::fp32_to_fp16(static_cast<float>(w)));
@@ -226,6 +282,10 @@ void add_make_data_command(CLI::App& app) {
     cmd->add_option("--context-only", opt->context_only,
                     "Share of the samples (0 to 1) whose document is compressed before its question, as for a "
                     "follow-up question; the rest see the question (default: 0)")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--multi-turn", opt->multi_turn,
+                    "Share of the samples (0 to 1) that are conversations of 2 or 3 questions about the document, "
+                    "compressed before the first, with the target from the last answer (default: 0)")
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes; default: "
                     "lookahead/training_corpus.jsonl in the data directory)");

@@ -117,6 +117,39 @@ std::string instruction_text(const std::string& kind, const std::string& focus, 
     return "Quote, word for word, the sentence of the text that mentions \"" + focus + "\".";
 }
 
+// An instruction of `kind` about one of the document's paragraphs, and which one.
+struct Instruction {
+    std::string kind;   // "summarise" where a qa or quote found no word specific enough
+    std::string question;
+    size_t focus_index = 0;
+};
+
+Instruction instruction_about(const std::string& kind, const std::vector<std::string>& paragraphs, const std::string& document,
+                              SeededRandom& random) {
+    // The paragraph the instruction is about, among the whole ones (the last may be cut).
+    const size_t whole = paragraphs.size() > 1 ? paragraphs.size() - 1 : 1;
+    size_t focus_index = random.below(whole);
+    std::string focus;
+    if (kind == "qa") {
+        for (size_t tries = 0; tries < whole && focus.empty(); ++tries, focus_index = (focus_index + 1) % whole)
+            focus = distinctive_word(paragraphs[focus_index], document);
+    } else if (kind == "quote") {
+        for (size_t tries = 0; tries < whole && focus.empty(); ++tries, focus_index = (focus_index + 1) % whole) {
+            const auto sentences = sentences_of(paragraphs[focus_index]);
+            focus = distinctive_word(sentences[random.below(sentences.size())], document);
+        }
+    } else if (kind == "explain") {
+        const auto words = words_of(paragraphs[focus_index]);
+        for (size_t w = 0; w < std::min<size_t>(8, words.size()); ++w) focus += (w ? " " : "") + words[w];
+    } else {
+        focus_index = 0;
+    }
+    // No word specific enough anywhere: ask for a summary instead.
+    if ((kind == "qa" || kind == "quote") && focus.empty()) return {"summarise", instruction_text("summarise", {}, random), focus_index};
+    if (kind == "qa" || kind == "quote") focus_index = (focus_index + whole - 1) % whole;   // the loop stepped past it
+    return {kind, instruction_text(kind, focus, random), focus_index};
+}
+
 // A natural document from the corpus and an instruction about it.
 TrainingPrompt document_prompt(const eval::HaystackCorpus& corpus, SeededRandom& random, int target,
                                const eval::TokenCounter& count_tokens, TrainingPrompt prompt) {
@@ -128,33 +161,10 @@ TrainingPrompt document_prompt(const eval::HaystackCorpus& corpus, SeededRandom&
     const std::vector<std::string> paragraphs = split_paragraphs(filled.document);
     if (paragraphs.empty()) throw Error("training prompts: the corpus gave no text for a prompt");
 
-    // The paragraph the instruction is about, among the whole ones (the last may be cut).
-    const size_t whole = paragraphs.size() > 1 ? paragraphs.size() - 1 : 1;
-    size_t focus_index = random.below(whole);
-    std::string focus;
-    if (kind == "qa") {
-        for (size_t tries = 0; tries < whole && focus.empty(); ++tries, focus_index = (focus_index + 1) % whole)
-            focus = distinctive_word(paragraphs[focus_index], filled.document);
-    } else if (kind == "quote") {
-        for (size_t tries = 0; tries < whole && focus.empty(); ++tries, focus_index = (focus_index + 1) % whole) {
-            const auto sentences = sentences_of(paragraphs[focus_index]);
-            focus = distinctive_word(sentences[random.below(sentences.size())], filled.document);
-        }
-    } else if (kind == "explain") {
-        const auto words = words_of(paragraphs[focus_index]);
-        for (size_t w = 0; w < std::min<size_t>(8, words.size()); ++w) focus += (w ? " " : "") + words[w];
-    } else {
-        focus_index = 0;
-    }
-    if ((kind == "qa" || kind == "quote") && focus.empty()) {
-        // No word specific enough anywhere: ask for a summary instead.
-        prompt.instruction = "summarise";
-        prompt.question = instruction_text("summarise", {}, random);
-    } else {
-        prompt.instruction = kind;
-        if (kind == "qa" || kind == "quote") focus_index = (focus_index + whole - 1) % whole;   // the loop stepped past it
-        prompt.question = instruction_text(kind, focus, random);
-    }
+    const Instruction asked = instruction_about(kind, paragraphs, filled.document, random);
+    prompt.instruction = asked.kind;
+    prompt.question = asked.question;
+    const size_t focus_index = asked.focus_index;
     prompt.text = filled.document + "\n\n" + prompt.question;
     prompt.prompt_tokens = count_tokens(prompt.text);
 
@@ -216,6 +226,28 @@ TrainingPrompt generate_training_prompt(const eval::HaystackCorpus& corpus, uint
         }
     }
     return document_prompt(corpus, random, prompt.target_tokens, count_tokens, std::move(prompt));
+}
+
+std::vector<std::string> follow_up_questions(const TrainingPrompt& prompt, int count) {
+    const std::string tail = "\n\n" + prompt.question;
+    if (!prompt.text.ends_with(tail)) throw Error("training prompts: the prompt does not end with its question");
+    const std::string document = prompt.text.substr(0, prompt.text.size() - tail.size());
+    const std::vector<std::string> paragraphs = split_paragraphs(document);
+    if (paragraphs.empty()) throw Error("training prompts: a prompt with no text to ask follow-up questions about");
+    // A stream of its own: the prompt is the same whether or not follow-ups are asked.
+    SeededRandom random(eval::mix_64(prompt.seed ^ eval::fnv1a_64("follow-up questions")));
+    std::vector<std::string> kinds(kInstructions.begin(), kInstructions.end());
+    std::erase(kinds, prompt.instruction);
+    std::vector<std::string> out;
+    for (int i = 0; i < count; ++i) {
+        // Each question of another kind than the ones before it, while kinds last.
+        if (kinds.empty()) kinds.assign(kInstructions.begin(), kInstructions.end());
+        const size_t pick = random.below(kinds.size());
+        const Instruction asked = instruction_about(kinds[pick], paragraphs, document, random);
+        kinds.erase(kinds.begin() + static_cast<std::ptrdiff_t>(pick));
+        out.push_back(asked.question);
+    }
+    return out;
 }
 
 }  // namespace glimpse::eval

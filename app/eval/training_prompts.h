@@ -37,6 +37,12 @@ struct TrainingPrompt {
     std::vector<std::string> documents;   // corpus documents the text came from, in order
 };
 
+// `count` further questions about the prompt's text, as a person asks after a first answer:
+// instructions of the kinds above on the same text (each kind at most once while kinds
+// last), drawn from the prompt's seed alone. Throws engine::Error for a prompt whose text
+// does not end with its question.
+std::vector<std::string> follow_up_questions(const TrainingPrompt& prompt, int count);
+
 // The seed of training prompt `index`; its top bit is always 0 (see above).
 uint64_t training_prompt_seed(uint64_t base_seed, uint64_t index);
 

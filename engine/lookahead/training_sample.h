@@ -11,7 +11,9 @@
 // with the strings and counts under lookahead_data.* metadata keys. A context-only sample's
 // prompt is the document alone, compressed before the question is known (as for a follow-up
 // turn); its question was read after it, and its target is where the answer to that
-// question looked in the document.
+// question looked in the document. A multi-turn sample is a context-only one whose question
+// part is a conversation (lookahead_data.turns questions, the model's own answers between
+// them); its target is where the answer to the last question looked in the document.
 
 #include <cstdint>
 #include <filesystem>
@@ -30,6 +32,8 @@ struct TrainingSample {
     std::vector<int32_t> prompt;     // what is compressed: the whole prompt, chat template and generation prompt
                                      // included; context-only: the template's start and the document
     std::vector<int32_t> question;   // context-only: the rest of the prompt, read after compressing; else empty
+    int64_t turns = 1;               // questions asked; past 1 (multi-turn, context-only), `question` holds the
+                                     // first, the model's answers and the later ones, and `response` answers the last
     std::vector<int32_t> response;   // the model's greedy response with the full cache
     std::vector<uint16_t> target;    // f16 bits, [n_layers][n_kv_heads][prompt.size()]; each (layer, head) row sums to 1
     bool context_only() const { return !question.empty(); }

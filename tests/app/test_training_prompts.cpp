@@ -97,6 +97,35 @@ private slots:
         QVERIFY(make(5, 0).text != make(6, 0).text);
     }
 
+    // Follow-up questions come from the prompt's seed alone, are about its text, and differ
+    // from the first question and from each other; a prompt cut from its question is refused.
+    void follow_up_questions_ask_about_the_same_text() {
+        int about_words = 0;
+        for (uint64_t i = 0; i < 12; ++i) {
+            const auto prompt = make(5, i);
+            const auto asked = glimpse::eval::follow_up_questions(prompt, 2);
+            QCOMPARE(asked, glimpse::eval::follow_up_questions(make(5, i), 2));
+            QCOMPARE(asked.size(), size_t(2));
+            QVERIFY(asked[0] != asked[1]);
+            for (const auto& q : asked) {
+                QVERIFY(!q.empty());
+                QVERIFY(q != prompt.question);
+                // A quoted focus (a word, a passage's opening) is taken from the text.
+                const size_t open = q.find('"'), close = q.rfind('"');
+                if (open == std::string::npos || close == open) continue;
+                std::string focus = q.substr(open + 1, close - open - 1);
+                if (focus.ends_with("...")) focus.resize(focus.size() - 3);
+                QVERIFY2(prompt.text.find(focus) != std::string::npos, focus.c_str());
+                ++about_words;
+            }
+            QVERIFY(glimpse::eval::follow_up_questions(prompt, 0).empty());
+        }
+        QVERIFY(about_words > 0);
+        auto cut = make(5, 0);
+        cut.text += " and more";
+        QVERIFY(error_of([&] { glimpse::eval::follow_up_questions(cut, 1); }).contains("does not end with its question"));
+    }
+
     void seeds_never_coincide_with_the_evaluation() {
         std::set<uint64_t> eval_seeds;
         for (uint64_t base : {0ull, 1ull, 2ull, 5ull, 42ull})

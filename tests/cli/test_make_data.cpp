@@ -1,12 +1,15 @@
 // `glimpse-cli make-data` with the default model: it writes readable samples whose targets
 // are distributions, a second run skips them, a lost file comes back byte for byte (sample i
 // depends only on the seed and i), context-only samples cut the same prompt before its
-// question, and bad lengths are refused.
+// question, multi-turn samples hold a conversation with the model's own answers, and bad
+// lengths are refused.
 
 #include "test_support.h"
 
 #include "engine/lookahead/lookahead_adapter.h"
+#include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/training_sample.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "engine/model/model.h"
 #include "engine/quant/quantize.h"
 
@@ -131,6 +134,43 @@ private slots:
                  "1", "--batch", "2", "--lookahead-tokens", "4", "--rank", "2", "--threads", "2"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(QFileInfo::exists(dir_.path() + "/co.gguf"));
+    }
+
+    // A multi-turn sample compresses the document before the first question; its question part
+    // is the conversation (each question, then the model's answer to it, then the next), and
+    // its response answers the last question.
+    void multi_turn_samples_hold_the_conversation() {
+        const QString dir = dir_.path() + "/multi-turn";
+        const QStringList args{"make-data", "--out", dir, "--samples", "2", "--seed", "5", "--min-length", "256",
+                               "--max-length", "600", "--response-tokens", "16", "--threads", "2", "--multi-turn", "1"};
+        auto r = run(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("100% multi-turn"), qPrintable(r.err));
+        QVERIFY2(r.out.contains("-turn:"), qPrintable(r.out));
+        const auto tokenizer = engine::Tokenizer::from_gguf(engine::GgufFile::open(test_support::default_model()));
+        for (const auto& f : engine::lookahead::list_training_samples(dir.toStdString())) {
+            const auto s = engine::lookahead::read_training_sample(f);
+            QVERIFY2(s.turns == 2 || s.turns == 3, qPrintable(QString::number(s.turns)));
+            QVERIFY(s.context_only());
+            QVERIFY(s.prompt.size() <= 600 - 2 * (16 + 128));
+            // Every turn opens with the template's marker: the question's turn closes, then per
+            // earlier question the answer's turn and the next question's, then the answer's.
+            const std::string conversation = tokenizer.decode(s.question);
+            int64_t turns_opened = 0;
+            for (size_t at = conversation.find("<|im_start|>"); at != std::string::npos; at = conversation.find("<|im_start|>", at + 1))
+                ++turns_opened;
+            QVERIFY2(turns_opened == 2 * s.turns - 1, conversation.c_str());
+            QVERIFY2(conversation.ends_with("<|im_start|>assistant\n"), conversation.c_str());
+            QVERIFY(!s.response.empty());
+        }
+        // Another share makes the samples again rather than passing them off.
+        r = run(args.mid(0, args.size() - 2));
+        QVERIFY2(r.out.contains("made 2 samples, skipped 0"), qPrintable(r.out));
+        // Too short a length for three questions and their answers is refused up front.
+        r = run({"make-data", "--out", dir_.path() + "/bad", "--samples", "1", "--min-length", "256", "--max-length", "400",
+                 "--multi-turn", "0.5"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("leaves no room for three-question conversations"), qPrintable(r.err));
     }
 
     void refuses_lengths_that_do_not_fit() {

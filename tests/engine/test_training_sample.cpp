@@ -124,6 +124,17 @@ private slots:
         QVERIFY(r.prompt == s.prompt);   // the target still covers the prompt alone
         QVERIFY(r.target == s.target);
         QCOMPARE(engine::GgufFile::open(path("context-only.gguf")).tensor("question.tokens").shape, std::vector<int64_t>{4});
+        QCOMPARE(r.turns, int64_t{1});
+        QVERIFY(!engine::GgufFile::open(path("context-only.gguf")).has("lookahead_data.turns"));
+        // A conversation records how many questions it asked; it needs its question part.
+        s.turns = 3;
+        engine::lookahead::write_training_sample(s, path("three-turns.gguf"));
+        QCOMPARE(engine::lookahead::read_training_sample(path("three-turns.gguf")).turns, int64_t{3});
+        auto no_question = s;
+        no_question.question.clear();
+        QVERIFY(error_of([&] { engine::lookahead::write_training_sample(no_question, path("bad.gguf")); })
+                    .contains("3 turns but no question tokens"));
+        s.turns = 1;
         s.question[1] = -2;
         QVERIFY(error_of([&] { engine::lookahead::write_training_sample(s, path("bad.gguf")); })
                     .contains("question token id -2 is negative"));
