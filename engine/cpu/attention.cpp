@@ -38,19 +38,23 @@ struct HeadQueries {
     const float* keys_t;    // prefill: each KV head's keys (cached, then current), transposed and
                             // scaled: element d of key j at keys_t[(kvh * head_dim + d) * key_row + j]
     int64_t key_row;
-    float* head_past_sums = nullptr;   // prefill: cached-key weights per query head, `key_row` apart,
-                                       // summed into a.past_attention per KV group after the call
+    float* task_sums = nullptr;   // prefill: this task's key weights (cached keys, then current ones),
+                                  // added to a.past_attention and a.key_attention after the call
 
     // Softmax of one query's n scores in place, then the key weights asked for.
     void softmax(int64_t h, const KvSpan& past, int64_t kvh, float* s, int64_t n) const {
         const float inv = 1.0f / kernels.exp_terms(s, n).sum;
         for (int64_t j = 0; j < n; ++j) s[j] *= inv;
+        if (task_sums) {
+            kernels.axpy(1.0f, s, task_sums, n);
+            return;
+        }
         if (a.key_attention) {
             float* acc = a.key_attention + h * a.key_attention_stride;
             for (int64_t j = past.n; j < n; ++j) acc[j - past.n] += s[j];
         }
         if (a.past_attention) {
-            float* acc = head_past_sums ? head_past_sums + h * key_row : a.past_attention[kvh];
+            float* acc = a.past_attention[kvh];
             for (int64_t j = 0; j < past.n; ++j) acc[j] += s[j];
         }
     }
@@ -348,23 +352,23 @@ void attention(ThreadPool& pool, const AttentionArgs& a, AttentionScratch& scrat
             kernels.transpose(a.k + ((split - past.n) * a.n_kv_heads + kvh) * hd, a.n_kv_heads * hd, j1 - split, hd, a.scale,
                               kt + split, key_row);
     });
-    // Sums over queries need one task to own each sum: a task per head then, its cached-key
-    // weights in a row of its own, added up per KV group after (a task per KV group would
-    // leave a thread idle: 3 groups on 2 threads). Otherwise tasks are tiles of queries of one head.
-    if (a.past_attention) scratch.head_past_sums.assign(static_cast<size_t>(a.n_heads * key_row), 0.0f);
-    const int64_t tiles = summing ? 1 : (a.n_q + kQueryTile - 1) / kQueryTile;
-    const int64_t tile_size = summing ? a.n_q : kQueryTile;
+    // Tasks are tiles of queries of one head. Sums over queries take a row per task (its
+    // tile's weights on every key), added up per head and KV group after, so that summing
+    // keeps every thread as busy as not summing.
+    const int64_t tiles = (a.n_q + kQueryTile - 1) / kQueryTile;
+    if (summing) scratch.task_sums.assign(static_cast<size_t>(a.n_heads * tiles * key_row), 0.0f);
     pool.parallel_for(a.n_heads * tiles, [&](int64_t task, int thread) {
         HeadQueries hq = thread_queries(thread);
-        if (a.past_attention) hq.head_past_sums = scratch.head_past_sums.data();
-        const int64_t h = task / tiles;
-        const int64_t i0 = (task % tiles) * tile_size, i1 = std::min(a.n_q, i0 + tile_size);
-        for (int64_t t = i0; t < i1; t += kQueryTile) hq.run_tile(h, t, std::min(i1, t + kQueryTile));
+        if (summing) hq.task_sums = scratch.task_sums.data() + task * key_row;
+        const int64_t h = task / tiles, i0 = (task % tiles) * kQueryTile;
+        hq.run_tile(h, i0, std::min(a.n_q, i0 + kQueryTile));
     });
-    if (a.past_attention)
-        for (int64_t h = 0; h < a.n_heads; ++h) {
-            const int64_t kvh = h / group, n = a.past.empty() ? 0 : a.past[static_cast<size_t>(kvh)].n;
-            kernels.axpy(1.0f, scratch.head_past_sums.data() + h * key_row, a.past_attention[kvh], n);
+    if (summing)
+        for (int64_t task = 0; task < a.n_heads * tiles; ++task) {
+            const int64_t h = task / tiles, kvh = h / group, n_past = a.past.empty() ? 0 : a.past[static_cast<size_t>(kvh)].n;
+            const float* sums = scratch.task_sums.data() + task * key_row;
+            if (a.past_attention) kernels.axpy(1.0f, sums, a.past_attention[kvh], n_past);
+            if (a.key_attention) kernels.axpy(1.0f, sums + n_past, a.key_attention + h * a.key_attention_stride, a.n_cur);
         }
 }
 

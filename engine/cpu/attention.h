@@ -14,7 +14,7 @@ struct AttentionScratch {
     std::vector<float> decoded_past;              // a typed cache decoded once for many queries
     std::vector<float> decode_parts;              // a long decode's parts, before they are merged
     std::vector<float> keys_t;                    // prefill: the keys transposed, per KV head
-    std::vector<float> head_past_sums;            // prefill: cached-key weights per query head
+    std::vector<float> task_sums;                 // prefill: key weights per task, summed after
 };
 
 // See AttentionArgs. Past spans may be typed (F16, Q8_0): one query reads their rows in

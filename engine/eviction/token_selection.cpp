@@ -17,10 +17,13 @@ std::vector<int32_t> top_of(const std::vector<Score>& scores, int64_t k) {
     k = std::clamp<int64_t>(k, 0, n);
     std::vector<int32_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
-        const Score sa = scores[static_cast<size_t>(a)], sb = scores[static_cast<size_t>(b)];
-        return sa > sb || (sa == sb && a < b);
-    });
+    // A strict order (ties: the lower index first), so the k first are one set: found in
+    // linear time, then put in index order.
+    if (k < n)
+        std::nth_element(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+            const Score sa = scores[static_cast<size_t>(a)], sb = scores[static_cast<size_t>(b)];
+            return sa > sb || (sa == sb && a < b);
+        });
     order.resize(static_cast<size_t>(k));
     std::sort(order.begin(), order.end());
     return order;

@@ -369,6 +369,8 @@ private slots:
         QTest::newRow("decode") << int64_t{6} << int64_t{64} << int64_t{1} << int64_t{0} << int64_t{1} << int64_t{300} << int64_t{129} << "f32";
         QTest::newRow("decode-pair") << int64_t{6} << int64_t{64} << int64_t{3} << int64_t{1} << int64_t{2} << int64_t{70} << int64_t{0} << "f32";
         QTest::newRow("past-only") << int64_t{4} << int64_t{24} << int64_t{0} << int64_t{0} << int64_t{3} << int64_t{150} << int64_t{9} << "f32";
+        // Several tiles of queries per head, each summing key weights in a row of its own.
+        QTest::newRow("prefill, many tiles") << int64_t{6} << int64_t{64} << int64_t{70} << int64_t{20} << int64_t{50} << int64_t{90} << int64_t{33} << "f32";
         // Long decodes split each group's keys into parts merged after (without key weights):
         // heads of different lengths, and one with fewer keys than parts.
         for (const char* type : {"f32", "f16", "q8_0"}) {
