@@ -66,6 +66,14 @@ bool uses_q8_activations(GgmlType t) {
            t == GgmlType::Q8_0;
 }
 
+// The portable kernels and every SIMD set this CPU runs.
+std::vector<const engine::cpu::DotKernels*> kernel_sets() {
+    std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
+    for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
+        if (simd) sets.push_back(simd);
+    return sets;
+}
+
 }  // namespace
 
 class TestForwardKernels : public QObject {
@@ -182,9 +190,7 @@ private slots:
     // reach of the float product.
     void sixteen_bit_activation_dots_match_double_reference() {
         std::mt19937_64 rng(fresh_seed("16-bit activation dots"));
-        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
-        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
-            if (simd) sets.push_back(simd);
+        const auto sets = kernel_sets();
         for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q8_0})
             for (int n : {32, 96, 576, 1536}) {
                 const auto w = make_matrix(rng, type, 1, n);
@@ -236,9 +242,7 @@ private slots:
     // and portable, against double sums; sizes cover the 4-key and 32-float tails.
     void attention_dot_kernels_match_double_reference() {
         std::mt19937_64 rng(fresh_seed("attention dot kernels"));
-        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
-        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
-            if (simd) sets.push_back(simd);
+        const auto sets = kernel_sets();
         for (const auto* kernels : sets)
             for (int64_t n : {16, 20, 64, 72, 100, 128}) {
                 const int64_t count = 11, stride = n + 5;
@@ -273,9 +277,7 @@ private slots:
     // rectangle stay untouched.
     void transposed_score_kernels_match_double_reference() {
         std::mt19937_64 rng(fresh_seed("transposed scores"));
-        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
-        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
-            if (simd) sets.push_back(simd);
+        const auto sets = kernel_sets();
         for (const auto* kernels : sets)
             for (const auto& [nq, nk, n] : {std::tuple{1, 1, 16}, {3, 7, 64}, {4, 16, 64}, {5, 33, 32}, {16, 64, 64}, {9, 50, 80},
                                                      // tiles of 6 and 12 queries with every remainder, full key tiles
@@ -304,9 +306,7 @@ private slots:
     void exp_terms_match_double_reference() {
         std::mt19937_64 rng(fresh_seed("exp terms"));
         std::uniform_real_distribution<float> spread(-40.0f, 40.0f);
-        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
-        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
-            if (simd) sets.push_back(simd);
+        const auto sets = kernel_sets();
         for (const auto* kernels : sets)
             for (int64_t n : {1, 7, 8, 9, 100, 2049}) {
                 std::vector<float> s(static_cast<size_t>(n));
@@ -333,9 +333,7 @@ private slots:
     void transpose_matches_definition() {
         std::mt19937_64 rng(fresh_seed("transpose"));
         std::uniform_real_distribution<float> values(-3.0f, 3.0f);
-        std::vector<const engine::cpu::DotKernels*> sets{&engine::cpu::portable_dot_kernels()};
-        for (const auto* simd : {engine::cpu::avx2_dot_kernels(), engine::cpu::avx512_dot_kernels()})
-            if (simd) sets.push_back(simd);
+        const auto sets = kernel_sets();
         const float sentinel = -12345.0f;
         for (const auto* kernels : sets)
             for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {8, 8}, {7, 9}, {32, 64}, {33, 17}, {256, 64}, {13, 576}})
