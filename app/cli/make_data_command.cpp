@@ -5,7 +5,11 @@
 // target covers, and its question comes after, as for a follow-up question in a chat; another
 // share (--multi-turn) are conversations of 2 or 3 questions about the document, the model's
 // own answers between them, whose target is where the answer to the last question looked in
-// the document. Runs resume: a valid
+// the document; another (--windowed) stop the prompt inside the document, as the rows see it
+// when a window of a document longer than the context has been read, and take as target where
+// the answer (to the question after the whole document) looked among the tokens read so far.
+// The prompt's full cache is kept beside each sample (--prompt-cache) for the trainer. Runs
+// resume: a valid
 // sample already on disk for the same model and seed is skipped. Ctrl-C stops between
 // forward steps and leaves no partial file (each file is written whole, then renamed).
 
@@ -50,6 +54,8 @@ struct MakeDataOptions {
     int64_t response_tokens = 64;
     double context_only = 0.0;   // share of the samples whose document is compressed before the question
     double multi_turn = 0.0;     // share of the samples that are conversations of 2 or 3 questions
+    double windowed = 0.0;       // share of the samples whose prompt stops inside the document
+    std::string prompt_cache = "f16";   // type of the prompt caches kept for the trainer, or "none"
     std::string corpus;   // empty: lookahead/training_corpus.jsonl in the data directory
 };
 
@@ -69,18 +75,34 @@ bool is_context_only(uint64_t seed, double share) {
 // Room a follow-up turn takes beyond its answer: the question and the template's turn markers.
 constexpr int64_t kFollowUpRoom = 128;
 
-// How a sample is read: a multi-turn sample (turns > 1) is context-only too.
+// How a sample is read: multi-turn (turns > 1) and windowed samples are context-only too.
 struct SampleSetting {
     bool context_only = false;
     int turns = 1;
+    bool windowed = false;
+};
+
+struct SettingShares {
+    double context_only = 0.0, multi_turn = 0.0, windowed = 0.0;
 };
 
 // The setting of the sample of this seed: draws of its own, so that the shares change which
-// samples are context-only or multi-turn and nothing else about them.
-SampleSetting setting_of(uint64_t seed, double context_only, double multi_turn) {
-    const uint64_t draw = glimpse::eval::mix_64(seed ^ glimpse::eval::fnv1a_64("multi-turn"));
-    if (static_cast<double>(draw >> 11) * 0x1p-53 < multi_turn) return {true, 2 + static_cast<int>(draw & 1)};
-    return {is_context_only(seed, context_only), 1};
+// samples are context-only, multi-turn or windowed and nothing else about them.
+SampleSetting setting_of(uint64_t seed, SettingShares shares) {
+    auto draw = [&](const char* name) { return glimpse::eval::mix_64(seed ^ glimpse::eval::fnv1a_64(name)); };
+    auto unit = [](uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1p-53; };
+    const uint64_t kind = draw("multi-turn");
+    if (unit(kind) < shares.multi_turn) return {true, 2 + static_cast<int>(kind & 1)};
+    if (unit(kind) < shares.multi_turn + shares.windowed) return {true, 1, true};
+    return {is_context_only(seed, shares.context_only), 1};
+}
+
+// Where a windowed sample's prompt stops among the n tokens read before the question (the
+// template's start and the document): between a quarter and three quarters of the way,
+// drawn from the seed alone.
+int64_t window_end(uint64_t seed, int64_t n) {
+    const uint64_t draw = glimpse::eval::mix_64(seed ^ glimpse::eval::fnv1a_64("window-end"));
+    return n / 4 + static_cast<int64_t>(draw % static_cast<uint64_t>(std::max<int64_t>(1, n / 2)));
 }
 
 // A file already there counts as done only if it reads back whole and was made by this
@@ -91,7 +113,7 @@ bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed, SampleSe
     try {
         const auto s = la::read_training_sample(path);
         if (s.model_fingerprint == fingerprint && s.seed == seed && s.context_only() == setting.context_only &&
-            s.turns == setting.turns)
+            s.turns == setting.turns && s.windowed == setting.windowed)
             return true;
         std::fprintf(stderr, "%s: made by another model, seed or setting; making it again\n", path.string().c_str());
     } catch (const engine::Error& e) {
@@ -110,7 +132,10 @@ void remove_partial_files(const fs::path& dir) {
 }
 
 std::string source_kind(const la::TrainingSample& s) {
-    const std::string setting = s.turns > 1 ? std::to_string(s.turns) + "-turn:" : s.context_only() ? "context-only:" : "";
+    const std::string setting = s.turns > 1       ? std::to_string(s.turns) + "-turn:"
+                                : s.windowed      ? "windowed:"
+                                : s.context_only() ? "context-only:"
+                                                   : "";
     return setting + (s.source.starts_with("doc:") ? "doc/" + s.instruction : s.source);
 }
 
@@ -122,6 +147,11 @@ void run_make_data(const MakeDataOptions& opt) {
     const auto corpus = glimpse::eval::HaystackCorpus::load(
         opt.corpus.empty() ? data_file("lookahead/training_corpus.jsonl").string() : opt.corpus);
 
+    if (opt.multi_turn + opt.windowed > 1.0) {
+        char shares[96];
+        std::snprintf(shares, sizeof shares, "--multi-turn %g and --windowed %g", opt.multi_turn, opt.windowed);
+        throw engine::Error("make-data: " + std::string(shares) + " add up to more than all the samples");
+    }
     const int64_t context = config.context_length;
     const int max_length = opt.max_length > 0 ? opt.max_length : static_cast<int>(context - opt.response_tokens);
     if (max_length + opt.response_tokens > context)
@@ -147,6 +177,8 @@ void run_make_data(const MakeDataOptions& opt) {
         throw engine::Error("make-data: --max-length " + std::to_string(max_length) + " leaves no room for three-question "
                             "conversations of " + std::to_string(opt.response_tokens) + "-token answers above --min-length " +
                             std::to_string(opt.min_length) + "; raise --max-length or lower --multi-turn to 0");
+    const SettingShares shares{opt.context_only, opt.multi_turn, opt.windowed};
+    const std::optional<engine::GgmlType> cache_type = la::parse_prompt_cache_type(opt.prompt_cache);
     auto count_tokens = [&](std::string_view text) { return static_cast<int>(loaded.tokenizer.encode(text, false, false).size()); };
 
     std::error_code ec;
@@ -157,15 +189,15 @@ void run_make_data(const MakeDataOptions& opt) {
     std::vector<int64_t> todo;
     for (int64_t i = 0; i < opt.samples; ++i) {
         const uint64_t seed = glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i));
-        if (!is_done(sample_path(out, i), fingerprint, seed, setting_of(seed, opt.context_only, opt.multi_turn))) todo.push_back(i);
+        if (!is_done(sample_path(out, i), fingerprint, seed, setting_of(seed, shares))) todo.push_back(i);
     }
     const int64_t skipped = opt.samples - static_cast<int64_t>(todo.size());
     std::fprintf(stderr,
                  "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response "
-                 "tokens, %.0f%% context-only, %.0f%% multi-turn)\n",
+                 "tokens, %.0f%% multi-turn, %.0f%% windowed, %.0f%% of the rest context-only)\n",
                  static_cast<long long>(opt.samples), out.string().c_str(), static_cast<long long>(skipped),
                  static_cast<long long>(todo.size()), opt.min_length, max_length, static_cast<long long>(opt.response_tokens),
-                 100.0 * opt.context_only, 100.0 * opt.multi_turn);
+                 100.0 * opt.multi_turn, 100.0 * opt.windowed, 100.0 * opt.context_only);
 
     const std::atomic<bool>* cancel = install_interrupt_flag();
     eval::ProgressBar progress(QStringLiteral("make-data"), static_cast<qint64>(todo.size()));
@@ -179,7 +211,7 @@ void run_make_data(const MakeDataOptions& opt) {
             break;
         }
         const SampleSetting setting =
-            setting_of(glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i)), opt.context_only, opt.multi_turn);
+            setting_of(glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i)), shares);
         const auto prompt = glimpse::eval::generate_training_prompt(corpus, opt.seed, static_cast<uint64_t>(i),
                                                                     prompt_options(setting), count_tokens);
         std::vector<engine::ChatMessage> messages{{"user", prompt.text}};
@@ -205,7 +237,15 @@ void run_make_data(const MakeDataOptions& opt) {
             break;
         }
         std::vector<int32_t> tokens, question;
-        if (setting.context_only) {
+        if (setting.windowed) {
+            // The rows run when a window ends inside the document: what was read so far is
+            // the prompt; the rest of the document and the question come after it.
+            auto read = split();
+            const auto end = static_cast<size_t>(window_end(prompt.seed, static_cast<int64_t>(read.context.size())));
+            tokens.assign(read.context.begin(), read.context.begin() + static_cast<std::ptrdiff_t>(end));
+            question.assign(read.context.begin() + static_cast<std::ptrdiff_t>(end), read.context.end());
+            question.insert(question.end(), read.question.begin(), read.question.end());
+        } else if (setting.context_only) {
             auto read = split();
             tokens = std::move(read.context);
             question = std::move(read.question);
@@ -215,7 +255,7 @@ void run_make_data(const MakeDataOptions& opt) {
         // The prompt's full cache goes beside the sample: the trainer reads it instead of
         // prefilling the prompt again at every visit.
         const auto save_cache = [&](const engine::CompressedCache& cache) {
-            la::save_prompt_cache(cache, la::prompt_cache_path(sample_path(out, i)));
+            if (cache_type) la::save_prompt_cache(cache.with_kv_type(*cache_type), la::prompt_cache_path(sample_path(out, i)));
         };
         const auto targets = la::compute_attention_targets(
             loaded.model, tokens,
@@ -236,6 +276,7 @@ void run_make_data(const MakeDataOptions& opt) {
         s.prompt = tokens;
         s.question = question;
         s.turns = setting.turns;
+        s.windowed = setting.windowed;
         s.response = targets->response;
         s.target.reserve(targets->target.size());
         for (double w : targets->target) s.target.push_back(engine::fp32_to_fp16(static_cast<float>(w)));
@@ -280,13 +321,21 @@ void add_make_data_command(CLI::App& app) {
         ->check(CLI::Range(1, 1 << 24));
     cmd->add_option("--response-tokens", opt->response_tokens, "Most tokens of the greedy answer")->check(CLI::Range(1, 4096));
     cmd->add_option("--context-only", opt->context_only,
-                    "Share of the samples (0 to 1) whose document is compressed before its question, as for a "
-                    "follow-up question; the rest see the question (default: 0)")
+                    "Share of the samples that are neither multi-turn nor windowed (0 to 1) whose document is compressed "
+                    "before its question, as for a follow-up question; the rest see the question (default: 0)")
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--multi-turn", opt->multi_turn,
                     "Share of the samples (0 to 1) that are conversations of 2 or 3 questions about the document, "
                     "compressed before the first, with the target from the last answer (default: 0)")
         ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--windowed", opt->windowed,
+                    "Share of the samples (0 to 1) whose prompt stops inside the document, between a quarter and three "
+                    "quarters of the way, as when a window of a long document has been read; the target is where the "
+                    "answer looked among the tokens read so far (default: 0)")
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--prompt-cache", opt->prompt_cache,
+                    "Type each prompt's full K/V cache is kept at beside its sample for the trainer: f32, f16, q8_0, or none")
+        ->capture_default_str();
     cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes; default: "
                     "lookahead/training_corpus.jsonl in the data directory)");
     cmd->callback([opt] { run_make_data(*opt); });

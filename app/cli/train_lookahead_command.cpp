@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/lora_target.h"
+#include "engine/lookahead/prompt_cache_file.h"
 #include "engine/lookahead/trainer.h"
 #include "engine/model/model.h"
 #include "eval/loss_plot.h"
@@ -44,6 +45,7 @@ struct TrainCommandOptions {
     int threads = 2;
     int64_t checkpoint_every = 50;
     bool resume = false;
+    std::string prompt_cache = "f16";
     int64_t lookahead_tokens = 32;
     int64_t rank = 8;
     float alpha = 8.0f;
@@ -124,6 +126,7 @@ void run_training(const TrainCommandOptions& opt) {
     t.seed = opt.seed;
     t.checkpoint_every = opt.checkpoint_every;
     t.resume = opt.resume;
+    t.prompt_cache = engine::lookahead::parse_prompt_cache_type(opt.prompt_cache);
 
     const auto model_path = resolve_model_path(opt.model);
     auto model = engine::Model::from_file(engine::GgufFile::open(model_path));
@@ -235,6 +238,10 @@ void add_train_lookahead_command(CLI::App& app) {
     cmd->add_option("--threads", opt->threads, "Threads in all (0: one per core)")->check(CLI::Range(0, 1024));
     cmd->add_option("--checkpoint-every", opt->checkpoint_every, "Checkpoint and validate every K steps (0: only at the end)");
     cmd->add_flag("--resume", opt->resume, "Continue from --out and its checkpoint");
+    cmd->add_option("--prompt-cache", opt->prompt_cache,
+                    "Type a sample's prefilled prompt cache is kept at beside it for the next visit: f32, f16, q8_0, or none "
+                    "(never written; read when there)")
+        ->capture_default_str();
     cmd->add_option("--log", opt->log, "CSV log of every step (validation goes to <log>.validation.csv)");
     cmd->add_option("--plot", opt->plot, "PNG of the loss curve, redrawn at every checkpoint");
     cmd->add_option("--lookahead-tokens", opt->lookahead_tokens, "Lookahead tokens")->check(CLI::Range(int64_t{1}, int64_t{4096}));

@@ -7,9 +7,19 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <string>
 #include <vector>
 
 namespace engine::lookahead {
+
+std::optional<GgmlType> parse_prompt_cache_type(std::string_view name) {
+    if (name == "none") return std::nullopt;
+    try {
+        return parse_kv_type(name);
+    } catch (const Error&) {
+        throw Error("unknown prompt cache type '" + std::string(name) + "': use f32, f16, q8_0 or none");
+    }
+}
 
 std::filesystem::path prompt_cache_path(const std::filesystem::path& sample_path) {
     std::filesystem::path p = sample_path;
@@ -34,7 +44,7 @@ std::optional<CompressedCache> load_prompt_cache(const std::filesystem::path& pa
         for (int64_t l = 0; l < cache.n_layers(); ++l)
             for (int64_t h = 0; h < cache.n_kv_heads(); ++h)
                 if (cache.head(l, h).size() != static_cast<int64_t>(prompt.size())) return std::nullopt;
-        return cache;
+        return cache.with_kv_type(GgmlType::F32);
     } catch (const Error&) {
         return std::nullopt;   // damaged or another model's: made again by the caller
     }

@@ -168,17 +168,23 @@ LookaheadTrainer::SampleResult LookaheadTrainer::run_sample(const std::filesyste
                     std::to_string(params_.n_tokens) + " lookahead tokens exceeds the model's context of " +
                     std::to_string(c.context_length));
 
-    // The prompt's full cache: read from beside the sample when there, else prefilled (and
-    // kept there for the next visit; a cache that cannot be written only costs time).
+    // The prompt's full cache: read from beside the sample when there (at the type it was
+    // kept at), else prefilled, rounded to the type it is kept at and kept there for the next
+    // visit, which then reads what this one trained on (a cache that cannot be written only
+    // costs time).
     const auto cache_file = prompt_cache_path(file);
     std::optional<CompressedCache> cache = load_prompt_cache(cache_file, *model_, s.prompt);
     if (!cache) {
         Session session(model_, {.threads = session_threads});
         session.prefill(s.prompt);
         cache = session.cache();
-        try {
-            save_prompt_cache(*cache, cache_file);
-        } catch (const Error&) {
+        if (options_.prompt_cache) {
+            cache = cache->with_kv_type(*options_.prompt_cache);
+            try {
+                save_prompt_cache(*cache, cache_file);
+            } catch (const Error&) {
+            }
+            cache = cache->with_kv_type(GgmlType::F32);
         }
     }
     const auto kv = prompt_kv_of(*cache);

@@ -14,12 +14,14 @@
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/lookahead/lookahead_layer.h"
 #include "engine/lookahead/lookahead_parameters.h"
+#include "engine/quant/ggml_type.h"
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,9 @@ struct TrainerOptions {
     uint64_t seed = 1;
     int64_t checkpoint_every = 100;          // also the validation interval; <= 0: only at the end
     bool resume = false;                     // continue from <out> and <out>.state
+    // The type a prompt's cache is kept at beside its sample when the trainer had to prefill
+    // it (prompt_cache_file.h); nothing: never written.
+    std::optional<GgmlType> prompt_cache = GgmlType::F16;
 };
 
 struct StepReport {

@@ -49,6 +49,7 @@ void check_sample(const TrainingSample& s, const std::string& where) {
         if (t < 0) bad("question token id " + std::to_string(t) + " is negative");
     if (s.turns < 1 || s.turns > kMaxCount) bad("turn count " + std::to_string(s.turns) + " is out of range");
     if (s.turns > 1 && s.question.empty()) bad(std::to_string(s.turns) + " turns but no question tokens");
+    if (s.windowed && s.question.empty()) bad("windowed, but no tokens after the prompt");
     const auto n_prompt = static_cast<int64_t>(s.prompt.size());
     const int64_t expected = s.n_layers * s.n_kv_heads * n_prompt;
     if (static_cast<int64_t>(s.target.size()) != expected)
@@ -143,6 +144,7 @@ void write_training_sample(const TrainingSample& sample, const std::filesystem::
     w.set_u32("lookahead_data.prompt_length", static_cast<uint32_t>(sample.prompt.size()));
     w.set_u32("lookahead_data.response_length", static_cast<uint32_t>(sample.response.size()));
     if (sample.turns > 1) w.set_u32("lookahead_data.turns", static_cast<uint32_t>(sample.turns));
+    if (sample.windowed) w.set_bool("lookahead_data.windowed", true);
     const auto n_prompt = static_cast<int64_t>(sample.prompt.size());
     w.add_tensor("prompt.tokens", GgmlType::I32, {n_prompt}, as_bytes(sample.prompt));
     if (sample.context_only())
@@ -174,6 +176,7 @@ TrainingSample read_training_sample(const std::filesystem::path& path) {
     const int64_t n_prompt = read_count(file, "lookahead_data.prompt_length");
     const int64_t n_response = read_count(file, "lookahead_data.response_length");
     if (file.has("lookahead_data.turns")) s.turns = read_count(file, "lookahead_data.turns");
+    s.windowed = file.get_bool_opt("lookahead_data.windowed").value_or(false);
 
     s.prompt = read_tokens(file, "prompt.tokens");
     if (static_cast<int64_t>(s.prompt.size()) != n_prompt)

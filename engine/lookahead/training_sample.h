@@ -13,7 +13,11 @@
 // turn); its question was read after it, and its target is where the answer to that
 // question looked in the document. A multi-turn sample is a context-only one whose question
 // part is a conversation (lookahead_data.turns questions, the model's own answers between
-// them); its target is where the answer to the last question looked in the document.
+// them); its target is where the answer to the last question looked in the document. A
+// windowed sample (lookahead_data.windowed) is a context-only one whose prompt stops inside
+// the document, as the rows see it when a window of a long document has been read: its
+// question part holds the rest of the document and the question, and its target is where
+// the answer looked among the tokens read so far.
 
 #include <cstdint>
 #include <filesystem>
@@ -34,6 +38,7 @@ struct TrainingSample {
     std::vector<int32_t> question;   // context-only: the rest of the prompt, read after compressing; else empty
     int64_t turns = 1;               // questions asked; past 1 (multi-turn, context-only), `question` holds the
                                      // first, the model's answers and the later ones, and `response` answers the last
+    bool windowed = false;           // the prompt stops inside the document; `question` starts with its rest
     std::vector<int32_t> response;   // the model's greedy response with the full cache
     std::vector<uint16_t> target;    // f16 bits, [n_layers][n_kv_heads][prompt.size()]; each (layer, head) row sums to 1
     bool context_only() const { return !question.empty(); }

@@ -120,6 +120,30 @@ std::vector<KvSpan> CompressedCache::float_spans(int64_t layer, std::vector<floa
     return spans;
 }
 
+CompressedCache CompressedCache::with_kv_type(GgmlType type) const {
+    if (type == kv_type_) return *this;
+    CompressedCache out(n_layers_, n_kv_heads_, head_dim_, fingerprint_, type);
+    out.tokens_ = tokens_;
+    out.position_shift_ = position_shift_;
+    std::vector<float> k, v;
+    for (size_t i = 0; i < heads_.size(); ++i) {
+        const KvHeadCache& from = heads_[i];
+        KvHeadCache& to = out.heads_[i];
+        const int64_t n = from.size();
+        k.resize(static_cast<size_t>(n * head_dim_));
+        v.resize(k.size());
+        if (n > 0) {
+            from.k.decode(0, n, k.data());
+            from.v.decode(0, n, v.data());
+        }
+        to.k.reserve(n);
+        to.v.reserve(n);
+        for (int64_t j = 0; j < n; ++j)
+            to.push_back(from.positions[static_cast<size_t>(j)], k.data() + j * head_dim_, v.data() + j * head_dim_);
+    }
+    return out;
+}
+
 CompressedCache::Mark CompressedCache::mark() const {
     Mark m;
     m.n_tokens = tokens_.size();

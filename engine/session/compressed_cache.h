@@ -53,6 +53,9 @@ public:
     // Layer `layer`'s heads as float spans, for code that reads floats (eviction policies):
     // in place for an f32 cache, else decoded into `storage`, which must outlive the spans.
     std::vector<KvSpan> float_spans(int64_t layer, std::vector<float>& storage) const;
+    // The same cache kept at another element type: every row decoded and encoded again (so
+    // converting to a narrower type rounds, and back to f32 returns those rounded values).
+    CompressedCache with_kv_type(GgmlType type) const;
 
     // Every token the session has read or written, in order (evicted ones included).
     const std::vector<int32_t>& tokens() const { return tokens_; }

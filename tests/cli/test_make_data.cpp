@@ -8,6 +8,7 @@
 
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/gguf/gguf_file.h"
+#include "engine/lookahead/prompt_cache_file.h"
 #include "engine/lookahead/training_sample.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/model/model.h"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 namespace {
@@ -104,7 +106,7 @@ private slots:
         args[2] = dir_.path() + "/context-only";
         r = run(args + QStringList{"--context-only", "1"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QVERIFY2(r.err.contains("100% context-only"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("100% of the rest context-only"), qPrintable(r.err));
         QVERIFY2(r.out.contains("context-only:"), qPrintable(r.out));
 
         for (const char* name : {"sample-000000.gguf", "sample-000001.gguf"}) {
@@ -134,6 +136,60 @@ private slots:
                  "1", "--batch", "2", "--lookahead-tokens", "4", "--rank", "2", "--threads", "2"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(QFileInfo::exists(dir_.path() + "/co.gguf"));
+    }
+
+    // A windowed sample is the same prompt cut inside the document, as the rows see it when a
+    // window ends there: the answer is the one the whole prompt gets, and the target is the
+    // whole prompt's, over the tokens read so far, renormalised.
+    void windowed_samples_cut_the_prompt_inside_the_document() {
+        QStringList args = make_data(2);
+        args[2] = dir_.path() + "/windowed";
+        auto r = run(args + QStringList{"--windowed", "1", "--prompt-cache", "q8_0"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("100% windowed"), qPrintable(r.err));
+        QVERIFY2(r.out.contains("windowed:"), qPrintable(r.out));
+        const auto model = engine::Model::open(test_support::default_model());
+        for (const char* name : {"sample-000000.gguf", "sample-000001.gguf"}) {
+            const auto whole = engine::lookahead::read_training_sample(dir_.path().toStdString() + "/question-aware/" + name);
+            const auto cut = engine::lookahead::read_training_sample(dir_.path().toStdString() + "/windowed/" + name);
+            QVERIFY(cut.windowed && cut.context_only());
+            QCOMPARE(cut.seed, whole.seed);
+            QCOMPARE(cut.prompt.size() + cut.question.size(), whole.prompt.size());
+            QVERIFY(std::equal(cut.prompt.begin(), cut.prompt.end(), whole.prompt.begin()));
+            QVERIFY(std::equal(cut.question.begin(), cut.question.end(), whole.prompt.begin() + cut.prompt.size()));
+            QVERIFY2(cut.prompt.size() >= whole.prompt.size() / 5 && cut.prompt.size() <= whole.prompt.size() * 3 / 4,
+                     qPrintable(QString("%1 of %2").arg(cut.prompt.size()).arg(whole.prompt.size())));
+            QCOMPARE(cut.response, whole.response);
+            const size_t n = cut.prompt.size(), n_whole = whole.prompt.size();
+            for (int64_t l = 0; l < cut.n_layers; ++l) {
+                const auto part = cut.target_of_layer(l), all = whole.target_of_layer(l);
+                for (int64_t h = 0; h < cut.n_kv_heads; ++h) {
+                    double mass = 0.0;
+                    for (size_t p = 0; p < n; ++p) mass += all[h * n_whole + p];
+                    for (size_t p = 0; p < n; ++p) {
+                        const double want = all[h * n_whole + p] / mass, got = part[h * n + p];
+                        QVERIFY2(std::abs(got - want) <= 5e-3 * std::max(got, want) + 1e-4,
+                                 qPrintable(QString("layer %1 head %2 token %3: %4 vs %5").arg(l).arg(h).arg(p).arg(got).arg(want)));
+                    }
+                }
+            }
+            // Its prompt cache is kept at the type asked for, and is the prompt's.
+            const auto kv = dir_.path().toStdString() + "/windowed/" + std::string(name).replace(14, 4, "kv");
+            const auto cache = engine::lookahead::load_prompt_cache(kv, *model, cut.prompt);
+            QVERIFY(cache.has_value());
+            QCOMPARE(std::filesystem::file_size(kv) < std::filesystem::file_size(dir_.path().toStdString() + "/question-aware/" +
+                                                                                  std::string(name).replace(14, 4, "kv")) / 2,
+                     true);
+        }
+        r = run({"train-lookahead", "--data", dir_.path() + "/windowed", "--out", dir_.path() + "/w.gguf", "--steps", "1",
+                 "--batch", "2", "--lookahead-tokens", "4", "--rank", "2", "--threads", "2", "--prompt-cache", "none"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        r = run(args + QStringList{"--windowed", "0.5", "--multi-turn", "0.6"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("add up to more than all the samples"), qPrintable(r.err));
+        r = run(args + QStringList{"--prompt-cache", "bf16"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("use f32, f16, q8_0 or none"), qPrintable(r.err));
     }
 
     // A multi-turn sample compresses the document before the first question; its question part

@@ -108,6 +108,43 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(engine::Error, engine::KvRows(engine::GgmlType::Q4_0, 64));
     }
 
+    // Converting a cache re-encodes every row: narrower types round as they do when a
+    // session keeps them, f32 again gives those rounded values back, and nothing else moves.
+    void a_cache_converts_between_types() {
+        const uint64_t seed = fresh_seed("cache conversion");
+        std::mt19937_64 rng(seed);
+        const auto model = tiny_model(seed);
+        const auto& c = model->config();
+        engine::Session exact(model, {.threads = 2, .chunk = 16});
+        QVERIFY(exact.prefill(random_tokens(rng, 45)));
+        engine::CompressedCache f32 = exact.cache();
+        f32.set_position_shift(7);
+        QVERIFY(f32.with_kv_type(engine::GgmlType::F32) == f32);
+        for (const engine::GgmlType type : {engine::GgmlType::F16, engine::GgmlType::Q8_0}) {
+            const engine::CompressedCache narrow = f32.with_kv_type(type);
+            const engine::CompressedCache back = narrow.with_kv_type(engine::GgmlType::F32);
+            QCOMPARE(narrow.kv_type(), type);
+            QCOMPARE(back.kv_type(), engine::GgmlType::F32);
+            QCOMPARE(narrow.tokens(), f32.tokens());
+            QCOMPARE(back.position_shift(), int64_t{7});
+            QCOMPARE(narrow.kv_bytes(), f32.entries() * 2 * engine::kv_row_bytes(type, c.head_dim));
+            for (int64_t l = 0; l < c.n_layers; ++l)
+                for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                    const auto& from = f32.head(l, h);
+                    QCOMPARE(back.head(l, h).positions, from.positions);
+                    for (const bool keys : {true, false}) {
+                        const engine::KvRows& rows = keys ? from.k : from.v;
+                        std::vector<float> rounded(rows.floats(), rows.floats() + from.size() * c.head_dim);
+                        engine::round_to_kv_type(type, rounded.data(), from.size(), c.head_dim);
+                        const engine::KvRows& got = keys ? back.head(l, h).k : back.head(l, h).v;
+                        QVERIFY(std::equal(rounded.begin(), rounded.end(), got.floats()));
+                        QVERIFY(rounded != std::vector<float>(rows.floats(), rows.floats() + rounded.size()));
+                    }
+                }
+            QVERIFY(narrow.with_kv_type(type) == narrow);
+        }
+    }
+
     void a_typed_cache_keeps_the_rounded_keys_and_resumes_exactly_data() {
         QTest::addColumn<QString>("kv_type");
         QTest::newRow("f16") << "f16";

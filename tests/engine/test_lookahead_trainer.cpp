@@ -10,11 +10,13 @@
 #include "engine/error.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/lookahead_pass.h"
+#include "engine/lookahead/prompt_cache_file.h"
 #include "engine/lookahead/trainer.h"
 #include "engine/lookahead/training_checkpoint.h"
 #include "engine/lookahead/training_sample.h"
 #include "engine/model/model.h"
 #include "engine/quant/quantize.h"
+#include "engine/session/compressed_cache.h"
 
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
@@ -192,6 +194,29 @@ private slots:
         QCOMPARE(cached, prefilled);
         QCOMPARE(repaired, prefilled);
         QVERIFY(QFileInfo(cache0).size() > 1000);
+        // Kept at f16 by default, and read back as f32.
+        QFile kept(cache0);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        const QByteArray bytes = kept.readAll();
+        const auto stored = engine::CompressedCache::deserialize(
+            std::span(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<size_t>(bytes.size())), model->fingerprint());
+        QCOMPARE(stored.kv_type(), engine::GgmlType::F16);
+        const auto sample = la::read_training_sample((dir.path() + "/train/sample-0000.gguf").toStdString());
+        const auto loaded = la::load_prompt_cache(cache0.toStdString(), *model, sample.prompt);
+        QVERIFY(loaded && loaded->kv_type() == engine::GgmlType::F32);
+        QVERIFY(*loaded == stored.with_kv_type(engine::GgmlType::F32));
+
+        // No type: nothing is written beside the samples.
+        QTemporaryDir bare;
+        write_samples(rng, *model, bare.path() + "/train", 2, 14);
+        auto o = options_for(bare, 1);
+        o.prompt_cache = std::nullopt;
+        la::LookaheadTrainer t(model, o);
+        t.train_step();
+        QVERIFY(!QFile::exists(bare.path() + "/train/sample-0000.kv"));
+        QCOMPARE(la::parse_prompt_cache_type("none"), std::optional<engine::GgmlType>{});
+        QCOMPARE(la::parse_prompt_cache_type("q8_0"), std::optional<engine::GgmlType>{engine::GgmlType::Q8_0});
+        QVERIFY_THROWS_EXCEPTION(engine::Error, la::parse_prompt_cache_type("bf16"));
     }
 
     void validation_reports_the_loss_without_a_step() {

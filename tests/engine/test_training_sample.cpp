@@ -135,6 +135,18 @@ private slots:
         QVERIFY(error_of([&] { engine::lookahead::write_training_sample(no_question, path("bad.gguf")); })
                     .contains("3 turns but no question tokens"));
         s.turns = 1;
+        // A windowed sample says so; without tokens after its prompt it is refused.
+        QVERIFY(!r.windowed);
+        QVERIFY(!engine::GgufFile::open(path("context-only.gguf")).has("lookahead_data.windowed"));
+        s.windowed = true;
+        engine::lookahead::write_training_sample(s, path("windowed.gguf"));
+        QVERIFY(engine::lookahead::read_training_sample(path("windowed.gguf")).windowed);
+        QVERIFY(engine::GgufFile::open(path("windowed.gguf")).get_bool("lookahead_data.windowed"));
+        no_question = s;
+        no_question.question.clear();
+        QVERIFY(error_of([&] { engine::lookahead::write_training_sample(no_question, path("bad.gguf")); })
+                    .contains("windowed, but no tokens after the prompt"));
+        s.windowed = false;
         s.question[1] = -2;
         QVERIFY(error_of([&] { engine::lookahead::write_training_sample(s, path("bad.gguf")); })
                     .contains("question token id -2 is negative"));
