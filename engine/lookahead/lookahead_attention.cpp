@@ -28,10 +28,12 @@ void attention_probs(const AttentionShape& s, const double* q, std::span<const K
     for (int64_t h = 0; h < s.n_heads; ++h) {
         const int64_t g = h / group;
         const KvSpan& ph = prompt[static_cast<size_t>(g)];
+        // Every row's logits over the prompt at once; then its own keys, scaling and softmax.
+        rows_dot_rows(q + h * s.head_dim, s.q_dim(), s.m, ph.k, ph.stride, n_p, s.head_dim, probs + h * s.m * width, width);
         for (int64_t i = 0; i < s.m; ++i) {
             const double* qi = q + i * s.q_dim() + h * s.head_dim;
             double* row = probs + (h * s.m + i) * width;
-            for (int64_t j = 0; j < n_p; ++j) row[j] = s.scale * dot(ph.k + j * ph.stride, qi, s.head_dim);
+            for (int64_t j = 0; j < n_p; ++j) row[j] *= s.scale;
             const int64_t seen = k ? i + 1 : 0;
             for (int64_t j = 0; j < seen; ++j) row[n_p + j] = s.scale * dot(k + j * s.kv_dim() + g * s.head_dim, qi, s.head_dim);
             softmax_forward(row, n_p + seen, row);
@@ -49,14 +51,13 @@ void attention_forward(const AttentionShape& s, const double* q, std::span<const
     for (int64_t h = 0; h < s.n_heads; ++h) {
         const int64_t g = h / group;
         const KvSpan& ph = prompt[static_cast<size_t>(g)];
+        for (int64_t i = 0; i < s.m; ++i)
+            for (int64_t d = 0; d < s.head_dim; ++d) out[i * s.q_dim() + h * s.head_dim + d] = 0.0;
+        add_rows_times_matrix(probs + h * s.m * width, width, s.m, ph.v, ph.stride, n_p, s.head_dim, out + h * s.head_dim,
+                              s.q_dim());
         for (int64_t i = 0; i < s.m; ++i) {
             const double* row = probs + (h * s.m + i) * width;
             double* o = out + i * s.q_dim() + h * s.head_dim;
-            for (int64_t d = 0; d < s.head_dim; ++d) o[d] = 0.0;
-            for (int64_t j = 0; j < n_p; ++j) {
-                const float* vj = ph.v + j * ph.stride;
-                for (int64_t d = 0; d < s.head_dim; ++d) o[d] += row[j] * static_cast<double>(vj[d]);
-            }
             for (int64_t j = 0; j <= i; ++j) {
                 const double* vj = v + j * s.kv_dim() + g * s.head_dim;
                 for (int64_t d = 0; d < s.head_dim; ++d) o[d] += row[n_p + j] * vj[d];
@@ -70,25 +71,26 @@ void attention_probs_backward(const AttentionShape& s, const double* q, std::spa
     const int64_t n_p = prompt_length(prompt, s.n_kv_heads);
     const int64_t width = probs_width(s, n_p);
     const int64_t group = s.n_heads / s.n_kv_heads;
-    std::vector<double> dlogits(static_cast<size_t>(width));
+    // The scaled logits' gradients of one head, every row: dq then takes the prompt's keys at once.
+    std::vector<double> dlogits(static_cast<size_t>(s.m * width));
     for (int64_t h = 0; h < s.n_heads; ++h) {
         const int64_t g = h / group;
         const KvSpan& ph = prompt[static_cast<size_t>(g)];
+        std::fill(dlogits.begin(), dlogits.end(), 0.0);
         for (int64_t i = 0; i < s.m; ++i) {
             const int64_t seen = k ? i + 1 : 0;
-            const double* row = probs + (h * s.m + i) * width;
-            const double* drow = dprobs + (h * s.m + i) * width;
-            std::fill(dlogits.begin(), dlogits.end(), 0.0);
-            softmax_backward(row, drow, n_p + seen, dlogits.data());
+            double* di = dlogits.data() + i * width;
+            softmax_backward(probs + (h * s.m + i) * width, dprobs + (h * s.m + i) * width, n_p + seen, di);
+            for (int64_t j = 0; j < n_p + seen; ++j) di[j] *= s.scale;
+        }
+        add_rows_times_matrix(dlogits.data(), width, s.m, ph.k, ph.stride, n_p, s.head_dim, dq + h * s.head_dim, s.q_dim());
+        for (int64_t i = 0; i < s.m; ++i) {
+            const int64_t seen = k ? i + 1 : 0;
+            const double* di = dlogits.data() + i * width;
             const double* qi = q + i * s.q_dim() + h * s.head_dim;
             double* dqi = dq + i * s.q_dim() + h * s.head_dim;
-            for (int64_t j = 0; j < n_p; ++j) {
-                const double gl = s.scale * dlogits[static_cast<size_t>(j)];
-                const float* kj = ph.k + j * ph.stride;
-                for (int64_t d = 0; d < s.head_dim; ++d) dqi[d] += gl * static_cast<double>(kj[d]);
-            }
             for (int64_t j = 0; j < seen; ++j) {
-                const double gl = s.scale * dlogits[static_cast<size_t>(n_p + j)];
+                const double gl = di[n_p + j];
                 const double* kj = k + j * s.kv_dim() + g * s.head_dim;
                 for (int64_t d = 0; d < s.head_dim; ++d) dqi[d] += gl * kj[d];
                 if (dk) {
@@ -111,11 +113,12 @@ void attention_backward(const AttentionShape& s, const double* q, std::span<cons
     for (int64_t h = 0; h < s.n_heads; ++h) {
         const int64_t g = h / group;
         const KvSpan& ph = prompt[static_cast<size_t>(g)];
+        rows_dot_rows(dout + h * s.head_dim, s.q_dim(), s.m, ph.v, ph.stride, n_p, s.head_dim, dprobs.data() + h * s.m * width,
+                      width);
         for (int64_t i = 0; i < s.m; ++i) {
             const double* row = probs + (h * s.m + i) * width;
             double* drow = dprobs.data() + (h * s.m + i) * width;
             const double* doi = dout + i * s.q_dim() + h * s.head_dim;
-            for (int64_t j = 0; j < n_p; ++j) drow[j] = dot(ph.v + j * ph.stride, doi, s.head_dim);
             for (int64_t j = 0; j <= i; ++j) {
                 drow[n_p + j] = dot(v + j * s.kv_dim() + g * s.head_dim, doi, s.head_dim);
                 double* dvj = dv + j * s.kv_dim() + g * s.head_dim;

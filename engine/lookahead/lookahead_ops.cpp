@@ -63,6 +63,97 @@ GLIMPSE_AVX2 void axpy_avx2(double g, const W* w, int64_t n, double* y) {
     for (; c < n; ++c) y[c] += g * static_cast<double>(w[c]);
 }
 
+// Four rows of X against two rows of W per pass over i: each loaded (and widened) value
+// serves several products. R and C shrink at the edges.
+template <int R, int C>
+GLIMPSE_AVX2 void rows_dot_rows_block(const double* x, int64_t ldx, const float* w, int64_t ldw, int64_t n, double* y,
+                                      int64_t ldy) {
+    __m256d acc[R][C];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d wv[C];
+#pragma GCC unroll 2
+        for (int c = 0; c < C; ++c) wv[c] = load4(w + c * ldw + i);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+            const __m256d xv = _mm256_loadu_pd(x + r * ldx + i);
+#pragma GCC unroll 2
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm256_fmadd_pd(xv, wv[c], acc[r][c]);
+        }
+    }
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) {
+            alignas(32) double lanes[4];
+            _mm256_store_pd(lanes, acc[r][c]);
+            double sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+            for (int64_t j = i; j < n; ++j) sum += x[r * ldx + j] * static_cast<double>(w[c * ldw + j]);
+            y[r * ldy + c] = sum;
+        }
+}
+
+template <int C>
+GLIMPSE_AVX2 void rows_dot_rows_columns(const double* x, int64_t ldx, int64_t n_rows, const float* w, int64_t ldw,
+                                        int64_t n, double* y, int64_t ldy) {
+    int64_t t = 0;
+    for (; t + 4 <= n_rows; t += 4) rows_dot_rows_block<4, C>(x + t * ldx, ldx, w, ldw, n, y + t * ldy, ldy);
+    for (; t < n_rows; ++t) rows_dot_rows_block<1, C>(x + t * ldx, ldx, w, ldw, n, y + t * ldy, ldy);
+}
+
+// W's rows outermost: a pair of them stays in cache while every row of X passes.
+GLIMPSE_AVX2 void rows_dot_rows_avx2(const double* x, int64_t ldx, int64_t n_rows, const float* w, int64_t ldw,
+                                     int64_t n_out, int64_t n, double* y, int64_t ldy) {
+    int64_t o = 0;
+    for (; o + 2 <= n_out; o += 2) rows_dot_rows_columns<2>(x, ldx, n_rows, w + o * ldw, ldw, n, y + o, ldy);
+    if (o < n_out) rows_dot_rows_columns<1>(x, ldx, n_rows, w + o * ldw, ldw, n, y + o, ldy);
+}
+
+// Eight values of i for R rows of DX held in registers while all of W's rows pass.
+template <int R>
+GLIMPSE_AVX2 void add_rows_times_matrix_block(const double* dy, int64_t lddy, const float* w, int64_t ldw, int64_t n_out,
+                                              double* dx, int64_t lddx) {
+    __m256d lo[R], hi[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+        lo[r] = _mm256_loadu_pd(dx + r * lddx);
+        hi[r] = _mm256_loadu_pd(dx + r * lddx + 4);
+    }
+    for (int64_t o = 0; o < n_out; ++o) {
+        const __m256d w0 = load4(w + o * ldw), w1 = load4(w + o * ldw + 4);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+            const __m256d g = _mm256_broadcast_sd(dy + r * lddy + o);
+            lo[r] = _mm256_fmadd_pd(g, w0, lo[r]);
+            hi[r] = _mm256_fmadd_pd(g, w1, hi[r]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+        _mm256_storeu_pd(dx + r * lddx, lo[r]);
+        _mm256_storeu_pd(dx + r * lddx + 4, hi[r]);
+    }
+}
+
+// Strips of eight columns outermost: W's strip stays in cache while every row of DX passes.
+GLIMPSE_AVX2 void add_rows_times_matrix_avx2(const double* dy, int64_t lddy, int64_t n_rows, const float* w, int64_t ldw,
+                                             int64_t n_out, int64_t n, double* dx, int64_t lddx) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        int64_t t = 0;
+        for (; t + 4 <= n_rows; t += 4) add_rows_times_matrix_block<4>(dy + t * lddy, lddy, w + i, ldw, n_out, dx + t * lddx + i, lddx);
+        for (; t < n_rows; ++t) add_rows_times_matrix_block<1>(dy + t * lddy, lddy, w + i, ldw, n_out, dx + t * lddx + i, lddx);
+    }
+    if (i < n)
+        for (int64_t t = 0; t < n_rows; ++t)
+            for (int64_t o = 0; o < n_out; ++o) {
+                const double g = dy[t * lddy + o];
+                for (int64_t j = i; j < n; ++j) dx[t * lddx + j] += g * static_cast<double>(w[o * ldw + j]);
+            }
+}
+
 bool has_avx2() {
     static const bool yes = [] {
         __builtin_cpu_init();
@@ -90,6 +181,24 @@ void axpy(double g, const W* w, int64_t n, double* y) {
 }
 
 }  // namespace
+
+void rows_dot_rows(const double* x, int64_t ldx, int64_t n_rows, const float* w, int64_t ldw, int64_t n_out, int64_t n,
+                   double* y, int64_t ldy) {
+#ifdef GLIMPSE_LOOKAHEAD_AVX2
+    if (has_avx2()) return rows_dot_rows_avx2(x, ldx, n_rows, w, ldw, n_out, n, y, ldy);
+#endif
+    for (int64_t o = 0; o < n_out; ++o)
+        for (int64_t t = 0; t < n_rows; ++t) y[t * ldy + o] = dot_impl(w + o * ldw, x + t * ldx, n);
+}
+
+void add_rows_times_matrix(const double* dy, int64_t lddy, int64_t n_rows, const float* w, int64_t ldw, int64_t n_out,
+                           int64_t n, double* dx, int64_t lddx) {
+#ifdef GLIMPSE_LOOKAHEAD_AVX2
+    if (has_avx2()) return add_rows_times_matrix_avx2(dy, lddy, n_rows, w, ldw, n_out, n, dx, lddx);
+#endif
+    for (int64_t t = 0; t < n_rows; ++t)
+        for (int64_t o = 0; o < n_out; ++o) axpy_impl(dy[t * lddy + o], w + o * ldw, n, dx + t * lddx);
+}
 
 double dot(const float* w, const double* x, int64_t n) { return dot_any(w, x, n); }
 double dot(const double* w, const double* x, int64_t n) { return dot_any(w, x, n); }
@@ -122,14 +231,10 @@ void rmsnorm_backward(const double* x, const float* w, int64_t n_rows, int64_t d
 }
 
 void linear_forward(const LoraLinear& p, const double* x, int64_t n_rows, double* xa, double* y) {
-    // Weight row outermost: each (possibly large) row of W is read once for all the rows.
-    for (int64_t o = 0; o < p.out; ++o) {
-        const float* wo = p.w + o * p.in;
-        for (int64_t t = 0; t < n_rows; ++t) {
-            const double* xt = x + t * p.in;
-            y[t * p.out + o] = (p.bias ? p.bias[o] : 0.0) + dot(wo, xt, p.in);
-        }
-    }
+    rows_dot_rows(x, p.in, n_rows, p.w, p.in, p.out, p.in, y, p.out);
+    if (p.bias)
+        for (int64_t t = 0; t < n_rows; ++t)
+            for (int64_t o = 0; o < p.out; ++o) y[t * p.out + o] += p.bias[o];
     if (!p.a) return;
     for (int64_t t = 0; t < n_rows; ++t) {
         const double* xt = x + t * p.in;
@@ -149,14 +254,7 @@ void linear_forward(const LoraLinear& p, const double* x, int64_t n_rows, double
 
 void linear_backward(const LoraLinear& p, const double* x, const double* xa, const double* dy, int64_t n_rows,
                      double* dx, double* da, double* db) {
-    if (dx)
-        for (int64_t o = 0; o < p.out; ++o) {
-            const float* wo = p.w + o * p.in;
-            for (int64_t t = 0; t < n_rows; ++t) {
-                const double g = dy[t * p.out + o];
-                axpy(g, wo, p.in, dx + t * p.in);
-            }
-        }
+    if (dx) add_rows_times_matrix(dy, p.out, n_rows, p.w, p.in, p.out, p.in, dx, p.in);
     if (!p.a) return;
     std::vector<double> dxa(static_cast<size_t>(p.rank));
     for (int64_t t = 0; t < n_rows; ++t) {

@@ -16,6 +16,15 @@ namespace engine::lookahead {
 double dot(const float* w, const double* x, int64_t n);
 double dot(const double* w, const double* x, int64_t n);
 
+// The two matrix products of the rows' pass, over float matrices (weights, or a prompt's
+// keys and values) with rows `ldw` apart; every other matrix's rows are ld* apart too.
+// Y[t][o] = sum_i X[t][i] * W[o][i], for t < n_rows, o < n_out, i < n (Y is overwritten).
+void rows_dot_rows(const double* x, int64_t ldx, int64_t n_rows, const float* w, int64_t ldw, int64_t n_out, int64_t n,
+                   double* y, int64_t ldy);
+// DX[t][i] += sum_o DY[t][o] * W[o][i], for t < n_rows, o < n_out, i < n.
+void add_rows_times_matrix(const double* dy, int64_t lddy, int64_t n_rows, const float* w, int64_t ldw, int64_t n_out,
+                           int64_t n, double* dx, int64_t lddx);
+
 // y = x / sqrt(mean(x^2) + eps) * w, per row of `dim`.
 void rmsnorm_forward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, double* y);
 void rmsnorm_backward(const double* x, const float* w, int64_t n_rows, int64_t dim, double eps, const double* dy,

@@ -73,6 +73,58 @@ class TestLookaheadOps : public QObject {
     Q_OBJECT
 
 private slots:
+    // The two matrix products against their definition, on shapes with every kind of edge
+    // (rows, columns and lengths that do not fill the vector blocks) and padded strides
+    // whose padding must stay untouched. Tolerance: 1e-12 of the sum of |products|.
+    void matrix_products_match_their_definition() {
+        std::mt19937_64 rng(reference::fresh_seed("lookahead matrix products"));
+        struct Shape {
+            int64_t rows, out, n;
+        };
+        for (const Shape sh : {Shape{1, 1, 1}, Shape{5, 3, 7}, Shape{4, 2, 8}, Shape{9, 5, 21}, Shape{32, 7, 64}, Shape{3, 4, 19}}) {
+            const int64_t ldx = sh.n + 3, ldw = sh.n + 5, ldy = sh.out + 2;
+            const auto x = random_vector(rng, static_cast<size_t>(sh.rows * ldx));
+            const auto w = random_floats(rng, static_cast<size_t>(sh.out * ldw));
+            std::vector<double> y(static_cast<size_t>(sh.rows * ldy), 7.0);
+            rows_dot_rows(x.data(), ldx, sh.rows, w.data(), ldw, sh.out, sh.n, y.data(), ldy);
+            for (int64_t t = 0; t < sh.rows; ++t)
+                for (int64_t o = 0; o < ldy; ++o) {
+                    if (o >= sh.out) {
+                        QCOMPARE(y[t * ldy + o], 7.0);
+                        continue;
+                    }
+                    double want = 0.0, size = 0.0;
+                    for (int64_t i = 0; i < sh.n; ++i) {
+                        want += x[t * ldx + i] * double(w[o * ldw + i]);
+                        size += std::fabs(x[t * ldx + i] * double(w[o * ldw + i]));
+                    }
+                    QVERIFY2(std::fabs(y[t * ldy + o] - want) <= 1e-12 * size,
+                             qPrintable(QString("rows_dot_rows %1x%2x%3 at (%4, %5)").arg(sh.rows).arg(sh.out).arg(sh.n).arg(t).arg(o)));
+                }
+
+            // DX += DY W, with DY [rows][out] and DX [rows][n].
+            const int64_t lddy = sh.out + 1, lddx = sh.n + 4;
+            const auto dy = random_vector(rng, static_cast<size_t>(sh.rows * lddy));
+            const auto before = random_vector(rng, static_cast<size_t>(sh.rows * lddx));
+            auto dx = before;
+            add_rows_times_matrix(dy.data(), lddy, sh.rows, w.data(), ldw, sh.out, sh.n, dx.data(), lddx);
+            for (int64_t t = 0; t < sh.rows; ++t)
+                for (int64_t i = 0; i < lddx; ++i) {
+                    if (i >= sh.n) {
+                        QCOMPARE(dx[t * lddx + i], before[t * lddx + i]);
+                        continue;
+                    }
+                    double want = before[t * lddx + i], size = std::fabs(want);
+                    for (int64_t o = 0; o < sh.out; ++o) {
+                        want += dy[t * lddy + o] * double(w[o * ldw + i]);
+                        size += std::fabs(dy[t * lddy + o] * double(w[o * ldw + i]));
+                    }
+                    QVERIFY2(std::fabs(dx[t * lddx + i] - want) <= 1e-12 * size,
+                             qPrintable(QString("add_rows_times_matrix %1x%2x%3 at (%4, %5)").arg(sh.rows).arg(sh.out).arg(sh.n).arg(t).arg(i)));
+                }
+        }
+    }
+
     void rmsnorm_backward_matches_finite_differences() {
         std::mt19937_64 rng(reference::fresh_seed("rmsnorm"));
         const int64_t n = 3, dim = 11;
@@ -204,10 +256,19 @@ private slots:
         CHECK_GRADIENT(db, numeric_gradient(b, add_loss));
     }
 
+    // Heads of 6 take the products' edge paths only; heads of 16 their vector blocks too.
+    void attention_backward_matches_finite_differences_data() {
+        QTest::addColumn<int>("head_dim");
+        QTest::addColumn<int>("prompt_tokens");
+        QTest::newRow("heads of 6") << 6 << 9;
+        QTest::newRow("heads of 16") << 16 << 11;
+    }
     void attention_backward_matches_finite_differences() {
-        std::mt19937_64 rng(reference::fresh_seed("lookahead attention"));
-        const AttentionShape s{5, 4, 2, 6, 1.0 / std::sqrt(6.0)};
-        const int64_t n_p = 9;
+        QFETCH(int, head_dim);
+        QFETCH(int, prompt_tokens);
+        std::mt19937_64 rng(reference::fresh_seed(QTest::currentDataTag()));
+        const AttentionShape s{5, 4, 2, head_dim, 1.0 / std::sqrt(double(head_dim))};
+        const int64_t n_p = prompt_tokens;
         PromptKv prompt(rng, s.n_kv_heads, n_p, s.head_dim);
         auto q = random_vector(rng, s.m * s.q_dim());
         auto k = random_vector(rng, s.m * s.kv_dim());
