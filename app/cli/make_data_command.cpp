@@ -32,11 +32,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 
 namespace glimpse::cli {
 namespace {
@@ -219,49 +222,70 @@ void run_make_data(const MakeDataOptions& opt) {
         auto split = [&] {
             return split_at_question(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true), "\n\n" + prompt.question);
         };
-        // A conversation: each question answered greedily with the full cache, the answer's
-        // text written into the chat as the model said it, then the next question.
-        for (const std::string& next : glimpse::eval::follow_up_questions(prompt, setting.turns - 1)) {
-            const auto read = split();
-            const auto answered = la::compute_attention_targets(
-                loaded.model, read.context,
-                {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .question = read.question}, cancel);
-            if (!answered) break;
-            std::vector<int32_t> said = answered->response;
-            std::erase_if(said, [&](int32_t t) { return loaded.tokenizer.is_special(t); });
-            messages.push_back({"assistant", loaded.tokenizer.decode(said)});
-            messages.push_back({"user", next});
-        }
-        if (cancel->load()) {
-            interrupted = true;
-            break;
-        }
-        std::vector<int32_t> tokens, question;
-        if (setting.windowed) {
-            // The rows run when a window ends inside the document: what was read so far is
-            // the prompt; the rest of the document and the question come after it.
-            auto read = split();
-            const auto end = static_cast<size_t>(window_end(prompt.seed, static_cast<int64_t>(read.context.size())));
-            tokens.assign(read.context.begin(), read.context.begin() + static_cast<std::ptrdiff_t>(end));
-            question.assign(read.context.begin() + static_cast<std::ptrdiff_t>(end), read.context.end());
-            question.insert(question.end(), read.question.begin(), read.question.end());
-        } else if (setting.context_only) {
-            auto read = split();
-            tokens = std::move(read.context);
-            question = std::move(read.question);
-        } else {
-            tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
-        }
         // The prompt's full cache goes beside the sample: the trainer reads it instead of
         // prefilling the prompt again at every visit.
         const auto save_cache = [&](const engine::CompressedCache& cache) {
             if (cache_type) la::save_prompt_cache(cache.with_kv_type(*cache_type), la::prompt_cache_path(sample_path(out, i)));
         };
-        const auto targets = la::compute_attention_targets(
-            loaded.model, tokens,
-            {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .question = question,
-             .on_prompt_cache = save_cache},
-            cancel);
+        std::vector<int32_t> tokens, question;
+        std::optional<la::AttentionTargets> targets;
+        if (setting.turns > 1) {
+            // A conversation: each question answered greedily with the full cache, the answer's
+            // text written into the chat as the model said it, then the next question. One
+            // session reads it as it grows; when the chat's tokens change before its end (a
+            // tokenizer merging across a turn's edge), it reads them again from the start.
+            std::optional<la::FullCacheReader> reader;
+            std::vector<int32_t> held;   // what the reader has read: the document part, then the question part
+            auto catch_up = [&]() -> bool {
+                auto now = split();
+                std::vector<int32_t> all = now.context;
+                all.insert(all.end(), now.question.begin(), now.question.end());
+                const bool grows = reader && now.context == tokens && all.size() > held.size() &&
+                                   std::equal(held.begin(), held.end(), all.begin());
+                tokens = std::move(now.context);
+                question = std::move(now.question);
+                if (!grows) {
+                    reader.emplace(loaded.model, opt.model.threads);
+                    if (!reader->read(tokens, cancel)) return false;
+                    save_cache(reader->cache());
+                    held = tokens;
+                }
+                if (!reader->read(std::span<const int32_t>(all).subspan(held.size()), cancel)) return false;
+                held = std::move(all);
+                return true;
+            };
+            for (const std::string& next : glimpse::eval::follow_up_questions(prompt, setting.turns - 1)) {
+                if (!catch_up()) break;
+                auto said = reader->answer(opt.response_tokens, cancel);
+                if (!said) break;
+                std::erase_if(*said, [&](int32_t t) { return loaded.tokenizer.is_special(t); });
+                messages.push_back({"assistant", loaded.tokenizer.decode(*said)});
+                messages.push_back({"user", next});
+            }
+            if (!cancel->load() && catch_up())
+                targets = reader->answer_with_targets(static_cast<int64_t>(tokens.size()), opt.response_tokens, cancel);
+        } else {
+            if (setting.windowed) {
+                // The rows run when a window ends inside the document: what was read so far is
+                // the prompt; the rest of the document and the question come after it.
+                auto read = split();
+                const auto end = static_cast<size_t>(window_end(prompt.seed, static_cast<int64_t>(read.context.size())));
+                tokens.assign(read.context.begin(), read.context.begin() + static_cast<std::ptrdiff_t>(end));
+                question.assign(read.context.begin() + static_cast<std::ptrdiff_t>(end), read.context.end());
+                question.insert(question.end(), read.question.begin(), read.question.end());
+            } else if (setting.context_only) {
+                auto read = split();
+                tokens = std::move(read.context);
+                question = std::move(read.question);
+            } else {
+                tokens = tokenize_rendered(loaded.tokenizer, loaded.chat, loaded.chat.render(messages, true));
+            }
+            targets = la::compute_attention_targets(
+                loaded.model, tokens,
+                {.response_tokens = opt.response_tokens, .threads = opt.model.threads, .question = question,
+                 .on_prompt_cache = save_cache},
+                cancel);
+        }
         if (!targets) {
             interrupted = true;
             break;

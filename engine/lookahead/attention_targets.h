@@ -18,8 +18,10 @@
 #include <vector>
 
 namespace engine {
+class Backend;
 class CompressedCache;
 class Model;
+class Session;
 }
 
 namespace engine::lookahead {
@@ -35,6 +37,35 @@ struct AttentionTargetOptions {
 struct AttentionTargets {
     std::vector<int32_t> response;  // greedy tokens, the end-of-turn token included when reached
     std::vector<double> target;     // [n_layers][n_kv_heads][n_prompt], each row sums to 1
+};
+
+// A conversation read with the full cache, part by part, in one session: greedy answers of
+// the turns before the last (which leave the cache as it was), then the last answer with its
+// targets. compute_attention_targets is one prompt, one question part and that last answer.
+class FullCacheReader {
+public:
+    FullCacheReader(std::shared_ptr<const Model> model, int threads);
+    ~FullCacheReader();
+
+    // Reads the next tokens (the first call prefills). False when cancelled; the reader is
+    // then unusable.
+    bool read(std::span<const int32_t> tokens, const std::atomic<bool>* cancel = nullptr);
+    const CompressedCache& cache() const;
+    // The greedy answer to what was read, up to max_tokens (end-of-turn token included when
+    // reached); the cache and logits are left as they were. Nothing when cancelled.
+    std::optional<std::vector<int32_t>> answer(int64_t max_tokens, const std::atomic<bool>* cancel = nullptr);
+    // The greedy answer and where it looked among the first n_prompt tokens read, each
+    // (layer, KV head) normalised over them. Nothing when cancelled.
+    std::optional<AttentionTargets> answer_with_targets(int64_t n_prompt, int64_t max_tokens,
+                                                        const std::atomic<bool>* cancel = nullptr);
+
+private:
+    // Throws engine::Error when max_tokens is not positive or does not fit after what was read.
+    void check_room(int64_t max_tokens) const;
+
+    std::shared_ptr<const Model> model_;
+    std::shared_ptr<Backend> backend_;
+    std::unique_ptr<Session> session_;
 };
 
 // Throws engine::Error for an empty prompt, a prompt (and question) that leaves no room for

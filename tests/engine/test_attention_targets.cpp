@@ -10,6 +10,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/attention_targets.h"
 #include "engine/model/model.h"
+#include "engine/session/compressed_cache.h"
 
 #include "test_support.h"
 
@@ -137,6 +138,53 @@ private slots:
     void context_only_target_covers_the_prompt_before_its_question() {
         TinySpec s;
         check_against_reference(s, reference::fresh_seed("context-only"), 37, 6, /*n_question=*/9);
+    }
+
+    // A conversation read part by part in one session: an earlier turn's answer leaves the
+    // cache as it was, and the last answer's target over the first part matches the
+    // reference reading everything at once.
+    void a_conversation_read_in_parts_matches_reference() {
+        const uint64_t seed = reference::fresh_seed("conversation");
+        TinySpec s;
+        const auto image = reference::write_tiny_model(s, seed);
+        const auto model = engine::Model::from_file(engine::GgufFile::parse(image, "tiny"));
+        const auto prompt = random_prompt(seed + 1, 29, s.vocab), first = random_prompt(seed + 2, 7, s.vocab);
+        engine::lookahead::FullCacheReader reader(model, 2);
+        QVERIFY(error_of([&] { reader.answer(4); }).contains("prompt is empty"));
+        QVERIFY(reader.read(prompt));
+        QVERIFY(reader.read(first));
+        const engine::CompressedCache before = reader.cache();
+        const auto said = reader.answer(4);
+        QVERIFY(said.has_value() && !said->empty());
+        QVERIFY(reader.cache() == before);
+        QCOMPARE(*reader.answer(4), *said);
+        // The same answer as reading prompt and question afresh.
+        const auto fresh = compute_attention_targets(model, prompt, {.response_tokens = 4, .threads = 2, .question = first});
+        QCOMPARE(fresh->response, *said);
+
+        std::vector<int32_t> second = *said;
+        const auto next = random_prompt(seed + 3, 6, s.vocab);
+        second.insert(second.end(), next.begin(), next.end());
+        QVERIFY(reader.read(second));
+        QVERIFY(error_of([&] { reader.answer_with_targets(200, 4); }).contains("a prompt of 200 tokens"));
+        QVERIFY(error_of([&] { reader.answer(5000); }).contains("context window of 4096"));
+        const auto got = reader.answer_with_targets(static_cast<int64_t>(prompt.size()), 5);
+        QVERIFY(got.has_value() && !got->response.empty());
+
+        std::vector<int32_t> all = prompt;
+        all.insert(all.end(), first.begin(), first.end());
+        all.insert(all.end(), second.begin(), second.end());
+        all.insert(all.end(), got->response.begin(), got->response.end());
+        const int64_t first_response = static_cast<int64_t>(prompt.size() + first.size() + second.size());
+        std::vector<double> attention;
+        reference::reference_logits(engine::GgufFile::parse(image, "tiny"), s, all, &attention);
+        const auto expected = brute_force_target(attention, s, static_cast<int64_t>(prompt.size()), first_response,
+                                                 static_cast<int64_t>(all.size()));
+        QCOMPARE(got->target.size(), expected.size());
+        double worst = 0.0;
+        for (size_t i = 0; i < expected.size(); ++i) worst = std::max(worst, std::abs(got->target[i] - expected[i]));
+        qInfo("conversation: max |engine - reference| = %.3g", worst);
+        QVERIFY2(worst < kTolerance, qPrintable(QString("max error %1").arg(worst)));
     }
 
     void stops_at_the_end_of_turn_token() {
