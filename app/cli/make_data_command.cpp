@@ -59,6 +59,7 @@ struct MakeDataOptions {
     double multi_turn = 0.0;     // share of the samples that are conversations of 2 or 3 questions
     double windowed = 0.0;       // share of the samples whose prompt stops inside the document
     std::string prompt_cache = "f16";   // type of the prompt caches kept for the trainer, or "none"
+    std::string shard = "0/1";          // "K/N": this run makes the samples i with i % N == K
     std::string corpus;   // empty: lookahead/training_corpus.jsonl in the data directory
 };
 
@@ -125,12 +126,35 @@ bool is_done(const fs::path& path, uint64_t fingerprint, uint64_t seed, SampleSe
     return false;
 }
 
-// Files a killed run left half-written under their temporary names.
-void remove_partial_files(const fs::path& dir) {
+// "K/N" -> {K, N}; throws engine::Error unless 0 <= K < N.
+std::pair<int64_t, int64_t> parse_shard(const std::string& text) {
+    const size_t slash = text.find('/');
+    int64_t k = -1, n = 0;
+    try {
+        size_t used_k = 0, used_n = 0;
+        if (slash != std::string::npos) {
+            k = std::stoll(text.substr(0, slash), &used_k);
+            n = std::stoll(text.substr(slash + 1), &used_n);
+        }
+        if (used_k != slash || used_n != text.size() - slash - 1) k = -1;
+    } catch (const std::exception&) {
+        k = -1;
+    }
+    if (k < 0 || n <= 0 || k >= n)
+        throw engine::Error("make-data: --shard '" + text + "' is not K/N with 0 <= K < N (e.g. 0/4 ... 3/4)");
+    return {k, n};
+}
+
+// Files a killed run of this shard left half-written under their temporary names (a
+// sample's and its prompt cache's); other shards' runs may be writing theirs.
+void remove_partial_files(const fs::path& dir, int64_t shard, int64_t shards) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name.starts_with("sample-") && name.ends_with(".gguf.partial")) fs::remove(entry.path(), ec);
+        if (!name.starts_with("sample-") || !name.ends_with(".partial")) continue;
+        const size_t digits = name.find_first_not_of("0123456789", 7);
+        if (digits == 7 || digits == std::string::npos || digits > 7 + 18) continue;
+        if (std::stoll(name.substr(7, digits - 7)) % shards == shard) fs::remove(entry.path(), ec);
     }
 }
 
@@ -181,24 +205,29 @@ void run_make_data(const MakeDataOptions& opt) {
                             "conversations of " + std::to_string(opt.response_tokens) + "-token answers above --min-length " +
                             std::to_string(opt.min_length) + "; raise --max-length or lower --multi-turn to 0");
     const SettingShares shares{opt.context_only, opt.multi_turn, opt.windowed};
+    const auto [shard, shards] = parse_shard(opt.shard);
     const std::optional<engine::GgmlType> cache_type = la::parse_prompt_cache_type(opt.prompt_cache);
     auto count_tokens = [&](std::string_view text) { return static_cast<int>(loaded.tokenizer.encode(text, false, false).size()); };
 
     std::error_code ec;
     fs::create_directories(out, ec);
     if (!fs::is_directory(out)) throw engine::Error(out.string() + ": cannot create the output directory");
-    remove_partial_files(out);
+    remove_partial_files(out, shard, shards);
 
     std::vector<int64_t> todo;
-    for (int64_t i = 0; i < opt.samples; ++i) {
+    int64_t mine = 0;
+    for (int64_t i = shard; i < opt.samples; i += shards) {
+        ++mine;
         const uint64_t seed = glimpse::eval::training_prompt_seed(opt.seed, static_cast<uint64_t>(i));
         if (!is_done(sample_path(out, i), fingerprint, seed, setting_of(seed, shares))) todo.push_back(i);
     }
-    const int64_t skipped = opt.samples - static_cast<int64_t>(todo.size());
+    const int64_t skipped = mine - static_cast<int64_t>(todo.size());
     std::fprintf(stderr,
-                 "make-data: %lld samples in %s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response "
+                 "make-data: %lld samples in %s%s, %lld already there, %lld to make (lengths %d..%d tokens, %lld response "
                  "tokens, %.0f%% multi-turn, %.0f%% windowed, %.0f%% of the rest context-only)\n",
-                 static_cast<long long>(opt.samples), out.string().c_str(), static_cast<long long>(skipped),
+                 static_cast<long long>(mine), out.string().c_str(),
+                 shards > 1 ? (" (shard " + opt.shard + " of " + std::to_string(opt.samples) + ")").c_str() : "",
+                 static_cast<long long>(skipped),
                  static_cast<long long>(todo.size()), opt.min_length, max_length, static_cast<long long>(opt.response_tokens),
                  100.0 * opt.multi_turn, 100.0 * opt.windowed, 100.0 * opt.context_only);
 
@@ -359,6 +388,10 @@ void add_make_data_command(CLI::App& app) {
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--prompt-cache", opt->prompt_cache,
                     "Type each prompt's full K/V cache is kept at beside its sample for the trainer: f32, f16, q8_0, or none")
+        ->capture_default_str();
+    cmd->add_option("--shard", opt->shard,
+                    "K/N: make only the samples i with i % N == K, so that N runs (processes or machines) share one "
+                    "--out folder without doing the same work")
         ->capture_default_str();
     cmd->add_option("--corpus", opt->corpus, "Training corpus (JSON lines, as scripts/make_training_corpus.py writes; default: "
                     "lookahead/training_corpus.jsonl in the data directory)");

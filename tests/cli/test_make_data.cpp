@@ -96,6 +96,35 @@ private slots:
         QCOMPARE(engine::lookahead::list_training_samples(data).size(), size_t(3));
     }
 
+    // Runs of different shards share a folder: each makes its own indices, the same bytes a
+    // single run makes, and clears only its own half-written files.
+    void shards_share_a_folder() {
+        const QString dir = dir_.path() + "/sharded";
+        QStringList args = make_data(3);
+        args[2] = dir;
+        auto r = run(args + QStringList{"--shard", "1/2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("made 1 samples, skipped 0"), qPrintable(r.out));
+        QVERIFY2(r.err.contains("(shard 1/2 of 3)"), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(dir + "/sample-000000.gguf") && QFileInfo::exists(dir + "/sample-000001.gguf"));
+        { std::ofstream(dir.toStdString() + "/sample-000000.kv.partial") << "half"; }
+        { std::ofstream(dir.toStdString() + "/sample-000001.gguf.partial") << "half"; }
+        r = run(args + QStringList{"--shard", "0/2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("made 2 samples, skipped 0"), qPrintable(r.out));
+        QVERIFY(!QFileInfo::exists(dir + "/sample-000000.kv.partial"));
+        QVERIFY(QFileInfo::exists(dir + "/sample-000001.gguf.partial"));   // shard 1's, maybe still being written
+        for (const char* name : {"sample-000000.gguf", "sample-000001.gguf", "sample-000002.gguf"})
+            QVERIFY2(read_bytes(dir.toStdString() + "/" + name) == read_bytes(dir_.path().toStdString() + "/data/" + name), name);
+        r = run(args);
+        QVERIFY2(r.out.contains("made 0 samples, skipped 3"), qPrintable(r.out));
+        for (const char* bad : {"2/2", "1", "a/b", "-1/2", "1/0", "1/2x"}) {
+            r = run(args + QStringList{"--shard", bad});
+            QVERIFY(r.code != 0);
+            QVERIFY2(r.err.contains("is not K/N"), qPrintable(r.err));
+        }
+    }
+
     // A context-only sample is the same prompt cut before its question: the document is what
     // the target covers, the question is read after it, and the trainer takes the sample.
     void context_only_samples_cut_the_prompt_before_the_question() {
