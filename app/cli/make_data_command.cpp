@@ -167,6 +167,15 @@ std::string source_kind(const la::TrainingSample& s) {
 }
 
 void run_make_data(const MakeDataOptions& opt) {
+    // Options first: a mistake is reported before the model loads.
+    if (opt.multi_turn + opt.windowed > 1.0) {
+        char shares[96];
+        std::snprintf(shares, sizeof shares, "--multi-turn %g and --windowed %g", opt.multi_turn, opt.windowed);
+        throw engine::Error("make-data: " + std::string(shares) + " add up to more than all the samples");
+    }
+    const SettingShares shares{opt.context_only, opt.multi_turn, opt.windowed};
+    const auto [shard, shards] = parse_shard(opt.shard);
+    const std::optional<engine::GgmlType> cache_type = la::parse_prompt_cache_type(opt.prompt_cache);
     const fs::path out = opt.out;
     auto loaded = load_model(opt.model);
     const auto& config = loaded.model->config();
@@ -174,11 +183,6 @@ void run_make_data(const MakeDataOptions& opt) {
     const auto corpus = glimpse::eval::HaystackCorpus::load(
         opt.corpus.empty() ? data_file("lookahead/training_corpus.jsonl").string() : opt.corpus);
 
-    if (opt.multi_turn + opt.windowed > 1.0) {
-        char shares[96];
-        std::snprintf(shares, sizeof shares, "--multi-turn %g and --windowed %g", opt.multi_turn, opt.windowed);
-        throw engine::Error("make-data: " + std::string(shares) + " add up to more than all the samples");
-    }
     const int64_t context = config.context_length;
     const int max_length = opt.max_length > 0 ? opt.max_length : static_cast<int>(context - opt.response_tokens);
     if (max_length + opt.response_tokens > context)
@@ -204,9 +208,6 @@ void run_make_data(const MakeDataOptions& opt) {
         throw engine::Error("make-data: --max-length " + std::to_string(max_length) + " leaves no room for three-question "
                             "conversations of " + std::to_string(opt.response_tokens) + "-token answers above --min-length " +
                             std::to_string(opt.min_length) + "; raise --max-length or lower --multi-turn to 0");
-    const SettingShares shares{opt.context_only, opt.multi_turn, opt.windowed};
-    const auto [shard, shards] = parse_shard(opt.shard);
-    const std::optional<engine::GgmlType> cache_type = la::parse_prompt_cache_type(opt.prompt_cache);
     auto count_tokens = [&](std::string_view text) { return static_cast<int>(loaded.tokenizer.encode(text, false, false).size()); };
 
     std::error_code ec;
