@@ -49,9 +49,13 @@ void Conversation::check_fits(int64_t tokens) const {
 }
 
 engine::PrefillStats Conversation::read(const std::string& text, const std::vector<int32_t>& tokens,
-                                        const TurnCallbacks& callbacks, const std::atomic<bool>* cancel) {
-    // Past the context window the session reads in windows, or says why it cannot.
-    auto session = std::make_unique<engine::Session>(model_.model, model_.backend, session_options());
+                                        const std::vector<int32_t>& question, const TurnCallbacks& callbacks,
+                                        const std::atomic<bool>* cancel) {
+    // Past the context window the session reads in windows (each with the question after it,
+    // when known), or says why it cannot.
+    engine::SessionOptions options = session_options();
+    options.window_probe = question;
+    auto session = std::make_unique<engine::Session>(model_.model, model_.backend, std::move(options));
     engine::PrefillStats stats = session->prefill(tokens, callbacks.on_progress, cancel);
     if (!stats) throw engine::Error(engine::ErrorKind::Cancelled, "cancelled while reading the documents");
     session_ = std::move(session);
@@ -71,7 +75,7 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
             messages_.clear();
             if (!options_.system_prompt.empty()) messages_.push_back({"system", options_.system_prompt});
             messages_.push_back({"user", document_message(documents_, question)});
-            report.prefill = read(prompt.text, prompt.tokens, callbacks, cancel);
+            report.prefill = read(prompt.text, prompt.tokens, prompt.question, callbacks, cancel);
             report.read_documents = true;
             report.read_tokens = static_cast<int64_t>(prompt.tokens.size());
             sources_ = std::move(prompt.sources);
@@ -90,7 +94,7 @@ TurnReport Conversation::ask(const std::string& question, const TurnCallbacks& c
                 // The template rewrites earlier turns (some trim or move the system prompt):
                 // read the whole conversation again. The documents keep their place in it.
                 auto tokens = tokenize_rendered(model_.tokenizer, model_.chat, rendered);
-                report.prefill = read(rendered, tokens, callbacks, cancel);
+                report.prefill = read(rendered, tokens, {}, callbacks, cancel);
                 report.read_documents = true;
                 report.read_tokens = static_cast<int64_t>(tokens.size());
             }

@@ -105,8 +105,11 @@ private:
     void answer(TurnReport& report, const engine::SamplingParams& sampling, const TurnCallbacks& callbacks,
                 const std::atomic<bool>* cancel);
     engine::SessionOptions session_options() const;
+    // Reads a whole prompt in a new session; `question` is read with each window but the last
+    // (SessionOptions::window_probe), empty when not known apart.
     engine::PrefillStats read(const std::string& text, const std::vector<int32_t>& tokens,
-                              const TurnCallbacks& callbacks, const std::atomic<bool>* cancel);
+                              const std::vector<int32_t>& question, const TurnCallbacks& callbacks,
+                              const std::atomic<bool>* cancel);
 
     const LoadedModel& model_;
     ConversationOptions options_;

@@ -242,6 +242,8 @@ std::vector<EvalRecord> evaluate_eviction(const std::shared_ptr<const Model>& mo
             if (cand.truncation == Truncation::None) {
                 session_options.policy = cand.keep;
                 session_options.window = options.read_window;
+                // Each window is chosen with the question after it, when the setting knows it.
+                if (question_aware) session_options.window_probe = prompt.question_tokens;
             }
             session_options.answer_room = options.response_tokens +
                                           (question_aware ? 0 : static_cast<int64_t>(prompt.question_tokens.size()));

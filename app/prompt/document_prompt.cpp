@@ -18,6 +18,9 @@ struct PageSpan {
     size_t text_begin;   // where the page's own text starts, after its marker line
 };
 
+// What the user message puts before the question.
+constexpr const char* kQuestionLabel = "Question: ";
+
 std::string compose_message(const std::vector<PromptDocument>& documents, const std::string& question,
                             std::vector<PageSpan>* spans) {
     std::string m;
@@ -39,7 +42,7 @@ std::string compose_message(const std::vector<PromptDocument>& documents, const 
             m += "\n\n";
         }
     }
-    m += "Question: " + question;
+    m += kQuestionLabel + question;
     return m;
 }
 
@@ -75,6 +78,9 @@ DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const e
     DocumentPrompt prompt;
     prompt.text = chat.render(messages, /*add_generation_prompt=*/true);
     prompt.tokens = tokenize_rendered(tokenizer, chat, prompt.text);
+    const size_t question_at = prompt.text.rfind(kQuestionLabel + question);
+    if (question_at != std::string::npos)
+        prompt.question = tokenizer.encode(std::string_view(prompt.text).substr(question_at), false, /*parse_special=*/true);
 
     // Token byte offsets follow from the pieces: byte-level BPE pieces concatenate back to
     // the text exactly. Some templates trim the message, so locate it by its first page.

@@ -35,6 +35,10 @@ struct DocumentPrompt {
     std::vector<int32_t> tokens;
     std::vector<TokenSource> sources;       // one per token
     int64_t document_tokens = 0;            // tokens that belong to some page
+    // The prompt from its question on ("Question: ...", the template's end and generation
+    // prompt), tokenized on its own: what a windowed reading reads after each window so that
+    // every window keeps what the question needs. Empty if the template rewrote the question.
+    std::vector<int32_t> question;
 };
 
 // The user message that carries the documents and the question.

@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -142,6 +143,21 @@ CompressedCache CompressedCache::with_kv_type(GgmlType type) const {
             to.push_back(from.positions[static_cast<size_t>(j)], k.data() + j * head_dim_, v.data() + j * head_dim_);
     }
     return out;
+}
+
+void CompressedCache::drop_from(int64_t position) {
+    if (position < 0 || position > next_position())
+        throw Error("KV cache: cannot drop from position " + std::to_string(position) + " of " +
+                    std::to_string(next_position()));
+    const auto rotary = static_cast<int32_t>(position - position_shift_);
+    for (auto& h : heads_) {
+        const auto first = std::lower_bound(h.positions.begin(), h.positions.end(), rotary);
+        const auto keep = static_cast<int64_t>(first - h.positions.begin());
+        h.positions.resize(static_cast<size_t>(keep));
+        h.k.resize(keep);
+        h.v.resize(keep);
+    }
+    tokens_.resize(static_cast<size_t>(position));
 }
 
 CompressedCache::Mark CompressedCache::mark() const {

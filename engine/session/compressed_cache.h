@@ -78,6 +78,10 @@ public:
     };
     Mark mark() const;
     void rollback(const Mark& mark);
+    // Forgets every token from the `position`-th read on (next_position() counts): the token
+    // list and the kept entries of those tokens, whose positions count from the last
+    // compaction (position_shift). What a windowed read's probe added after its window.
+    void drop_from(int64_t position);
 
     // [layer][kv_head] -> indices of kept entries, counted from a mark.
     using KeptEntries = std::vector<std::vector<std::vector<int32_t>>>;

@@ -67,6 +67,7 @@ PrefillStats Session::prefill(std::span<const int32_t> tokens, const ProgressCal
     request.answer_room = options_.answer_room;
     request.window = options_.window;
     request.budget = options_.policy->budget();
+    request.probe = static_cast<int64_t>(options_.window_probe.size());
     const WindowPlan plan = plan_windows(request);
 
     PrefillContext context;
@@ -101,12 +102,15 @@ bool Session::read_windows(std::span<const int32_t> tokens, int64_t window, Pref
     CompressedCache work = cache_;
     std::vector<float> logits;
     const ProgressCallback* outer = context.progress;
+    std::vector<int32_t> probed;   // a window, then the probe
     for (int64_t start = 0; start < n; start += window) {
         const int64_t length = std::min(window, n - start);
-        if (work.next_rotary_position() + length + options_.answer_room > limit) {
+        const bool probe = start + length < n && !options_.window_probe.empty();
+        const int64_t probe_length = probe ? static_cast<int64_t>(options_.window_probe.size()) : 0;
+        if (work.next_rotary_position() + length + probe_length + options_.answer_room > limit) {
             compact_positions(work, model_->rope_freqs(), c.rope_style);
             const int64_t kept = work.next_rotary_position();
-            if (kept + length + options_.answer_room > limit)
+            if (kept + length + probe_length + options_.answer_room > limit)
                 throw Error("windowed reading: the cache keeps " + std::to_string(kept) + " tokens per head after eviction; with a window of " +
                             std::to_string(length) + " and " + std::to_string(options_.answer_room) +
                             " for the answer that passes the model's context window of " + std::to_string(limit) +
@@ -123,11 +127,19 @@ bool Session::read_windows(std::span<const int32_t> tokens, int64_t window, Pref
         context.progress = &shifted;
         context.work_total = length * c.n_layers;
         context.evict_cached = true;
-        const bool read = options_.policy->prefill(context, tokens.subspan(static_cast<size_t>(start), static_cast<size_t>(length)),
-                                                   work, logits);
+        std::span<const int32_t> part = tokens.subspan(static_cast<size_t>(start), static_cast<size_t>(length));
+        if (probe) {
+            probed.assign(part.begin(), part.end());
+            probed.insert(probed.end(), options_.window_probe.begin(), options_.window_probe.end());
+            part = probed;
+        }
+        const int64_t window_end = work.next_position() + length;
+        const bool read = options_.policy->prefill(context, part, work, logits);
         context.progress = outer;
         context.evict_cached = false;
         if (!read) return false;
+        // The probe chose with the window; it is not part of the prompt.
+        if (probe) work.drop_from(window_end);
     }
     cache_ = std::move(work);
     logits_ = std::move(logits);

@@ -46,6 +46,10 @@ struct SessionOptions {
     int64_t context = 0;                    // 0: the model's context length
     int64_t answer_room = 0;
     int64_t window = 0;
+    // Read after every window but the last, before the window is evicted, then dropped: the
+    // question, so that each window keeps what the question needs, as the last one (which
+    // holds the question) does. Empty: earlier windows choose without it.
+    std::vector<int32_t> window_probe{};
 };
 
 // What one prefill did.

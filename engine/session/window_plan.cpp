@@ -25,16 +25,18 @@ WindowPlan plan_windows(const WindowRequest& r) {
     if (window == 0) {
         // The largest window that leaves room for twice the budget: PyramidKV's lower layers
         // and LookaheadKV's recent window keep somewhat more than B.
-        window = r.context - r.answer_room - 2 * r.budget;
+        window = r.context - r.answer_room - 2 * r.budget - r.probe;
         constexpr int64_t kSmallest = 64;   // below this, windows are mostly eviction work
         if (window < kSmallest)
-            throw Error("windowed reading: the budget (" + n(r.budget) + " tokens, twice that reserved) and the answer (" +
-                        n(r.answer_room) + " tokens) leave " + n(window) + " tokens of the model's " + n(r.context) +
+            throw Error("windowed reading: the budget (" + n(r.budget) + " tokens, twice that reserved), the answer (" +
+                        n(r.answer_room) + " tokens) and the question read with each window (" + n(r.probe) +
+                        " tokens) leave " + n(window) + " tokens of the model's " + n(r.context) +
                         "-token context window for each window, fewer than " + n(kSmallest) +
                         "; lower --budget or --max-tokens");
-    } else if (r.budget + window + r.answer_room > r.context) {
-        throw Error("windowed reading: budget " + n(r.budget) + " + window " + n(window) + " + answer " +
-                    n(r.answer_room) + " = " + n(r.budget + window + r.answer_room) +
+    } else if (r.budget + window + r.probe + r.answer_room > r.context) {
+        throw Error("windowed reading: budget " + n(r.budget) + " + window " + n(window) +
+                    (r.probe > 0 ? " + question " + n(r.probe) : std::string()) + " + answer " + n(r.answer_room) + " = " +
+                    n(r.budget + window + r.probe + r.answer_room) +
                     " tokens, more than the model's context window of " + n(r.context) +
                     "; lower --budget, --read-window or --max-tokens");
     }

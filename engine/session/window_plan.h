@@ -14,6 +14,7 @@ struct WindowRequest {
     int64_t answer_room = 0;   // positions left for the answer after the prompt
     int64_t window = 0;        // tokens per window; 0: one pass if it fits, else the default
     int64_t budget = 0;        // what the policy keeps per KV head and layer; 0: keeps everything
+    int64_t probe = 0;         // tokens read after each window but the last, then dropped (SessionOptions)
 };
 
 struct WindowPlan {

@@ -59,6 +59,18 @@ private slots:
         QVERIFY(p.sources.back().document == -1);    // the generation prompt
     }
 
+    // The question part, tokenized on its own, is the prompt's tail: what windowed reading
+    // reads after each window.
+    void the_question_part_is_the_prompt_tail() {
+        auto p = build_document_prompt(*tokenizer_, *chat_, documents(), "Where do terns nest?", "");
+        QVERIFY(!p.question.empty());
+        std::string text;
+        for (int32_t t : p.question) text += tokenizer_->token_to_piece(t);
+        QCOMPARE(QString::fromStdString(text), QString("Question: Where do terns nest?<|im_end|>\n<|im_start|>assistant\n"));
+        QVERIFY(p.question.size() < p.tokens.size());
+        QVERIFY(std::equal(p.question.rbegin(), p.question.rend(), p.tokens.rbegin()));
+    }
+
     void a_system_prompt_replaces_the_default() {
         auto p = build_document_prompt(*tokenizer_, *chat_, documents(), "q", "Be brief.");
         QVERIFY(p.text.rfind("<|im_start|>system\nBe brief.<|im_end|>\n", 0) == 0);

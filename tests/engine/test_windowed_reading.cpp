@@ -253,11 +253,15 @@ private slots:
 
     void every_policy_reads_past_the_context_in_windows_data() {
         QTest::addColumn<QString>("policy");
-        for (const char* name : {"streaming", "snapkv", "pyramidkv", "h2o", "laq", "speckv", "lookahead"})
-            QTest::newRow(name) << name;
+        QTest::addColumn<bool>("probe");
+        for (const char* name : {"streaming", "snapkv", "pyramidkv", "h2o", "laq", "speckv", "lookahead"}) {
+            QTest::newRow(name) << name << false;
+            QTest::newRow((std::string(name) + ", question after each window").c_str()) << name << true;
+        }
     }
     void every_policy_reads_past_the_context_in_windows() {
         QFETCH(QString, policy);
+        QFETCH(bool, probe);
         const uint64_t seed = fresh_seed("every policy");
         std::mt19937_64 rng(seed);
         TinySpec spec;
@@ -271,12 +275,14 @@ private slots:
         const int64_t context = 128, answer = 16, window = 48;
         const auto tokens = random_tokens(rng, 460);   // 3.6 context windows
         engine::Session session(model, {.threads = 2, .policy = engine::make_policy(policy.toStdString(), options),
-                                        .context = context, .answer_room = answer, .window = window});
+                                        .context = context, .answer_room = answer, .window = window,
+                                        .window_probe = probe ? random_tokens(rng, 7) : std::vector<int32_t>{}});
         const auto read = session.prefill(tokens);
         QVERIFY(read.completed);
         QCOMPARE(read.windows, int64_t{10});
         const auto& cache = session.cache();
         QCOMPARE(cache.next_position(), int64_t{460});
+        QVERIFY(cache.tokens() == tokens);
         QVERIFY(cache.position_shift() > 0);   // compacted at least once
         QVERIFY(cache.next_rotary_position() + answer <= context);
         bool saw_late_token = false;
@@ -297,6 +303,77 @@ private slots:
         for (int i = 0; i < answer; ++i) session.decode(5);
         QVERIFY(session.cache().next_rotary_position() <= context);
         for (float x : session.logits()) QVERIFY(std::isfinite(x));
+    }
+
+    // A probe (the question) is read after every window but the last and then dropped: the
+    // first window keeps exactly what one pass over it and the probe keeps, the later window
+    // only evicts from that, and neither the probe's tokens nor its entries stay.
+    void a_probe_chooses_with_each_window_and_is_dropped() {
+        const uint64_t seed = fresh_seed("probe");
+        std::mt19937_64 rng(seed);
+        TinySpec spec;
+        spec.n_layers = 2;
+        const auto model = tiny_model(seed, spec);
+        const auto& c = model->config();
+        const auto tokens = random_tokens(rng, 46), probe = random_tokens(rng, 9);
+        const engine::PolicyOptions policy{.budget = 16, .window = 8};
+        engine::Session windowed(model, {.threads = 2, .policy = engine::make_policy("snapkv", policy), .window = 40,
+                                         .window_probe = probe});
+        const auto read = windowed.prefill(tokens);
+        QVERIFY(read.completed);
+        QCOMPARE(read.windows, int64_t{2});
+        const engine::CompressedCache& cache = windowed.cache();
+        QVERIFY(cache.tokens() == tokens);
+        QCOMPARE(cache.next_position(), int64_t{46});
+
+        // The first window as one pass with the probe after it, the probe then dropped.
+        std::vector<int32_t> first(tokens.begin(), tokens.begin() + 40);
+        first.insert(first.end(), probe.begin(), probe.end());
+        engine::Session one(model, {.threads = 2, .policy = engine::make_policy("snapkv", policy)});
+        QVERIFY(one.prefill(first).completed);
+        engine::CompressedCache chosen = one.cache();
+        chosen.drop_from(40);
+        QCOMPARE(chosen.next_position(), int64_t{40});
+        bool probe_was_kept = false;
+        for (int64_t l = 0; l < c.n_layers; ++l)
+            for (int64_t h = 0; h < c.n_kv_heads; ++h) {
+                probe_was_kept = probe_was_kept || one.cache().head(l, h).positions.back() >= 40;
+                const auto& kept = chosen.head(l, h);
+                QVERIFY(kept.positions.back() < 40);
+                QCOMPARE(kept.k.size(), kept.size());
+                const auto& last = cache.head(l, h);
+                for (int64_t i = 0; i < last.size(); ++i) {
+                    const int32_t pos = last.positions[static_cast<size_t>(i)];
+                    if (pos >= 40) continue;
+                    const auto at = std::find(kept.positions.begin(), kept.positions.end(), pos);
+                    QVERIFY2(at != kept.positions.end(), qPrintable(QString("layer %1 head %2 keeps %3").arg(l).arg(h).arg(pos)));
+                    const int64_t j = at - kept.positions.begin();
+                    QVERIFY(std::equal(last.k.floats() + i * c.head_dim, last.k.floats() + (i + 1) * c.head_dim,
+                                       kept.k.floats() + j * c.head_dim));
+                }
+            }
+        QVERIFY(probe_was_kept);   // SnapKV keeps its observation window: the probe, before it is dropped
+
+        // Without the probe the first window chooses otherwise.
+        engine::Session plain(model, {.threads = 2, .policy = engine::make_policy("snapkv", policy), .window = 40});
+        QVERIFY(plain.prefill(tokens).completed);
+        bool differs = false;
+        for (int64_t l = 0; l < c.n_layers; ++l)
+            for (int64_t h = 0; h < c.n_kv_heads; ++h) differs = differs || plain.cache().head(l, h).positions != cache.head(l, h).positions;
+        QVERIFY(differs);
+
+        QVERIFY_THROWS_EXCEPTION(engine::Error, chosen.drop_from(41));
+        // The plan leaves room for the probe, and says so when there is none.
+        const auto planned = engine::plan_windows({.position = 0, .tokens = 29000, .context = 8192, .answer_room = 256,
+                                                   .budget = 512, .probe = 40});
+        QCOMPARE(planned.window, int64_t{8192 - 256 - 1024 - 40});
+        try {
+            engine::plan_windows({.position = 0, .tokens = 9000, .context = 4096, .answer_room = 256, .window = 3300,
+                                  .budget = 512, .probe = 40});
+            QFAIL("expected an error");
+        } catch (const engine::Error& e) {
+            QVERIFY2(QString(e.what()).contains("budget 512 + window 3300 + question 40 + answer 256 = 4108 tokens"), e.what());
+        }
     }
 
     void a_cancelled_windowed_read_leaves_the_session_as_it_was() {
