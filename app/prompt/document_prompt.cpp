@@ -3,6 +3,8 @@
 #include "engine/error.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace glimpse {
 namespace {
@@ -20,6 +22,15 @@ struct PageSpan {
 
 // What the user message puts before the question.
 constexpr const char* kQuestionLabel = "Question: ";
+
+// Where `rendered` last holds `start`, and its tokens from there on (special tokens parsed,
+// no BOS: the continuation of a prompt); nothing when it does not hold it.
+std::optional<std::pair<size_t, std::vector<int32_t>>> tail_from(const engine::Tokenizer& tokenizer, const std::string& rendered,
+                                                                 const std::string& start) {
+    const size_t cut = rendered.rfind(start);
+    if (cut == std::string::npos || start.empty()) return std::nullopt;
+    return std::pair{cut, tokenizer.encode(std::string_view(rendered).substr(cut), false, /*parse_special=*/true)};
+}
 
 std::string compose_message(const std::vector<PromptDocument>& documents, const std::string& question,
                             std::vector<PageSpan>* spans) {
@@ -59,11 +70,9 @@ std::vector<int32_t> tokenize_rendered(const engine::Tokenizer& tokenizer, const
 
 QuestionSplit split_at_question(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
                                 const std::string& rendered, const std::string& question_start) {
-    const size_t cut = rendered.rfind(question_start);
-    if (cut == std::string::npos || question_start.empty())
-        throw engine::Error("the chat template changed the question text; cannot tell where the question starts");
-    return {tokenize_rendered(tokenizer, chat, rendered.substr(0, cut)),
-            tokenizer.encode(std::string_view(rendered).substr(cut), false, /*parse_special=*/true)};
+    auto tail = tail_from(tokenizer, rendered, question_start);
+    if (!tail) throw engine::Error("the chat template changed the question text; cannot tell where the question starts");
+    return {tokenize_rendered(tokenizer, chat, rendered.substr(0, tail->first)), std::move(tail->second)};
 }
 
 DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const engine::ChatTemplate& chat,
@@ -78,9 +87,7 @@ DocumentPrompt build_document_prompt(const engine::Tokenizer& tokenizer, const e
     DocumentPrompt prompt;
     prompt.text = chat.render(messages, /*add_generation_prompt=*/true);
     prompt.tokens = tokenize_rendered(tokenizer, chat, prompt.text);
-    const size_t question_at = prompt.text.rfind(kQuestionLabel + question);
-    if (question_at != std::string::npos)
-        prompt.question = tokenizer.encode(std::string_view(prompt.text).substr(question_at), false, /*parse_special=*/true);
+    if (auto tail = tail_from(tokenizer, prompt.text, kQuestionLabel + question)) prompt.question = std::move(tail->second);
 
     // Token byte offsets follow from the pieces: byte-level BPE pieces concatenate back to
     // the text exactly. Some templates trim the message, so locate it by its first page.

@@ -44,7 +44,8 @@ std::optional<CompressedCache> load_prompt_cache(const std::filesystem::path& pa
         for (int64_t l = 0; l < cache.n_layers(); ++l)
             for (int64_t h = 0; h < cache.n_kv_heads(); ++h)
                 if (cache.head(l, h).size() != static_cast<int64_t>(prompt.size())) return std::nullopt;
-        return cache.with_kv_type(GgmlType::F32);
+        if (cache.kv_type() != GgmlType::F32) cache = cache.with_kv_type(GgmlType::F32);
+        return cache;
     } catch (const Error&) {
         return std::nullopt;   // damaged or another model's: made again by the caller
     }
