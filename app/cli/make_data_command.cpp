@@ -6,8 +6,9 @@
 // share (--multi-turn) are conversations of 2 or 3 questions about the document, the model's
 // own answers between them, whose target is where the answer to the last question looked in
 // the document; another (--windowed) stop the prompt inside the document, as the rows see it
-// when a window of a document longer than the context has been read, and take as target where
-// the answer (to the question after the whole document) looked among the tokens read so far.
+// when a window of a document longer than the context has been read and the question part
+// after it, and take as target where the answer (to the question after the whole document)
+// looked among the tokens read so far.
 // The prompt's full cache is kept beside each sample (--prompt-cache) for the trainer. Runs
 // resume: a valid
 // sample already on disk for the same model and seed is skipped. Ctrl-C stops between
@@ -26,6 +27,7 @@
 #include "engine/lookahead/prompt_cache_file.h"
 #include "app/eval/training_prompts.h"
 #include "engine/lookahead/training_sample.h"
+#include "engine/session/compressed_cache.h"
 #include "engine/quant/quantize.h"
 #include "eval/progress_bar.h"
 #include "prompt/document_prompt.h"
@@ -156,6 +158,15 @@ void remove_partial_files(const fs::path& dir, int64_t shard, int64_t shards) {
         if (digits == 7 || digits == std::string::npos || digits > 7 + 18) continue;
         if (std::stoll(name.substr(7, digits - 7)) % shards == shard) fs::remove(entry.path(), ec);
     }
+}
+
+// Rows of n_from weights become rows of n_to, the tokens after the first n_from weighing nothing.
+void widen_targets(la::AttentionTargets& targets, int64_t n_from, int64_t n_to) {
+    const auto rows = static_cast<int64_t>(targets.target.size()) / n_from;
+    std::vector<double> wide(static_cast<size_t>(rows * n_to), 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+        std::copy_n(targets.target.begin() + r * n_from, n_from, wide.begin() + r * n_to);
+    targets.target = std::move(wide);
 }
 
 std::string source_kind(const la::TrainingSample& s) {
@@ -294,16 +305,30 @@ void run_make_data(const MakeDataOptions& opt) {
             }
             if (!cancel->load() && catch_up())
                 targets = reader->answer_with_targets(static_cast<int64_t>(tokens.size()), opt.response_tokens, cancel);
+        } else if (setting.windowed) {
+            // The rows run when a window ends inside the document, after windowed reading has
+            // read the question part behind it: the prompt is what was read so far, then the
+            // question part. The answer is the one the whole prompt gets; its target covers
+            // what was read so far, and the question part's entries, dropped once the window
+            // is evicted, get none.
+            auto read = split();
+            const auto end = static_cast<size_t>(window_end(prompt.seed, static_cast<int64_t>(read.context.size())));
+            const std::span<const int32_t> so_far(read.context.data(), end);
+            tokens.assign(so_far.begin(), so_far.end());
+            tokens.insert(tokens.end(), read.question.begin(), read.question.end());
+            question.assign(read.context.begin() + static_cast<std::ptrdiff_t>(end), read.context.end());
+            question.insert(question.end(), read.question.begin(), read.question.end());
+            la::FullCacheReader reader(loaded.model, opt.model.threads);
+            std::optional<engine::CompressedCache> probed;
+            if (reader.read(so_far, cancel) && (probed = reader.cache_with(read.question, cancel))) {
+                save_cache(*probed);
+                probed.reset();
+                if (reader.read(question, cancel))
+                    targets = reader.answer_with_targets(static_cast<int64_t>(end), opt.response_tokens, cancel);
+            }
+            if (targets) widen_targets(*targets, static_cast<int64_t>(end), static_cast<int64_t>(tokens.size()));
         } else {
-            if (setting.windowed) {
-                // The rows run when a window ends inside the document: what was read so far is
-                // the prompt; the rest of the document and the question come after it.
-                auto read = split();
-                const auto end = static_cast<size_t>(window_end(prompt.seed, static_cast<int64_t>(read.context.size())));
-                tokens.assign(read.context.begin(), read.context.begin() + static_cast<std::ptrdiff_t>(end));
-                question.assign(read.context.begin() + static_cast<std::ptrdiff_t>(end), read.context.end());
-                question.insert(question.end(), read.question.begin(), read.question.end());
-            } else if (setting.context_only) {
+            if (setting.context_only) {
                 auto read = split();
                 tokens = std::move(read.context);
                 question = std::move(read.question);
@@ -384,8 +409,9 @@ void add_make_data_command(CLI::App& app) {
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--windowed", opt->windowed,
                     "Share of the samples (0 to 1) whose prompt stops inside the document, between a quarter and three "
-                    "quarters of the way, as when a window of a long document has been read; the target is where the "
-                    "answer looked among the tokens read so far (default: 0)")
+                    "quarters of the way, then holds the question part, as when a window of a long document has been "
+                    "read with the question behind it; the target is where the answer looked among the tokens read so "
+                    "far (default: 0)")
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--prompt-cache", opt->prompt_cache,
                     "Type each prompt's full K/V cache is kept at beside its sample for the trainer: f32, f16, q8_0, or none")

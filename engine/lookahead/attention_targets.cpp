@@ -30,6 +30,12 @@ const CompressedCache& FullCacheReader::cache() const {
     return session_->cache();
 }
 
+std::optional<CompressedCache> FullCacheReader::cache_with(std::span<const int32_t> more, const std::atomic<bool>* cancel) {
+    Session aside(model_, backend_, cache(), session_->options());
+    if (!aside.append(more, cancel)) return std::nullopt;
+    return aside.cache();
+}
+
 void FullCacheReader::check_room(int64_t max_tokens) const {
     if (!session_ || session_->position() == 0) throw Error("attention targets: the prompt is empty");
     if (max_tokens <= 0) throw Error("attention targets: response tokens must be positive, got " + std::to_string(max_tokens));

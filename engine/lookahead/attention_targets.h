@@ -51,6 +51,9 @@ public:
     // then unusable.
     bool read(std::span<const int32_t> tokens, const std::atomic<bool>* cancel = nullptr);
     const CompressedCache& cache() const;
+    // The cache after reading `more` on a copy of it (as windowed reading reads its question
+    // after a window, then drops it); what was read stays as it was. Nothing when cancelled.
+    std::optional<CompressedCache> cache_with(std::span<const int32_t> more, const std::atomic<bool>* cancel = nullptr);
     // The greedy answer to what was read, up to max_tokens (end-of-turn token included when
     // reached); the cache and logits are left as they were. Nothing when cancelled.
     std::optional<std::vector<int32_t>> answer(int64_t max_tokens, const std::atomic<bool>* cancel = nullptr);

@@ -167,9 +167,10 @@ private slots:
         QVERIFY(QFileInfo::exists(dir_.path() + "/co.gguf"));
     }
 
-    // A windowed sample is the same prompt cut inside the document, as the rows see it when a
-    // window ends there: the answer is the one the whole prompt gets, and the target is the
-    // whole prompt's, over the tokens read so far, renormalised.
+    // A windowed sample is the same prompt cut inside the document, then its question part,
+    // as the rows see it when a window ends there and windowed reading has read the question
+    // behind it: the answer is the one the whole prompt gets, and the target is the whole
+    // prompt's over the tokens read so far, renormalised; the question part gets none.
     void windowed_samples_cut_the_prompt_inside_the_document() {
         QStringList args = make_data(2);
         args[2] = dir_.path() + "/windowed";
@@ -183,23 +184,28 @@ private slots:
             const auto cut = engine::lookahead::read_training_sample(dir_.path().toStdString() + "/windowed/" + name);
             QVERIFY(cut.windowed && cut.context_only());
             QCOMPARE(cut.seed, whole.seed);
-            QCOMPARE(cut.prompt.size() + cut.question.size(), whole.prompt.size());
-            QVERIFY(std::equal(cut.prompt.begin(), cut.prompt.end(), whole.prompt.begin()));
-            QVERIFY(std::equal(cut.question.begin(), cut.question.end(), whole.prompt.begin() + cut.prompt.size()));
-            QVERIFY2(cut.prompt.size() >= whole.prompt.size() / 5 && cut.prompt.size() <= whole.prompt.size() * 3 / 4,
-                     qPrintable(QString("%1 of %2").arg(cut.prompt.size()).arg(whole.prompt.size())));
+            // The question part after the rest of the document is the whole prompt's tail.
+            QVERIFY(cut.question.size() < whole.prompt.size());
+            const size_t n = whole.prompt.size() - cut.question.size(), n_whole = whole.prompt.size();
+            QVERIFY(std::equal(cut.question.begin(), cut.question.end(), whole.prompt.begin() + n));
+            QVERIFY(cut.prompt.size() > n);
+            const size_t probe = cut.prompt.size() - n;
+            QVERIFY(std::equal(cut.prompt.begin(), cut.prompt.begin() + n, whole.prompt.begin()));
+            QVERIFY(std::equal(cut.prompt.begin() + n, cut.prompt.end(), whole.prompt.end() - probe));
+            QVERIFY2(n >= n_whole / 5 && n <= n_whole * 3 / 4, qPrintable(QString("%1 of %2").arg(n).arg(n_whole)));
             QCOMPARE(cut.response, whole.response);
-            const size_t n = cut.prompt.size(), n_whole = whole.prompt.size();
+            const size_t n_cut = cut.prompt.size();
             for (int64_t l = 0; l < cut.n_layers; ++l) {
                 const auto part = cut.target_of_layer(l), all = whole.target_of_layer(l);
                 for (int64_t h = 0; h < cut.n_kv_heads; ++h) {
                     double mass = 0.0;
                     for (size_t p = 0; p < n; ++p) mass += all[h * n_whole + p];
                     for (size_t p = 0; p < n; ++p) {
-                        const double want = all[h * n_whole + p] / mass, got = part[h * n + p];
+                        const double want = all[h * n_whole + p] / mass, got = part[h * n_cut + p];
                         QVERIFY2(std::abs(got - want) <= 5e-3 * std::max(got, want) + 1e-4,
                                  qPrintable(QString("layer %1 head %2 token %3: %4 vs %5").arg(l).arg(h).arg(p).arg(got).arg(want)));
                     }
+                    for (size_t p = n; p < n_cut; ++p) QCOMPARE(part[h * n_cut + p], 0.0);
                 }
             }
             // Its prompt cache is kept at the type asked for, and is the prompt's.

@@ -158,6 +158,13 @@ private slots:
         QVERIFY(said.has_value() && !said->empty());
         QVERIFY(reader.cache() == before);
         QCOMPARE(*reader.answer(4), *said);
+        // Reading aside gives the cache of reading on, and leaves the reader's as it was.
+        const auto aside = random_prompt(seed + 4, 5, s.vocab);
+        const auto with = reader.cache_with(aside);
+        QVERIFY(reader.cache() == before);
+        engine::lookahead::FullCacheReader on(model, 2);
+        QVERIFY(on.read(prompt) && on.read(first) && on.read(aside));
+        QVERIFY(with.has_value() && *with == on.cache());
         // The same answer as reading prompt and question afresh.
         const auto fresh = compute_attention_targets(model, prompt, {.response_tokens = 4, .threads = 2, .question = first});
         QCOMPARE(fresh->response, *said);
