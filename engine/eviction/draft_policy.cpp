@@ -56,7 +56,7 @@ int64_t DraftPolicy::reselect_window() const {
 }
 
 std::vector<std::vector<int32_t>> DraftPolicy::keep(const EvictionInput& in) {
-    const int64_t n = in.n_tokens;
+    const int64_t n = in.n_candidates();
     if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
     if (in.n_draft <= 0 || !in.draft_queries)
         throw Error(name() + " drafts before it selects: its keep() runs inside its own prefill(), not the layer hook");
@@ -90,12 +90,15 @@ bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, 
     const CompressedCache::Mark base = work.mark();
     steps::FullPassRecorder recorder(options_, source_ == DraftSource::CompressedSelf);
     std::vector<float> prompt_logits;
-    // Windowed reading: pass 1 keeps every new token after the cached ones; pass 4 then
-    // chooses among both.
+    // Windowed reading: pass 1 keeps every new token after the cached ones, the question
+    // after the window too (the draft answers it); pass 4 then chooses among both.
     const bool joint = ctx.evict_cached;
+    const int64_t probe = ctx.probe;
     ctx.evict_cached = false;
+    ctx.probe = 0;
     const bool read = ctx.forward(work, tokens, &recorder, prompt_logits);
     ctx.evict_cached = joint;
+    ctx.probe = probe;
     if (!read) return false;
     if (options_.budget >= n && !joint) {   // nothing to evict
         cache = std::move(work);
@@ -126,7 +129,7 @@ bool DraftPolicy::prefill(PrefillContext& ctx, std::span<const int32_t> tokens, 
     std::vector<const float*> window(recorder.window_queries.size());
     for (size_t l = 0; l < window.size(); ++l) window[l] = recorder.window_queries[l].data();
     if (joint) {
-        steps::reselect_jointly(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);
+        steps::reselect_jointly(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft, probe);
         cache = std::move(work);
     } else {
         const auto kept = steps::reselect(*this, model, *ctx.backend, work, base, n, window, recorder.n_window, queries, n_draft);

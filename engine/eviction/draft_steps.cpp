@@ -111,7 +111,7 @@ LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend
 
 void reselect_jointly(DraftPolicy& policy, const Model& model, Backend& backend, CompressedCache& full, const CompressedCache::Mark& base,
                       int64_t n, const std::vector<const float*>& window_queries, int64_t n_window,
-                      const std::vector<std::vector<float>>& draft_queries, int64_t n_draft) {
+                      const std::vector<std::vector<float>>& draft_queries, int64_t n_draft, int64_t n_probe) {
     const ModelConfig& c = model.config();
     for (int64_t l = 0; l < c.n_layers; ++l) {
         EvictionInput in;
@@ -125,6 +125,7 @@ void reselect_jointly(DraftPolicy& policy, const Model& model, Backend& backend,
         in.n_window = n_window;
         in.draft_queries = draft_queries[static_cast<size_t>(l)].data();
         in.n_draft = n_draft;
+        in.n_probe = n_probe;
         in.backend = &backend;   // scoring runs on the pass's own threads
         evict_jointly(policy, in, full, l, base, nullptr);
     }

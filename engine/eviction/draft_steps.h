@@ -60,9 +60,10 @@ LayerHeadSets reselect(DraftPolicy& policy, const Model& model, Backend& backend
                        int64_t n_window, const std::vector<std::vector<float>>& draft_queries, int64_t n_draft);
 
 // Pass 4 of windowed reading: as reselect, but each layer's cached entries (before `base`)
-// compete with the new tokens (joint_eviction.h); `full` is cut down in place.
+// compete with the new tokens (joint_eviction.h), the last n_probe of which (the question
+// after the window) choose but are not kept; `full` is cut down in place.
 void reselect_jointly(DraftPolicy& policy, const Model& model, Backend& backend, CompressedCache& full, const CompressedCache::Mark& base,
                       int64_t n, const std::vector<const float*>& window_queries, int64_t n_window,
-                      const std::vector<std::vector<float>>& draft_queries, int64_t n_draft);
+                      const std::vector<std::vector<float>>& draft_queries, int64_t n_draft, int64_t n_probe);
 
 }  // namespace engine::draft_steps

@@ -13,7 +13,7 @@ bool EvictionPolicy::prefill(PrefillContext& context, std::span<const int32_t> t
 }
 
 std::vector<std::vector<int32_t>> FullPolicy::keep(const EvictionInput& in) {
-    std::vector<int32_t> all(static_cast<size_t>(in.n_tokens));
+    std::vector<int32_t> all(static_cast<size_t>(in.n_candidates()));
     std::iota(all.begin(), all.end(), 0);
     return std::vector<std::vector<int32_t>>(static_cast<size_t>(in.n_kv_heads), all);
 }
@@ -26,8 +26,8 @@ void check_kept_indices(const EvictionPolicy& policy, const EvictionInput& in,
                     std::to_string(in.n_kv_heads));
     for (const auto& head : kept)
         for (size_t i = 0; i < head.size(); ++i)
-            if (head[i] < 0 || head[i] >= in.n_tokens || (i > 0 && head[i] <= head[i - 1]))
-                throw Error(where + " returned an index that is out of range, repeated or out of order");
+            if (head[i] < 0 || head[i] >= in.n_candidates() || (i > 0 && head[i] <= head[i - 1]))
+                throw Error(where + " returned an index that is out of range (or the question's), repeated or out of order");
 }
 
 }  // namespace engine

@@ -44,6 +44,11 @@ struct EvictionInput {
     // prefill (draft_policy.h), never by the forward pass.
     const float* draft_queries = nullptr;
     int64_t n_draft = 0;
+    // Windowed reading's question after a window: the last n_probe new tokens. Their queries
+    // choose with the others (window, key attention, lookahead rows), but they are never kept
+    // and take none of the budget: only the first n_candidates() tokens can be.
+    int64_t n_probe = 0;
+    int64_t n_candidates() const { return n_tokens - n_probe; }
     // What the forward pass runs on, for policies that compute through the layer themselves
     // (LookaheadKV's learned rows): the model, its backend, and per KV head the tokens this
     // layer already cached before the new ones. Null / empty when the caller has none.
@@ -64,7 +69,7 @@ public:
     virtual bool wants_key_attention() const { return false; }
     // Whether keep() can score from the window queries' attention sums (observation_attention).
     virtual bool wants_observation_attention() const { return false; }
-    // Kept indices into the new tokens, per KV head: ascending, unique, < n_tokens.
+    // Kept indices into the new tokens, per KV head: ascending, unique, < n_candidates().
     virtual std::vector<std::vector<int32_t>> keep(const EvictionInput& input) = 0;
     // Seconds keep() has spent so far running rows of its own through the model (LookaheadKV's
     // lookahead rows); the rest of its time is scoring and selection. Reported apart because

@@ -16,10 +16,10 @@ std::string H2oPolicy::describe() {
 }
 
 std::vector<std::vector<int32_t>> H2oPolicy::keep(const EvictionInput& in) {
-    const int64_t n = in.n_tokens;
-    if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
+    const int64_t n = in.n_tokens, candidates = in.n_candidates();
+    if (budget_ >= candidates) return same_for_all_heads(in, index_range(0, candidates));
     if (!in.key_attention) throw Error("h2o: the forward pass gave no accumulated attention");
-    const int64_t recent = budget_ / 2, older = n - recent;
+    const int64_t recent = budget_ / 2, older = candidates - recent;
     const int64_t group = in.n_heads / in.n_kv_heads;
     std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {

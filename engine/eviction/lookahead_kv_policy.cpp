@@ -72,9 +72,9 @@ std::vector<KvSpan> LookaheadKvPolicy::prompt_spans(const EvictionInput& in) {
 }
 
 std::vector<std::vector<int32_t>> LookaheadKvPolicy::keep(const EvictionInput& in) {
-    const int64_t n = in.n_tokens;
+    const int64_t n = in.n_tokens, candidates = in.n_candidates();
     // The budget is the same in every layer: when nothing is evicted the rows need not run.
-    if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
+    if (budget_ >= candidates) return same_for_all_heads(in, index_range(0, candidates));
     if (in.layer == 0 || !rows_ || rows_->next_layer() != in.layer) {
         if (in.layer != 0) throw Error("lookahead: the prefill skipped layers before layer " + std::to_string(in.layer));
         start(in);
@@ -100,12 +100,12 @@ std::vector<std::vector<int32_t>> LookaheadKvPolicy::keep(const EvictionInput& i
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {
         // Only the new tokens are chosen among; the past is already what earlier prefills kept.
         const auto& sums = attention_[static_cast<size_t>(h)];
-        std::vector<float> scores(sums.begin() + n_past, sums.end());
+        std::vector<float> scores(sums.begin() + n_past, sums.begin() + n_past + candidates);
         for (float& s : scores) s *= mean;
         scores = max_pool(scores, adapter_->options.pool_kernel);
-        scores.resize(static_cast<size_t>(n - recent));
+        scores.resize(static_cast<size_t>(candidates - recent));
         auto chosen = top_indices(scores, budget_ - recent);
-        const auto tail = index_range(n - recent, recent);
+        const auto tail = index_range(candidates - recent, recent);
         chosen.insert(chosen.end(), tail.begin(), tail.end());
         kept[static_cast<size_t>(h)] = std::move(chosen);
     }

@@ -56,7 +56,7 @@ int64_t PyramidKvPolicy::layer_budget(const EvictionInput& in) const {
 }
 
 std::vector<std::vector<int32_t>> PyramidKvPolicy::keep(const EvictionInput& in) {
-    if (budget_ >= in.n_tokens) return same_for_all_heads(in, index_range(0, in.n_tokens));
+    if (budget_ >= in.n_candidates()) return same_for_all_heads(in, index_range(0, in.n_candidates()));
     return SnapKvPolicy::keep(in);
 }
 

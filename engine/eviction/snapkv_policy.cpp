@@ -22,7 +22,7 @@ std::string SnapKvPolicy::describe() {
 int64_t SnapKvPolicy::layer_budget(const EvictionInput&) const { return budget_; }
 
 std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const EvictionInput& in) {
-    const int64_t n = in.n_tokens;
+    const int64_t n = in.n_candidates();
     const int64_t budget = layer_budget(in);
     if (budget >= n) return same_for_all_heads(in, index_range(0, n));
     if (budget <= in.n_window || budget <= window_) return same_for_all_heads(in, index_range(n - budget, budget));
@@ -32,13 +32,17 @@ std::vector<std::vector<int32_t>> SnapKvPolicy::keep(const EvictionInput& in) {
 
 std::vector<std::vector<int32_t>> SnapKvPolicy::keep_top(const EvictionInput& in, int64_t budget, ScoreReduction reduction) const {
     const int64_t prefix = in.n_tokens - in.n_window;
+    // The window is kept, except the question's tokens in it (windowed reading's probe); a
+    // probe longer than the window leaves its first tokens among the scored, and out.
+    const int64_t scored = std::min(prefix, in.n_candidates()), window_kept = in.n_candidates() - scored;
     const bool summed = in.observation_attention && in.n_draft == 0 && reduction == ScoreReduction::Mean;
-    const std::vector<std::vector<float>> scores =
+    std::vector<std::vector<float>> scores =
         summed ? observation_means(in, prefix) : window_attention(in, prefix, reduction);
     std::vector<std::vector<int32_t>> kept(static_cast<size_t>(in.n_kv_heads));
     for (int64_t h = 0; h < in.n_kv_heads; ++h) {
-        auto chosen = top_indices(max_pool(scores[static_cast<size_t>(h)], kernel_), budget - in.n_window);
-        const auto window = index_range(prefix, in.n_window);
+        scores[static_cast<size_t>(h)].resize(static_cast<size_t>(scored));
+        auto chosen = top_indices(max_pool(scores[static_cast<size_t>(h)], kernel_), budget - window_kept);
+        const auto window = index_range(scored, window_kept);
         chosen.insert(chosen.end(), window.begin(), window.end());
         kept[static_cast<size_t>(h)] = std::move(chosen);
     }

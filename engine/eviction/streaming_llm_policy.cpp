@@ -19,7 +19,7 @@ std::string StreamingLlmPolicy::describe() {
 }
 
 std::vector<std::vector<int32_t>> StreamingLlmPolicy::keep(const EvictionInput& in) {
-    const int64_t n = in.n_tokens;
+    const int64_t n = in.n_candidates();
     if (budget_ >= n) return same_for_all_heads(in, index_range(0, n));
     const int64_t sinks = std::min(sinks_, budget_);
     std::vector<int32_t> kept = index_range(0, sinks);

@@ -156,6 +156,7 @@ bool run_layers(const Model& model, Backend& be, ForwardScratch& s, CompressedCa
             in.positions = s.positions;
             in.window_queries = window > 0 ? s.window_q.data() : nullptr;
             in.n_window = window;
+            in.n_probe = req.probe;
             in.key_attention = sum_key_attention ? s.key_attention.data() : nullptr;
             in.observation_attention = observe ? s.observation.data() : nullptr;
             in.model = &model;
@@ -287,6 +288,7 @@ bool PrefillContext::forward(CompressedCache& cache, std::span<const int32_t> to
     req.queries = queries;
     req.eviction_seconds = &eviction_seconds;
     req.evict_cached = evict_cached;
+    req.probe = probe;
     ForwardScratch own;
     return forward_tokens(*model, *backend, scratch ? *scratch : own, cache, req, logits);
 }

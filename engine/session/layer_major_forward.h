@@ -57,6 +57,9 @@ struct ForwardRequest {
     // Windowed reading: the policy chooses among each layer's cached entries and the new
     // tokens together (joint_eviction.h), so the cache returns to its budget.
     bool evict_cached = false;
+    // Windowed reading: the last `probe` tokens are the question read after a window; they
+    // choose with it but are not kept (EvictionInput::n_probe).
+    int64_t probe = 0;
 };
 
 // Runs the tokens at positions cache.next_rotary_position()... through the model, appends what
@@ -93,6 +96,7 @@ struct PrefillContext {
     double eviction_seconds = 0.0;   // time spent choosing what to keep (policies add to it)
     int64_t work_total = 0;          // token-layers of every pass; a policy with extra passes raises it
     bool evict_cached = false;       // windowed reading: evict cached entries with the new (ForwardRequest)
+    int64_t probe = 0;               // windowed reading: the question's tokens after the window (ForwardRequest)
 
     bool cancelled() const { return cancel && cancel->load(std::memory_order_relaxed); }
     // Reports `done` token-layers of work_total in `stage`.

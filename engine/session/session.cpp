@@ -127,6 +127,7 @@ bool Session::read_windows(std::span<const int32_t> tokens, int64_t window, Pref
         context.progress = &shifted;
         context.work_total = length * c.n_layers;
         context.evict_cached = true;
+        context.probe = probe_length;
         std::span<const int32_t> part = tokens.subspan(static_cast<size_t>(start), static_cast<size_t>(length));
         if (probe) {
             probed.assign(part.begin(), part.end());
@@ -137,8 +138,9 @@ bool Session::read_windows(std::span<const int32_t> tokens, int64_t window, Pref
         const bool read = options_.policy->prefill(context, part, work, logits);
         context.progress = outer;
         context.evict_cached = false;
+        context.probe = 0;
         if (!read) return false;
-        // The probe chose with the window; it is not part of the prompt.
+        // The probe chose with the window and kept no entries; its tokens are not the prompt's.
         if (probe) work.drop_from(window_end);
     }
     cache_ = std::move(work);

@@ -48,7 +48,8 @@ struct SessionOptions {
     int64_t window = 0;
     // Read after every window but the last, before the window is evicted, then dropped: the
     // question, so that each window keeps what the question needs, as the last one (which
-    // holds the question) does. Empty: earlier windows choose without it.
+    // holds the question) does. It chooses but keeps nothing, so every window keeps the
+    // whole budget of the document. Empty: earlier windows choose without it.
     std::vector<int32_t> window_probe{};
 };
 

@@ -225,6 +225,39 @@ private slots:
         QCOMPARE(engine::PyramidKvPolicy({.budget = 30, .window = window}).keep(in)[1], reference::ascending(0, 30));
     }
 
+    // Windowed reading's question after a window (the probe) chooses with its queries but is
+    // never kept and takes none of the budget. For SnapKV with the probe inside its window,
+    // that is what a budget larger by the probe keeps, the probe (kept with the window) left out.
+    void a_probe_is_never_kept_and_takes_no_budget() {
+        std::mt19937_64 rng(fresh_seed("probe"));
+        const int64_t n = 60, window = 8, probe = 5;
+        const auto L = random_layer(rng, n, window, 0);
+        const std::vector<float> key_attention(static_cast<size_t>(L.ref.heads * n), 1.0f);
+        auto in = L.input();
+        in.n_probe = probe;
+        in.key_attention = key_attention.data();
+        for (int64_t budget : {int64_t{3}, int64_t{20}, n - probe - 1, n - probe, n}) {
+            engine::SnapKvPolicy snapkv({.budget = budget, .window = window, .pool_kernel = 7});
+            engine::StreamingLlmPolicy streaming({.budget = budget});
+            engine::H2oPolicy h2o({.budget = budget});
+            for (engine::EvictionPolicy* policy : std::initializer_list<engine::EvictionPolicy*>{&snapkv, &streaming, &h2o}) {
+                const auto kept = policy->keep(in);
+                engine::check_kept_indices(*policy, in, kept);
+                check_budget(kept, budget, n - probe);
+            }
+            if (budget <= window) continue;
+            auto with_probe = snapkv.keep(in);
+            for (auto& head : with_probe)
+                for (int32_t t : reference::ascending(n - probe, probe)) head.push_back(t);
+            check_snapkv(with_probe, L, std::min(budget + probe, n), window, 7);
+        }
+        // A policy that returns a probe token breaks the contract.
+        engine::FullPolicy full;
+        auto all = full.keep(L.input());
+        QCOMPARE(static_cast<int64_t>(full.keep(in)[0].size()), n - probe);
+        QVERIFY_THROWS_EXCEPTION(engine::Error, engine::check_kept_indices(full, in, all));
+    }
+
     void h2o_keeps_heavy_hitters_and_recent_tokens() {
         std::mt19937_64 rng(fresh_seed("h2o"));
         for (int trial = 0; trial < 5; ++trial) {

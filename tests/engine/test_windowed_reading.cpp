@@ -290,6 +290,9 @@ private slots:
             for (int64_t h = 0; h < model->config().n_kv_heads; ++h) {
                 const auto& hc = cache.head(l, h);
                 QVERIFY2(hc.size() <= 2 * options.budget, qPrintable(QString::number(hc.size())));   // back to the budget
+                // The whole budget holds the document, the question after each window none of it
+                // (PyramidKV's budget differs by layer).
+                if (policy != "pyramidkv") QCOMPARE(hc.size(), options.budget);
                 QVERIFY(hc.size() > 0);
                 for (size_t i = 0; i < hc.positions.size(); ++i) {
                     QVERIFY(hc.positions[i] < cache.next_rotary_position());
@@ -305,9 +308,12 @@ private slots:
         for (float x : session.logits()) QVERIFY(std::isfinite(x));
     }
 
-    // A probe (the question) is read after every window but the last and then dropped: the
-    // first window keeps exactly what one pass over it and the probe keeps, the later window
-    // only evicts from that, and neither the probe's tokens nor its entries stay.
+    // A probe (the question) is read after every window but the last and then dropped: its
+    // queries choose, but its entries take none of the budget. With SnapKV's observation
+    // window as long as the probe, the first window keeps what one pass over it and the
+    // probe keeps at a budget larger by the probe (the window itself kept), the probe then
+    // dropped; the later window only evicts from that, and neither the probe's tokens nor its
+    // entries stay.
     void a_probe_chooses_with_each_window_and_is_dropped() {
         const uint64_t seed = fresh_seed("probe");
         std::mt19937_64 rng(seed);
@@ -316,7 +322,7 @@ private slots:
         const auto model = tiny_model(seed, spec);
         const auto& c = model->config();
         const auto tokens = random_tokens(rng, 46), probe = random_tokens(rng, 9);
-        const engine::PolicyOptions policy{.budget = 16, .window = 8};
+        const engine::PolicyOptions policy{.budget = 16, .window = 9};
         engine::Session windowed(model, {.threads = 2, .policy = engine::make_policy("snapkv", policy), .window = 40,
                                          .window_probe = probe});
         const auto read = windowed.prefill(tokens);
@@ -326,22 +332,26 @@ private slots:
         QVERIFY(cache.tokens() == tokens);
         QCOMPARE(cache.next_position(), int64_t{46});
 
-        // The first window as one pass with the probe after it, the probe then dropped.
+        // The first window as one pass with the probe after it at budget 16 + 9, the probe
+        // (SnapKV's kept window there) then dropped: 16 entries of the window per head.
         std::vector<int32_t> first(tokens.begin(), tokens.begin() + 40);
         first.insert(first.end(), probe.begin(), probe.end());
-        engine::Session one(model, {.threads = 2, .policy = engine::make_policy("snapkv", policy)});
+        engine::PolicyOptions wider = policy;
+        wider.budget += static_cast<int64_t>(probe.size());
+        engine::Session one(model, {.threads = 2, .policy = engine::make_policy("snapkv", wider)});
         QVERIFY(one.prefill(first).completed);
         engine::CompressedCache chosen = one.cache();
         chosen.drop_from(40);
         QCOMPARE(chosen.next_position(), int64_t{40});
-        bool probe_was_kept = false;
         for (int64_t l = 0; l < c.n_layers; ++l)
             for (int64_t h = 0; h < c.n_kv_heads; ++h) {
-                probe_was_kept = probe_was_kept || one.cache().head(l, h).positions.back() >= 40;
                 const auto& kept = chosen.head(l, h);
+                QCOMPARE(kept.size(), policy.budget);
                 QVERIFY(kept.positions.back() < 40);
                 QCOMPARE(kept.k.size(), kept.size());
+                // The whole budget holds the document: 16 of the 22 entries the later window saw.
                 const auto& last = cache.head(l, h);
+                QCOMPARE(last.size(), policy.budget);
                 for (int64_t i = 0; i < last.size(); ++i) {
                     const int32_t pos = last.positions[static_cast<size_t>(i)];
                     if (pos >= 40) continue;
@@ -352,7 +362,6 @@ private slots:
                                        kept.k.floats() + j * c.head_dim));
                 }
             }
-        QVERIFY(probe_was_kept);   // SnapKV keeps its observation window: the probe, before it is dropped
 
         // Without the probe the first window chooses otherwise.
         engine::Session plain(model, {.threads = 2, .policy = engine::make_policy("snapkv", policy), .window = 40});
