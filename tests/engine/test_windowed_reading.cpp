@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "engine/eviction/policy_registry.h"
+#include "engine/eviction/pyramidkv_policy.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/lookahead/lookahead_adapter.h"
 #include "engine/model/model.h"
@@ -285,6 +286,7 @@ private slots:
         QVERIFY(cache.tokens() == tokens);
         QVERIFY(cache.position_shift() > 0);   // compacted at least once
         QVERIFY(cache.next_rotary_position() + answer <= context);
+        const auto pyramid = engine::pyramid_budgets(options.budget, options.window, model->config().n_layers, options.pyramid_beta);
         bool saw_late_token = false;
         for (int64_t l = 0; l < model->config().n_layers; ++l)
             for (int64_t h = 0; h < model->config().n_kv_heads; ++h) {
@@ -292,7 +294,7 @@ private slots:
                 QVERIFY2(hc.size() <= 2 * options.budget, qPrintable(QString::number(hc.size())));   // back to the budget
                 // The whole budget holds the document, the question after each window none of it
                 // (PyramidKV's budget differs by layer).
-                if (policy != "pyramidkv") QCOMPARE(hc.size(), options.budget);
+                QCOMPARE(hc.size(), policy == "pyramidkv" ? pyramid[static_cast<size_t>(l)] : options.budget);
                 QVERIFY(hc.size() > 0);
                 for (size_t i = 0; i < hc.positions.size(); ++i) {
                     QVERIFY(hc.positions[i] < cache.next_rotary_position());
