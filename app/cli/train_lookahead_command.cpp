@@ -159,8 +159,8 @@ void run_training(const TrainCommandOptions& opt) {
         std::fprintf(stderr, "\nvalidation at step %lld: loss %.5f over %lld samples (%.1fs)\n",
                      static_cast<long long>(v.step), v.loss, static_cast<long long>(v.samples), v.seconds);
     };
-    auto checkpoint = [&] {
-        trainer.save_checkpoint();
+    // Drawn after the validation it may include, so the last plot shows the last validation.
+    auto draw_plot = [&] {
         if (!opt.plot.empty() && !history.empty())
             eval::writeLossPlot(QString::fromStdString(opt.plot), history, validation_history);
     };
@@ -204,14 +204,17 @@ void run_training(const TrainCommandOptions& opt) {
             last_print = now;
         }
         if (t.checkpoint_every > 0 && r.step % t.checkpoint_every == 0 && !trainer.done()) {
-            checkpoint();
+            trainer.save_checkpoint();
             run_validation();
+            draw_plot();
         }
     }
     if (interactive) std::fprintf(stderr, "\n");
-    checkpoint();
+    trainer.save_checkpoint();
+    // A finished run resumed again trains nothing: its last validation is already logged.
+    if (trainer.done() && trainer.step() > first_step) run_validation();
+    draw_plot();
     if (trainer.done()) {
-        run_validation();
         std::printf("wrote %s after %lld steps\n", t.out.string().c_str(), static_cast<long long>(trainer.step()));
     } else {
         std::printf("stopped at step %lld of %lld; wrote %s and its checkpoint; continue with --resume\n",
