@@ -132,6 +132,15 @@ private slots:
         const auto state = la::read_training_checkpoint(la::checkpoint_path_for(out.toStdString()),
                                                         engine::LookaheadParameters::from_adapter(adapter));
         QCOMPARE(state.step, int64_t{6});
+        QCOMPARE(lines_of(dir_.filePath("log.validation.csv")).size(), 5);   // and at step 6
+
+        // A finished run resumed again trains and validates nothing; it only redraws the plot.
+        QVERIFY(QFile::remove(plot));
+        Run again = cli(common + QStringList{"--steps", "6", "--resume"});
+        QVERIFY2(again.code == 0, qPrintable(again.err));
+        QCOMPARE(lines_of(log).size(), 7);
+        QCOMPARE(lines_of(dir_.filePath("log.validation.csv")).size(), 5);
+        QVERIFY(!QImage(plot).isNull());
     }
 
     void missing_data_folder_is_a_clear_error() {
