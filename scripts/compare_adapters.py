@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Compare two LookaheadKV adapters with the other policies on the same prompts.
 
-`glimpse-cli eval` takes one adapter, so the comparison is two runs with the same --seed,
---tasks, --lengths, --samples, --settings, --budgets and --response-tokens: the first with
-every policy and one adapter, the second with `--policies lookahead --adapter OTHER`. The
-same seed gives the same prompts and the same full-cache answers, so the second run's
-lookahead rows join the first run's. Prints Markdown: per length and setting, recall / ΔNLL /
-answers right per budget and the median eviction time; per task family ΔNLL; and how many
-cells each adapter wins against SnapKV, LAQ and the other adapter.
+Either one run, `glimpse-cli eval --policies ...,lookahead --compare-adapters OTHER`, whose
+rows `lookahead@OTHER` are the other adapter's (`--other-name OTHER`), or, for runs made
+before that option, two runs with the same --seed, --tasks, --lengths, --samples, --settings,
+--budgets and --response-tokens: the first with every policy and one adapter, the second with
+`--policies lookahead --adapter OTHER`. The same seed gives the same prompts and the same
+full-cache answers, so the second run's lookahead rows join the first run's. Prints Markdown:
+per length and setting, recall / ΔNLL / answers right per budget and the median eviction time;
+per task family ΔNLL; and how many cells each adapter wins against SnapKV, LAQ and the other
+adapter.
 
-  usage: scripts/compare_adapters.py --runs v2-2k/results.csv v2-4k/results.csv \
+  usage: scripts/compare_adapters.py --runs v2-8k/results.csv --name v2 --other-name v1
+         scripts/compare_adapters.py --runs v2-2k/results.csv v2-4k/results.csv \
              --other-runs v1-2k/results.csv v1-4k/results.csv --name v2 --other-name v1
 """
 import argparse
@@ -31,7 +34,8 @@ def mean(values):
     return sum(values) / len(values) if values else math.nan
 
 
-def read_runs(paths, lookahead_name, keep_others):
+def read_runs(paths, lookahead_name, keep_others, compared=None):
+    """Rows of the runs with lookahead renamed; `compared` maps a lookahead@NAME label to its new name."""
     rows, prompts = [], collections.Counter()
     for path in paths:
         with open(path, newline='') as f:
@@ -41,6 +45,8 @@ def read_runs(paths, lookahead_name, keep_others):
                     continue
                 if r['policy'] == 'lookahead':
                     r['policy'] = lookahead_name
+                elif compared and r['policy'] in compared:
+                    r['policy'] = compared[r['policy']]
                 elif not keep_others:
                     continue
                 rows.append(r)
@@ -50,17 +56,21 @@ def read_runs(paths, lookahead_name, keep_others):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--runs', nargs='+', required=True, help="results.csv of the runs with every policy")
-    parser.add_argument('--other-runs', nargs='+', required=True, help="results.csv of the other adapter's runs")
+    parser.add_argument('--other-runs', nargs='+',
+                        help="results.csv of the other adapter's runs (default: its lookahead@OTHER-NAME rows in --runs)")
     parser.add_argument('--name', default='new', help="label of the first runs' adapter")
     parser.add_argument('--other-name', default='other', help="label of the other adapter")
     args = parser.parse_args()
 
     name, other = f'lookahead ({args.name})', f'lookahead ({args.other_name})'
-    rows, prompts = read_runs(args.runs, name, keep_others=True)
-    other_rows, other_prompts = read_runs(args.other_runs, other, keep_others=False)
-    if prompts != other_prompts:
-        raise SystemExit('the two sets of runs did not read the same prompts (same --seed, --tasks, --lengths, --samples?)')
-    rows += other_rows
+    rows, prompts = read_runs(args.runs, name, keep_others=True, compared={f'lookahead@{args.other_name}': other})
+    if args.other_runs:
+        other_rows, other_prompts = read_runs(args.other_runs, other, keep_others=False)
+        if prompts != other_prompts:
+            raise SystemExit('the two sets of runs did not read the same prompts (same --seed, --tasks, --lengths, --samples?)')
+        rows += other_rows
+    if not any(r['policy'] == other for r in rows):
+        raise SystemExit('no rows of the other adapter: pass --other-runs, or --other-name as in lookahead@NAME')
     present = {r['policy'] for r in rows}
     policies = [p for p in ORDER if p in present] + [other, name]
     budgets = sorted({int(r['budget']) for r in rows})

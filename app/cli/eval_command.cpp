@@ -16,6 +16,7 @@
 #include "app/eval/eviction_eval.h"
 #include "app/eval/haystack_corpus.h"
 #include "engine/eviction/policy_registry.h"
+#include "engine/lookahead/lookahead_adapter.h"
 #include "eval/csv_report.h"
 #include "eval/markdown_report.h"
 #include "eval/metric_plot.h"
@@ -28,8 +29,12 @@
 #include <QFile>
 #include <QGuiApplication>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <string_view>
+#include <utility>
 
 namespace glimpse::cli {
 namespace {
@@ -48,6 +53,7 @@ struct EvalOptions {
     std::string corpus;   // empty: eval/haystack.jsonl in the data directory
     std::string out = "eval-out";
     std::vector<int64_t> recent_windows;   // lookahead: one candidate per value
+    std::vector<std::string> compare_adapters;   // lookahead: more adapters, on the same prefills
     bool policies_given = false;   // else lookahead is left out for a model without an adapter
     DocumentOptions documents;     // --doc: the person's own documents instead of generated tasks
     std::string questions;         // with --doc: the JSON list of questions and accepted answers
@@ -79,6 +85,14 @@ glimpse::eval::EvictionPrompt chat_prompt(const LoadedModel& m, const glimpse::e
     p.question_tokens = std::move(question);
     p.answers = sample.answers;
     return p;
+}
+
+// How a compared adapter is labelled: its file name without ".gguf" and ".lookahead".
+std::string adapter_name(const std::filesystem::path& path) {
+    std::string name = path.filename().string();
+    for (std::string_view suffix : {".gguf", ".lookahead"})
+        if (name.size() > suffix.size() && name.ends_with(suffix)) name.resize(name.size() - suffix.size());
+    return name;
 }
 
 void run_eval(const EvalOptions& opt) {
@@ -125,23 +139,35 @@ void run_eval(const EvalOptions& opt) {
             continue;
         }
         // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's
-        // adapter, loaded once by open_model and shared by every budget.
-        const engine::PolicyOptions base = loaded.policy_options;
+        // adapter, loaded once by open_model and shared by every budget, then each of
+        // --compare-adapters, labelled lookahead@NAME.
+        std::vector<std::pair<std::string, engine::PolicyOptions>> variants{{policy, loaded.policy_options}};
+        if (policy == "lookahead")
+            for (const auto& path : opt.compare_adapters) {
+                engine::PolicyOptions po = loaded.policy_options;
+                po.adapter = std::make_shared<const engine::LookaheadAdapter>(engine::LookaheadAdapter::load(path, *loaded.model));
+                variants.emplace_back(policy + "@" + adapter_name(path), std::move(po));
+            }
         // lookahead runs once per --recent-windows value (else with the adapter's own setting).
         std::vector<int64_t> recent_windows{opt.model.recent_window};
         if (policy == "lookahead" && !opt.recent_windows.empty()) recent_windows = opt.recent_windows;
-        for (int64_t recent : recent_windows)
-            for (int64_t budget : opt.budgets) {
-                engine::PolicyOptions po = base;
-                po.budget = budget;
-                po.recent_window = recent;
-                auto keep = engine::make_policy(policy, po);
-                // SpecKV drafting with the model itself is labelled as the oracle it is.
-                const std::string label = recent > 0 && policy == "lookahead" ? policy + "-recent" + std::to_string(recent)
-                                                                            : engine::policy_label(*keep, *loaded.model);
-                candidates.push_back({label, budget, std::move(keep)});
-            }
+        for (const auto& [name, base] : variants)
+            for (int64_t recent : recent_windows)
+                for (int64_t budget : opt.budgets) {
+                    engine::PolicyOptions po = base;
+                    po.budget = budget;
+                    po.recent_window = recent;
+                    auto keep = engine::make_policy(policy, po);
+                    // SpecKV drafting with the model itself is labelled as the oracle it is.
+                    const std::string label = policy != "lookahead" ? engine::policy_label(*keep, *loaded.model)
+                                              : recent > 0          ? name + "-recent" + std::to_string(recent)
+                                                                    : name;
+                    candidates.push_back({label, budget, std::move(keep)});
+                }
     }
+    if (!opt.compare_adapters.empty() &&
+        std::none_of(policies.begin(), policies.end(), [](const std::string& p) { return p == "lookahead"; }))
+        throw engine::Error("eval: --compare-adapters compares LookaheadKV adapters; add lookahead to --policies");
     glimpse::eval::EvictionEvalOptions eval_options;
     eval_options.threads = opt.model.threads;
     eval_options.response_tokens = opt.response_tokens;
@@ -243,6 +269,10 @@ void add_eval_command(CLI::App& app) {
                     "lookahead: evaluate once per value of the always-kept recent window, comma-separated "
                     "(reported as lookahead and lookahead-recentN)")
         ->delimiter(',')->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--compare-adapters", opt->compare_adapters,
+                    "lookahead: also evaluate these LookaheadKV adapters on the same prompts and prefills, "
+                    "comma-separated (reported as lookahead@NAME, NAME the file name without .lookahead.gguf)")
+        ->delimiter(',')->check(CLI::ExistingFile);
     cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines; default: eval/haystack.jsonl in the data directory)");
     cmd->add_option("--out", opt->out, "Folder for results.csv, summary.md and the plots");
     cmd->callback([opt, policies] {

@@ -136,6 +136,47 @@ private slots:
         QVERIFY2(r.err.contains("--doc and --questions go together"), qPrintable(r.err));
     }
 
+    void eval_compares_adapters_on_the_same_prompts() {
+        QFile questions(dir_.filePath("adapter-questions.json"));
+        QVERIFY(questions.open(QIODevice::WriteOnly));
+        questions.write(R"([{"q": "What is the entrance code for the night tours?", "a": ["PELICAN-47"]}])");
+        questions.close();
+        // The shipped adapter under another name: the same adapter must score the same.
+        const QString copy = dir_.filePath("copy.lookahead.gguf");
+        QVERIFY(QFile::copy(QString::fromStdString(
+                                (test_support::source_dir() / "resources/lookahead/SmolLM2-135M-Instruct.Q4_1.lookahead.gguf").string()),
+                            copy));
+        const QString out = dir_.filePath("adapters-eval");
+        auto r = run({"eval", "--threads", "2", "--doc", sample(), "--questions", questions.fileName(), "--policies",
+                      "lookahead", "--compare-adapters", copy, "--budgets", "64", "--response-tokens", "8", "--settings",
+                      "question-aware", "--out", out});
+        QCOMPARE(r.code, 0);
+        QFile csv(out + "/results.csv");
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 4, qPrintable(lines.join('\n')));   // header, full, lookahead, lookahead@copy
+        const QStringList header = lines[0].split(',');
+        QMap<QString, QStringList> rows;
+        for (int i = 1; i < lines.size(); ++i) rows[lines[i].section(',', 0, 0)] = lines[i].split(',');
+        QVERIFY2(rows.contains("lookahead") && rows.contains("lookahead@copy"), qPrintable(lines.join('\n')));
+        for (const char* metric : {"dnll", "answer_nll", "recall", "kept_bytes"}) {
+            const auto column = header.indexOf(metric);
+            QVERIFY(column > 0);
+            QVERIFY2(!rows["lookahead"][column].isEmpty(), metric);
+            QCOMPARE(rows["lookahead@copy"][column], rows["lookahead"][column]);
+        }
+        // Without lookahead among the policies there is nothing to compare; a file that is not
+        // an adapter is refused with the reason.
+        r = run({"eval", "--doc", sample(), "--questions", questions.fileName(), "--policies", "snapkv",
+                 "--compare-adapters", copy, "--out", out});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("add lookahead to --policies"), qPrintable(r.err));
+        r = run({"eval", "--doc", sample(), "--questions", questions.fileName(), "--policies", "lookahead",
+                 "--compare-adapters", sample(), "--out", out});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("harbor-light-report.md"), qPrintable(r.err));
+    }
+
     void answers_from_a_pdf() {
         // The sample report, one section per PDF page.
         QFile md(sample());
