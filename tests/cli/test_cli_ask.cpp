@@ -21,6 +21,23 @@ class TestCliAsk : public QObject {
         return QString::fromStdString((test_support::source_dir() / "resources/samples/harbor-light-report.md").string());
     }
 
+    // The night-tours question about the sample, as eval --questions reads it; empty if it
+    // cannot be written.
+    QString questions_file() const {
+        QFile questions(dir_.filePath("questions.json"));
+        if (!questions.open(QIODevice::WriteOnly) ||
+            questions.write(R"([{"q": "What is the entrance code for the night tours?", "a": ["PELICAN-47"]}])") < 0)
+            return {};
+        return questions.fileName();
+    }
+
+    // The lines of an eval run's results.csv (empty if it cannot be read).
+    static QStringList results_lines(const QString& out) {
+        QFile csv(out + "/results.csv");
+        if (!csv.open(QIODevice::ReadOnly)) return {};
+        return QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    }
+
 private slots:
     void answers_a_fact_from_the_last_page_of_the_sample() {
         auto r = run({"ask", "--threads", "2", "--doc", sample(), "What is the entrance code for the night tours?"});
@@ -108,18 +125,14 @@ private slots:
     }
 
     void eval_on_a_document_scores_answer_nll() {
-        QFile questions(dir_.filePath("questions.json"));
-        QVERIFY(questions.open(QIODevice::WriteOnly));
-        questions.write(R"([{"q": "What is the entrance code for the night tours?", "a": ["PELICAN-47"]}])");
-        questions.close();
+        const QString questions = questions_file();
+        QVERIFY(!questions.isEmpty());
         const QString out = dir_.filePath("doc-eval");
-        auto r = run({"eval", "--threads", "2", "--doc", sample(), "--questions", questions.fileName(), "--policies",
+        auto r = run({"eval", "--threads", "2", "--doc", sample(), "--questions", questions, "--policies",
                       "full,snapkv,truncate-last", "--budgets", "128", "--read-window", "320", "--response-tokens", "8",
                       "--settings", "question-aware", "--out", out});
         QCOMPARE(r.code, 0);
-        QFile csv(out + "/results.csv");
-        QVERIFY(csv.open(QIODevice::ReadOnly));
-        const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+        const QStringList lines = results_lines(out);
         QVERIFY2(lines.size() == 4, qPrintable(lines.join('\n')));   // header, full, snapkv, truncate-last
         const QStringList header = lines[0].split(',');
         const auto column = header.indexOf("answer_nll");
@@ -137,23 +150,19 @@ private slots:
     }
 
     void eval_compares_adapters_on_the_same_prompts() {
-        QFile questions(dir_.filePath("adapter-questions.json"));
-        QVERIFY(questions.open(QIODevice::WriteOnly));
-        questions.write(R"([{"q": "What is the entrance code for the night tours?", "a": ["PELICAN-47"]}])");
-        questions.close();
+        const QString questions = questions_file();
+        QVERIFY(!questions.isEmpty());
         // The shipped adapter under another name: the same adapter must score the same.
         const QString copy = dir_.filePath("copy.lookahead.gguf");
         QVERIFY(QFile::copy(QString::fromStdString(
                                 (test_support::source_dir() / "resources/lookahead/SmolLM2-135M-Instruct.Q4_1.lookahead.gguf").string()),
                             copy));
         const QString out = dir_.filePath("adapters-eval");
-        auto r = run({"eval", "--threads", "2", "--doc", sample(), "--questions", questions.fileName(), "--policies",
+        auto r = run({"eval", "--threads", "2", "--doc", sample(), "--questions", questions, "--policies",
                       "lookahead", "--compare-adapters", copy, "--budgets", "64", "--response-tokens", "8", "--settings",
                       "question-aware", "--out", out});
         QCOMPARE(r.code, 0);
-        QFile csv(out + "/results.csv");
-        QVERIFY(csv.open(QIODevice::ReadOnly));
-        const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+        const QStringList lines = results_lines(out);
         QVERIFY2(lines.size() == 4, qPrintable(lines.join('\n')));   // header, full, lookahead, lookahead@copy
         const QStringList header = lines[0].split(',');
         QMap<QString, QStringList> rows;
@@ -167,11 +176,11 @@ private slots:
         }
         // Without lookahead among the policies there is nothing to compare; a file that is not
         // an adapter is refused with the reason.
-        r = run({"eval", "--doc", sample(), "--questions", questions.fileName(), "--policies", "snapkv",
+        r = run({"eval", "--doc", sample(), "--questions", questions, "--policies", "snapkv",
                  "--compare-adapters", copy, "--out", out});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("add lookahead to --policies"), qPrintable(r.err));
-        r = run({"eval", "--doc", sample(), "--questions", questions.fileName(), "--policies", "lookahead",
+        r = run({"eval", "--doc", sample(), "--questions", questions, "--policies", "lookahead",
                  "--compare-adapters", sample(), "--out", out});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("harbor-light-report.md"), qPrintable(r.err));
