@@ -131,17 +131,21 @@ void run_eval(const EvalOptions& opt) {
                                   policy == "truncate-first" ? glimpse::eval::Truncation::First : glimpse::eval::Truncation::Last});
             continue;
         }
-        if (policy == "lookahead" && loaded.adapter_path.empty()) {
+        const bool own_adapter = policy != "lookahead" || !loaded.adapter_path.empty();
+        if (!own_adapter && opt.compare_adapters.empty()) {
             if (opt.policies_given)
                 throw engine::Error("eval: no LookaheadKV adapter for " + loaded.path.filename().string() +
                                     "; pass --adapter FILE or leave lookahead out of --policies");
             std::fprintf(stderr, "eval: no LookaheadKV adapter for this model, so lookahead is left out\n");
             continue;
         }
+        if (!own_adapter)
+            std::fprintf(stderr, "eval: no LookaheadKV adapter of this model's own; the --compare-adapters ones run\n");
         // SpecKV: the model drafts for itself unless given a pair; lookahead: the model's
         // adapter, loaded once by open_model and shared by every budget, then each of
         // --compare-adapters, labelled lookahead@NAME.
-        std::vector<std::pair<std::string, engine::PolicyOptions>> variants{{policy, loaded.policy_options}};
+        std::vector<std::pair<std::string, engine::PolicyOptions>> variants;
+        if (own_adapter) variants.emplace_back(policy, loaded.policy_options);
         if (policy == "lookahead")
             for (const auto& path : opt.compare_adapters) {
                 engine::PolicyOptions po = loaded.policy_options;
@@ -271,7 +275,8 @@ void add_eval_command(CLI::App& app) {
         ->delimiter(',')->check(CLI::Range(0, 1 << 24));
     cmd->add_option("--compare-adapters", opt->compare_adapters,
                     "lookahead: also evaluate these LookaheadKV adapters on the same prompts and prefills, "
-                    "comma-separated (reported as lookahead@NAME, NAME the file name without .lookahead.gguf)")
+                    "comma-separated (reported as lookahead@NAME, NAME the file name without .lookahead.gguf; for a model "
+                    "without an adapter of its own, only these)")
         ->delimiter(',')->check(CLI::ExistingFile);
     cmd->add_option("--corpus", opt->corpus, "Haystack corpus (JSON lines; default: eval/haystack.jsonl in the data directory)");
     cmd->add_option("--out", opt->out, "Folder for results.csv, summary.md and the plots");

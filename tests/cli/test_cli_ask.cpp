@@ -184,6 +184,28 @@ private slots:
                  "--compare-adapters", sample(), "--out", out});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("harbor-light-report.md"), qPrintable(r.err));
+
+        // A model without an adapter of its own (an empty data folder, the model copied apart)
+        // still compares the given adapters, with the default policies and with lookahead named.
+        QTemporaryDir apart;
+        const QString model = QDir(apart.path()).filePath("model.gguf");
+        QVERIFY(QFile::copy(QString::fromStdString(test_support::default_model().string()), model));
+        QVERIFY(QDir(apart.path()).mkdir("data"));
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("GLIMPSE_DATA_DIR", QDir(apart.path()).filePath("data"));
+        for (const QStringList& policies : {QStringList{}, QStringList{"--policies", "snapkv,lookahead"}}) {
+            const QString apart_out = QDir(apart.path()).filePath("out");
+            r = test_support::run_cli(QStringList{"eval", "--threads", "2", "--model", model, "--doc", sample(), "--questions",
+                                                  questions, "--compare-adapters", copy, "--budgets", "64",
+                                                  "--response-tokens", "4", "--settings", "question-aware", "--out",
+                                                  apart_out} + policies,
+                                      {}, env);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QVERIFY2(r.err.contains("the --compare-adapters ones run"), qPrintable(r.err));
+            QStringList labels;
+            for (const QString& line : results_lines(apart_out).mid(1)) labels << line.section(',', 0, 0);
+            QVERIFY2(labels.contains("lookahead@copy") && !labels.contains("lookahead"), qPrintable(labels.join(' ')));
+        }
     }
 
     void answers_from_a_pdf() {
